@@ -1,0 +1,53 @@
+/**
+ * Benchmark harness: every figure is printed beside a baseline measured in the same run, as a ratio.
+ */
+
+/** One measured figure and its baseline. */
+export interface BenchFigure {
+  /** What was measured. */
+  name: string;
+  /** Unit of `value` and `baseline`, e.g. `ms`, `MB`, `%`. */
+  unit: string;
+  /** procvisor's figure. */
+  value: number;
+  /** The raw baseline's figure. */
+  baseline: number;
+  /** What the baseline is. */
+  baselineName: string;
+  /** The goal as a ratio (value / baseline) or as an absolute bound, for the report. */
+  goal?: { ratio?: number; max?: number };
+  /** Extra figures worth printing (e.g. a dependency measured for comparison). */
+  notes?: string[];
+}
+
+/** Median of numbers. */
+export function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  const mid = sorted.length >> 1;
+  return sorted.length % 2 ? (sorted[mid] as number) : ((sorted[mid - 1] as number) + (sorted[mid] as number)) / 2;
+}
+
+/** Runs `fn` `runs` times and returns the median duration in ms. */
+export async function timeMedian(runs: number, fn: () => Promise<void> | void): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < runs; i++) {
+    const start = performance.now();
+    await fn();
+    times.push(performance.now() - start);
+  }
+  return median(times);
+}
+
+/** Formats one figure as a report line. */
+export function formatFigure(f: BenchFigure): string {
+  const ratio = f.baseline > 0 ? f.value / f.baseline : Number.NaN;
+  const goal = f.goal?.ratio !== undefined ? `goal ≤ ${f.goal.ratio}×` : f.goal?.max !== undefined ? `goal ≤ ${f.goal.max} ${f.unit}` : '';
+  const met =
+    f.goal?.ratio !== undefined ? ratio <= f.goal.ratio : f.goal?.max !== undefined ? f.value <= f.goal.max : undefined;
+  const mark = met === undefined ? '' : met ? ' ✓' : ' ✗';
+  const lines = [
+    `${f.name}: ${f.value.toFixed(2)} ${f.unit} vs ${f.baselineName} ${f.baseline.toFixed(2)} ${f.unit} → ${ratio.toFixed(2)}× ${goal}${mark}`,
+  ];
+  for (const note of f.notes ?? []) lines.push(`    ${note}`);
+  return lines.join('\n');
+}

@@ -1,0 +1,44 @@
+/**
+ * Every default of procvisor, in one place. Docs quote this file.
+ */
+export const DEFAULTS = Object.freeze({
+  restart: 'permanent' as const,
+  successExitCodes: Object.freeze([0]) as readonly number[],
+  extendEnv: true,
+  backoff: Object.freeze({
+    type: 'exponential' as const,
+    initial: 100,
+    factor: 2,
+    max: 30_000,
+    jitter: 0.1,
+    resetAfter: 30_000,
+  }),
+  intensity: Object.freeze({ maxRestarts: 5, period: 10_000 }),
+  shutdown: Object.freeze({ signal: 'SIGTERM' as NodeJS.Signals, timeout: 5_000 }),
+  /** Supervisors stop their own children by their own specs, so their parent waits for ever. */
+  supervisorShutdownTimeout: Infinity,
+  startTimeout: 30_000,
+  output: Object.freeze({ lines: 1000, commands: false }),
+  /** Longest line kept whole; longer lines are cut and marked. */
+  maxLineBytes: 1024 * 1024,
+  probe: Object.freeze({
+    initialDelay: 0,
+    interval: 1_000,
+    readinessInterval: 250,
+    timeout: 1_000,
+    successThreshold: 1,
+    failureThreshold: 3,
+  }),
+  heartbeat: Object.freeze({ detector: 'timeout' as const, threshold: 8 }),
+  limits: Object.freeze({ action: 'restart' as const, scope: 'tree' as const, samples: 3 }),
+  sampling: Object.freeze({ history: 60 }),
+  watch: Object.freeze({ debounce: 200 }),
+  maxConcurrentJobs: 4,
+  orphans: 'kill' as const,
+  handleSignals: false,
+  /** After SIGKILL, how long to wait for an exit report before declaring a process `unstopped`. */
+  unstoppedGrace: 2_000,
+  autoShutdown: 'never' as const,
+  /** Variables set for children unless the spec sets them, so their output arrives line by line. */
+  unbufferedEnv: Object.freeze({ PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' }) as Readonly<Record<string, string>>,
+});

@@ -1,0 +1,202 @@
+import type { ExitClass, ExitInfo, HealthStatus, ProbeResult, Signal, Strategy, Usage } from './types.js';
+
+/** Fields every event payload carries. */
+export interface EventBase {
+  /** Name of the process or supervisor the event is about. */
+  name: string;
+  /** When it happened (ms since epoch, from the manager's clock). */
+  time: number;
+  /** Supervisor path from the top level down to this child (this child last). */
+  path: readonly string[];
+  /** PID of the incarnation, where one exists. */
+  pid?: number;
+}
+
+/** A process was spawned. */
+export interface SpawnEvent extends EventBase {
+  pid: number;
+  /** 0 for the first incarnation, then the restart count. */
+  restarts: number;
+}
+/** A process or supervisor became started (ready). */
+export interface ReadyEvent extends EventBase {
+  /** The readiness result, e.g. the log match or data passed to `ready()`. */
+  data: unknown;
+}
+/** One line of output. */
+export interface OutputEvent extends EventBase {
+  pid: number;
+  stream: 'stdout' | 'stderr';
+  line: string;
+}
+/** An incarnation ended by itself (not stopped by the supervisor). */
+export interface ExitEvent extends EventBase {
+  code: number | null;
+  signal: Signal | null;
+  class: ExitClass;
+  reason: ExitInfo['reason'];
+  /** Whether the restart policy will start it again. */
+  willRestart: boolean;
+}
+/** A restart was decided; the start follows after `delay`. */
+export interface RestartEvent extends EventBase {
+  /** 1-based attempt since the last stable run. */
+  attempt: number;
+  /** Backoff delay in ms. */
+  delay: number;
+}
+/** A child was stopped by the supervisor (stop, restart, shutdown). */
+export interface StopEvent extends EventBase {
+  code: number | null;
+  signal: Signal | null;
+}
+/** A stop escalated to SIGKILL of the whole tree. */
+export interface KillEvent extends EventBase {
+  /** PIDs that received SIGKILL. */
+  pids: number[];
+}
+/** A top-level entry exceeded its restart intensity and is now `failed`. */
+export interface GiveupEvent extends EventBase {
+  restarts: number;
+  period: number;
+}
+/** A start attempt failed (spawn error, exited while starting, not ready in time). */
+export interface FailedStartEvent extends EventBase {
+  error: Error;
+}
+/** Health status changed. */
+export interface HealthEvent extends EventBase {
+  status: HealthStatus;
+  previous: HealthStatus;
+  /** Which check produced it: `readiness`, `liveness`, `limits`, `heartbeat`. */
+  source: string;
+  result?: ProbeResult;
+}
+/** A resource sample. */
+export interface UsageEvent extends EventBase {
+  usage: Usage;
+}
+/** A resource limit or warning level was crossed for long enough. */
+export interface LimitEvent extends EventBase {
+  resource: 'memory' | 'cpu';
+  level: 'warning' | 'limit';
+  value: number;
+  limit: number;
+  action: 'restart' | 'stop' | 'warn';
+}
+/** Watched files changed. */
+export interface WatchEvent extends EventBase {
+  paths: string[];
+}
+/** An IPC message from a child. */
+export interface MessageEvent extends EventBase {
+  message: unknown;
+}
+/** No heartbeat arrived in time. */
+export interface HeartbeatMissedEvent extends EventBase {
+  /** Time since the last heartbeat in ms. */
+  silence: number;
+  /** Phi value for the phi detector. */
+  phi?: number;
+}
+/** A status text from an output command. */
+export interface StatusEvent extends EventBase {
+  status: string;
+}
+/** A custom metric from an output command. */
+export interface MetricEvent extends EventBase {
+  metric: string;
+  value: number;
+}
+/** Something odd but harmless (malformed output command, ...). */
+export interface WarningEvent extends EventBase {
+  message: string;
+}
+/** A supervisor restarted children by its strategy. */
+export interface SupervisorRestartEvent extends EventBase {
+  strategy: Strategy;
+  /** The child whose exit caused it. */
+  child: string;
+  /** Children restarted, in start order. */
+  children: string[];
+}
+/** A supervisor exceeded its restart intensity. */
+export interface SupervisorGiveupEvent extends EventBase {
+  /** The child whose restart exceeded it. */
+  child: string;
+  maxRestarts: number;
+  period: number;
+}
+/** A supervisor shut itself down because of its significant children. */
+export interface SupervisorAutoShutdownEvent extends EventBase {
+  /** The significant child whose end triggered it. */
+  child: string;
+}
+/** A process did not report its exit after SIGKILL; the stop went on without it. */
+export interface UnstoppedEvent extends EventBase {
+  pids: number[];
+}
+/** A fault of procvisor itself. */
+export interface ErrorEvent extends EventBase {
+  error: Error;
+}
+
+/** The typed event map of a ProcessManager. Every listener receives one payload object. */
+export interface ProcvisorEvents {
+  spawn: (event: SpawnEvent) => void;
+  ready: (event: ReadyEvent) => void;
+  output: (event: OutputEvent) => void;
+  exit: (event: ExitEvent) => void;
+  restart: (event: RestartEvent) => void;
+  stop: (event: StopEvent) => void;
+  kill: (event: KillEvent) => void;
+  giveup: (event: GiveupEvent) => void;
+  'failed-start': (event: FailedStartEvent) => void;
+  health: (event: HealthEvent) => void;
+  usage: (event: UsageEvent) => void;
+  limit: (event: LimitEvent) => void;
+  watch: (event: WatchEvent) => void;
+  message: (event: MessageEvent) => void;
+  'heartbeat-missed': (event: HeartbeatMissedEvent) => void;
+  status: (event: StatusEvent) => void;
+  metric: (event: MetricEvent) => void;
+  warning: (event: WarningEvent) => void;
+  'supervisor:restart': (event: SupervisorRestartEvent) => void;
+  'supervisor:giveup': (event: SupervisorGiveupEvent) => void;
+  'supervisor:auto-shutdown': (event: SupervisorAutoShutdownEvent) => void;
+  unstopped: (event: UnstoppedEvent) => void;
+  error: (event: ErrorEvent) => void;
+}
+
+/** Names of all events. */
+export type EventName = keyof ProcvisorEvents;
+
+/** Payload type of one event. */
+export type EventPayload<E extends EventName> = Parameters<ProcvisorEvents[E]>[0];
+
+/** Every event name, for iteration and docs. */
+export const EVENTS = [
+  'spawn',
+  'ready',
+  'output',
+  'exit',
+  'restart',
+  'stop',
+  'kill',
+  'giveup',
+  'failed-start',
+  'health',
+  'usage',
+  'limit',
+  'watch',
+  'message',
+  'heartbeat-missed',
+  'status',
+  'metric',
+  'warning',
+  'supervisor:restart',
+  'supervisor:giveup',
+  'supervisor:auto-shutdown',
+  'unstopped',
+  'error',
+] as const satisfies readonly EventName[];

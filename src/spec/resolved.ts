@@ -1,0 +1,155 @@
+/**
+ * Resolved specs: what `resolveSpec()` makes of a user's spec. Durations are milliseconds, sizes
+ * bytes, every default is filled in, and the objects are frozen. Internal: not exported publicly.
+ */
+import type {
+  AutoShutdown,
+  BackoffFunction,
+  Probe,
+  ProbeContext,
+  ProbeResult,
+  RestartType,
+  Signal,
+  Strategy,
+} from '../types.js';
+
+export interface ResolvedIntensity {
+  readonly maxRestarts: number;
+  readonly period: number;
+}
+
+export type ResolvedBackoff =
+  | {
+      readonly type: 'exponential';
+      readonly initial: number;
+      readonly factor: number;
+      readonly max: number;
+      readonly jitter: number;
+      readonly resetAfter: number;
+    }
+  | {
+      readonly type: 'linear';
+      readonly initial: number;
+      readonly step: number;
+      readonly max: number;
+      readonly jitter: number;
+      readonly resetAfter: number;
+    }
+  | { readonly type: 'fixed'; readonly delay: number; readonly resetAfter: number }
+  | { readonly type: 'function'; readonly fn: BackoffFunction; readonly resetAfter: number };
+
+export type ResolvedShutdown = { readonly signal: Signal; readonly timeout: number } | 'kill';
+
+export interface ResolvedProbeTiming {
+  readonly initialDelay: number;
+  readonly interval: number;
+  readonly timeout: number;
+  readonly successThreshold: number;
+  readonly failureThreshold: number;
+}
+
+export type ResolvedProbe = ResolvedProbeTiming &
+  (
+    | {
+        readonly type: 'http';
+        readonly url: string;
+        readonly method: string;
+        readonly status: readonly [min: number, max: number];
+        readonly body: string | RegExp | undefined;
+      }
+    | { readonly type: 'tcp'; readonly port: number; readonly host: string }
+    | { readonly type: 'log'; readonly pattern: RegExp; readonly stream: 'stdout' | 'stderr' | 'both' }
+    | { readonly type: 'exec'; readonly command: string; readonly args: readonly string[] }
+    | { readonly type: 'ipc' }
+    | { readonly type: 'custom'; readonly check: (ctx: ProbeContext) => Promise<boolean | ProbeResult> }
+  );
+
+export interface ResolvedHeartbeat {
+  readonly timeout: number;
+  readonly detector: 'timeout' | 'phi';
+  readonly threshold: number;
+}
+
+export interface ResolvedLimits {
+  readonly memory: number | undefined;
+  readonly cpu: number | undefined;
+  /** Consecutive samples a breach must hold (derived from `for` and the sampling interval). */
+  readonly forMs: number | undefined;
+  readonly forSamples: number | undefined;
+  readonly action: 'restart' | 'stop' | 'warn';
+  readonly scope: 'tree' | 'process';
+  readonly warning: { readonly memory: number | undefined; readonly cpu: number | undefined };
+}
+
+export interface ResolvedWatch {
+  readonly paths: readonly string[];
+  readonly ignore: readonly (string | RegExp)[];
+  readonly debounce: number;
+}
+
+export interface ResolvedOutput {
+  readonly lines: number;
+  readonly mask: readonly (string | RegExp)[];
+  readonly commands: boolean;
+}
+
+export interface ResolvedSampling {
+  readonly interval: number;
+  readonly history: number;
+}
+
+export interface ResolvedProcessSpec {
+  readonly kind: 'process';
+  readonly name: string;
+  readonly command: string;
+  readonly args: readonly string[];
+  readonly cwd: string | undefined;
+  readonly env: Readonly<Record<string, string | undefined>>;
+  readonly extendEnv: boolean;
+  readonly shell: boolean | string;
+  readonly restart: RestartType;
+  readonly successExitCodes: readonly number[];
+  readonly backoff: ResolvedBackoff;
+  readonly intensity: ResolvedIntensity;
+  readonly shutdown: ResolvedShutdown;
+  readonly startTimeout: number;
+  readonly readiness: ResolvedProbe | undefined;
+  readonly liveness: readonly ResolvedProbe[];
+  readonly heartbeat: ResolvedHeartbeat | undefined;
+  readonly limits: ResolvedLimits | undefined;
+  readonly sampling: ResolvedSampling | false | undefined;
+  readonly watch: ResolvedWatch | undefined;
+  readonly instances: number | undefined;
+  readonly output: ResolvedOutput;
+  readonly ipc: boolean;
+  readonly significant: boolean;
+}
+
+export interface ResolvedSupervisorSpec {
+  readonly kind: 'supervisor';
+  readonly name: string;
+  readonly strategy: Strategy;
+  readonly children: readonly ResolvedChildSpec[];
+  readonly intensity: ResolvedIntensity;
+  readonly restart: RestartType;
+  readonly autoShutdown: AutoShutdown;
+  readonly significant: boolean;
+  readonly shutdownTimeout: number;
+  readonly backoff: ResolvedBackoff;
+}
+
+export type ResolvedChildSpec = ResolvedProcessSpec | ResolvedSupervisorSpec;
+
+/** Defaults a manager passes down to every spec it resolves. */
+export interface ChildDefaults {
+  readonly restart: RestartType;
+  readonly backoff: ResolvedBackoff;
+  readonly intensity: ResolvedIntensity;
+  readonly shutdown: ResolvedShutdown;
+  readonly output: ResolvedOutput;
+  readonly startTimeout: number;
+  readonly sampling: ResolvedSampling | false;
+}
+
+/** Keeps the `Probe` import used for docs of the mapping. */
+export type UserProbe = Probe;

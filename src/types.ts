@@ -1,0 +1,399 @@
+/**
+ * Public spec and option types of procvisor. Everything a user writes is typed here; the
+ * resolved (defaults filled, durations parsed) forms live in `spec/resolved.ts`.
+ * @packageDocumentation
+ */
+
+/** A duration: milliseconds as a number, or a string such as `'250ms'`, `'5s'`, `'2m'`, `'1h'`. */
+export type Duration = number | string;
+
+/** A size: bytes as a number, or a string such as `'512MB'`, `'1.5GiB'`, `'64kb'`. */
+export type Size = number | string;
+
+/** A POSIX signal name such as `'SIGTERM'`. */
+export type Signal = NodeJS.Signals;
+
+/** How a child is restarted after it ends by itself (see SEMANTICS: restart types). */
+export type RestartType = 'permanent' | 'transient' | 'temporary';
+
+/** Supervision strategy of a supervisor. */
+export type Strategy = 'one-for-one' | 'one-for-all' | 'rest-for-one';
+
+/** When a supervisor shuts itself down because its significant children ended. */
+export type AutoShutdown = 'never' | 'any-significant' | 'all-significant';
+
+/** Restart intensity: at most `maxRestarts` restarts within `period`. */
+export interface IntensitySpec {
+  /** Restarts allowed inside the window. Default 5. */
+  maxRestarts: number;
+  /** Window length. Default 10 s. */
+  period: Duration;
+}
+
+/** Backoff between restarts of one child. */
+export type BackoffSpec =
+  | {
+      type: 'exponential';
+      /** First delay. Default 100 ms. */
+      initial?: Duration;
+      /** Growth factor per attempt. Default 2. */
+      factor?: number;
+      /** Upper bound. Default 30 s. */
+      max?: Duration;
+      /** Random spread as a fraction of the delay (0.1 = ±10 %). Default 0.1. */
+      jitter?: number;
+      /** Uptime after which the attempt counter resets. Default 30 s. */
+      resetAfter?: Duration;
+    }
+  | {
+      type: 'linear';
+      /** First delay. Default 100 ms. */
+      initial?: Duration;
+      /** Added per attempt. Default equal to `initial`. */
+      step?: Duration;
+      /** Upper bound. Default 30 s. */
+      max?: Duration;
+      /** Random spread as a fraction of the delay. Default 0.1. */
+      jitter?: number;
+      /** Uptime after which the attempt counter resets. Default 30 s. */
+      resetAfter?: Duration;
+    }
+  | {
+      type: 'fixed';
+      /** The delay before every restart. */
+      delay: Duration;
+      /** Uptime after which the attempt counter resets. Default 30 s. */
+      resetAfter?: Duration;
+    };
+
+/** A backoff function: given the 1-based attempt number, returns the delay in ms. */
+export type BackoffFunction = (attempt: number) => number;
+
+/** How a process is stopped: a signal then SIGKILL after `timeout`, or `'kill'` for SIGKILL at once. */
+export type ShutdownSpec =
+  | {
+      /** First signal, sent to the process group. Default `'SIGTERM'`. */
+      signal?: Signal;
+      /** Wait before SIGKILL of the whole tree. Default 5 s; `Infinity` never escalates. */
+      timeout?: Duration;
+    }
+  | 'kill';
+
+/** Timing shared by every probe, with Kubernetes semantics. */
+export interface ProbeTiming {
+  /** Wait after spawn before the first check. Default 0. */
+  initialDelay?: Duration;
+  /** Time between the end of one check and the start of the next. Default 1 s (readiness: 250 ms). */
+  interval?: Duration;
+  /** How long one check may take. Default 1 s. */
+  timeout?: Duration;
+  /** Consecutive passes needed to count as passing. Default 1. */
+  successThreshold?: number;
+  /** Consecutive failures needed to count as failed. Default 3. */
+  failureThreshold?: number;
+}
+
+/** What a custom probe function receives. */
+export interface ProbeContext {
+  /** Name of the process being probed. */
+  name: string;
+  /** PID of the current incarnation. */
+  pid: number | undefined;
+  /** Aborted when the check times out or the incarnation ends. */
+  signal: AbortSignal;
+}
+
+/** Result of one probe check. */
+export interface ProbeResult {
+  /** Whether the check passed. */
+  ok: boolean;
+  /** Free text explaining the result. */
+  message?: string;
+  /** Data exposed as `readyData` when this is a readiness probe. */
+  data?: unknown;
+}
+
+/** A health or readiness probe. */
+export type Probe = ProbeTiming &
+  (
+    | {
+        type: 'http';
+        url: string;
+        method?: string;
+        status?: number | [min: number, max: number];
+        body?: string | RegExp;
+      }
+    | { type: 'tcp'; port: number; host?: string }
+    | { type: 'log'; pattern: string | RegExp; stream?: 'stdout' | 'stderr' | 'both' }
+    | { type: 'exec'; command: string; args?: string[] }
+    | { type: 'ipc' }
+    | { type: 'custom'; check: (ctx: ProbeContext) => Promise<boolean | ProbeResult> }
+  );
+
+/** Heartbeat watchdog. */
+export interface HeartbeatSpec {
+  /** Longest allowed silence between heartbeats. */
+  timeout: Duration;
+  /** `'timeout'` (fixed watchdog, default) or `'phi'` (phi-accrual, adapts to the rhythm). */
+  detector?: 'timeout' | 'phi';
+  /** Suspicion level at which the phi detector declares the child dead. Default 8. */
+  threshold?: number;
+}
+
+/** Resource limits. */
+export interface LimitsSpec {
+  /** Memory ceiling (RSS). */
+  memory?: Size;
+  /** CPU ceiling in % of one core. */
+  cpu?: number;
+  /** How long a breach must hold before it counts: a duration, or `{ samples: N }`. */
+  for?: Duration | { samples: number };
+  /** What to do on a sustained breach. Default `'restart'`. */
+  action?: 'restart' | 'stop' | 'warn';
+  /** Measure the whole process tree or only the process. Default `'tree'`. */
+  scope?: 'tree' | 'process';
+  /** Levels below the limit that turn health to `warning`. */
+  warning?: { memory?: Size; cpu?: number };
+}
+
+/** File watching. */
+export interface WatchSpec {
+  /** Paths or globs to watch. */
+  paths: string | string[];
+  /** Paths to ignore. */
+  ignore?: string | RegExp | (string | RegExp)[];
+  /** Quiet time before a restart. Default 200 ms. */
+  debounce?: Duration;
+}
+
+/** Output handling. */
+export interface OutputSpec {
+  /** Lines kept in the ring buffer. Default 1000. */
+  lines?: number;
+  /** Secrets masked everywhere output appears. */
+  mask?: (string | RegExp)[];
+  /** Parse `::procvisor::` command lines. Default false. */
+  commands?: boolean;
+}
+
+/** Sampling options. */
+export interface SamplingSpec {
+  /** Time between sampling rounds. */
+  interval: Duration;
+  /** Length of the kept history. Default 60 samples. */
+  history?: number;
+}
+
+/** One OS process to supervise. */
+export interface ProcessSpec {
+  /** Unique name in the manager. */
+  name: string;
+  /** Program to run. */
+  command: string;
+  /** Arguments. Default `[]`. */
+  args?: string[];
+  /** Working directory. Default the host's. */
+  cwd?: string;
+  /** Environment, merged over `process.env` unless `extendEnv` is false; `undefined` removes a key. */
+  env?: Record<string, string | undefined>;
+  /** Merge `env` over the host environment. Default true. */
+  extendEnv?: boolean;
+  /** Run through a shell (true, or a shell path). Default false. */
+  shell?: boolean | string;
+  /** Restart type. Default `'permanent'`. */
+  restart?: RestartType;
+  /** Exit codes that count as normal. Default `[0]`. */
+  successExitCodes?: number[];
+  /** Backoff between restarts. */
+  backoff?: BackoffSpec | BackoffFunction;
+  /** Restart intensity; only for top-level entries. Default 5 in 10 s. */
+  intensity?: IntensitySpec;
+  /** How to stop the process. Default SIGTERM, 5 s, then SIGKILL of the tree. */
+  shutdown?: ShutdownSpec;
+  /** Spawn plus readiness must finish within this. Default 30 s. */
+  startTimeout?: Duration;
+  /** When the process counts as started. */
+  readiness?: Probe;
+  /** Periodic liveness checks; failing ends the incarnation as abnormal. */
+  liveness?: Probe | Probe[];
+  /** Heartbeat watchdog. */
+  heartbeat?: HeartbeatSpec;
+  /** Resource limits. */
+  limits?: LimitsSpec;
+  /** Resource sampling override for this process. */
+  sampling?: SamplingSpec | false;
+  /** Restart on file change. */
+  watch?: string | string[] | WatchSpec;
+  /** Number of replicas, named `name#0` … `name#N-1`. */
+  instances?: number;
+  /** Output handling. */
+  output?: OutputSpec;
+  /** Open a Node IPC channel (for `procvisor/child`). Default false. */
+  ipc?: boolean;
+  /** Significant child for auto-shutdown. Default false. */
+  significant?: boolean;
+}
+
+/** A supervisor of child processes and nested supervisors. */
+export interface SupervisorSpec {
+  /** Unique name in the manager. */
+  name: string;
+  /** Supervision strategy. */
+  strategy: Strategy;
+  /** Children, started in order. */
+  children: ChildSpec[];
+  /** Restart intensity. Default 5 in 10 s. */
+  intensity?: IntensitySpec;
+  /** Restart type of this supervisor inside its parent. Default `'permanent'`. */
+  restart?: RestartType;
+  /** Auto-shutdown rule. Default `'never'`. */
+  autoShutdown?: AutoShutdown;
+  /** Significant child for the parent's auto-shutdown. Default false. */
+  significant?: boolean;
+  /** How long the parent waits for this supervisor to stop. Default `Infinity`. */
+  shutdown?: { timeout?: Duration };
+}
+
+/** Anything a supervisor (or the manager) can hold. */
+export type ChildSpec = ProcessSpec | SupervisorSpec;
+
+/** Options of a ProcessManager; child defaults apply to every child that does not set them. */
+export interface ManagerOptions {
+  /** Default restart type. */
+  restart?: RestartType;
+  /** Default backoff. */
+  backoff?: BackoffSpec | BackoffFunction;
+  /** Default restart intensity of top-level entries. */
+  intensity?: IntensitySpec;
+  /** Default shutdown. */
+  shutdown?: ShutdownSpec;
+  /** Default output handling. */
+  output?: OutputSpec;
+  /** Default start timeout. */
+  startTimeout?: Duration;
+  /** Resource sampling; off by default. */
+  sampling?: SamplingSpec | false;
+  /** Concurrent jobs run by `run()`. Default 4. */
+  maxConcurrentJobs?: number;
+  /** `'kill'` (default): children die with the host, even on SIGKILL. `'keep'`: they may outlive it. */
+  orphans?: 'kill' | 'keep';
+  /** Shut down and exit on SIGINT/SIGTERM to the host. Default false. */
+  handleSignals?: boolean;
+  /** Clock for timers and timestamps (tests). */
+  clock?: Clock;
+}
+
+/** A clock: `now()` in ms and timers. Injectable for tests. */
+export interface Clock {
+  /** Current time in milliseconds. */
+  now(): number;
+  /** Schedule `fn` after `ms`. */
+  setTimeout(fn: () => void, ms: number): ClockTimer;
+  /** Cancel a timer. */
+  clearTimeout(timer: ClockTimer): void;
+}
+
+/** An opaque timer from a Clock. */
+export type ClockTimer = unknown;
+
+/** Process states. */
+export type ProcessState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'exited' | 'backoff' | 'failed';
+
+/** Supervisor states. */
+export type SupervisorState = 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
+
+/** Any state of a handle. */
+export type State = ProcessState | SupervisorState;
+
+/** How an incarnation ended (see SEMANTICS: exit classification). */
+export type ExitClass = 'normal' | 'shutdown' | 'abnormal';
+
+/** The last exit of a child. */
+export interface ExitInfo {
+  /** Exit code, or null when killed by a signal. */
+  code: number | null;
+  /** Signal that ended it, or null. */
+  signal: Signal | null;
+  /** Classification. */
+  class: ExitClass;
+  /** Why it ended when the supervisor caused it (liveness, heartbeat, limit) or `'exit'`. */
+  reason: ExitReason;
+  /** When it ended (ms since epoch). */
+  time: number;
+}
+
+/** Why an incarnation ended. */
+export type ExitReason =
+  | 'exit'
+  | 'stopped'
+  | 'liveness'
+  | 'heartbeat'
+  | 'limit'
+  | 'watch'
+  | 'start-timeout'
+  | 'start-failed'
+  | 'giveup'
+  | 'auto-shutdown';
+
+/** Health levels. */
+export type HealthStatus = 'unknown' | 'healthy' | 'warning' | 'critical' | 'failed';
+
+/** One resource sample. Figures the platform cannot give are absent. */
+export interface Usage {
+  /** Sample time (ms since epoch). */
+  time: number;
+  /** CPU in % of one core. */
+  cpu: number;
+  /** CPU normalised by core count (0–100). */
+  cpuNormalized?: number;
+  /** RSS in bytes. */
+  memory: number;
+  /** Open file descriptors. */
+  fds?: number;
+  /** Threads. */
+  threads?: number;
+  /** Disk bytes read/written since start. */
+  io?: { read: number; write: number };
+  /** Totals over the process and all its descendants. */
+  tree: { pids: number; cpu: number; memory: number };
+}
+
+/** One line of output. */
+export interface OutputLine {
+  /** Which stream. */
+  stream: 'stdout' | 'stderr';
+  /** The line, without its end, masked. */
+  line: string;
+  /** When it was read (ms since epoch). */
+  time: number;
+}
+
+/** A plain, serialisable view of one child. */
+export interface Snapshot {
+  /** Name. */
+  name: string;
+  /** `'process'` or `'supervisor'`. */
+  kind: 'process' | 'supervisor';
+  /** Current state. */
+  state: State;
+  /** Parent supervisor name, or undefined at top level. */
+  parent: string | undefined;
+  /** Supervisor path from the top, this child last. */
+  path: string[];
+  /** Depth in the tree (0 at top level). */
+  depth: number;
+  /** Position among its siblings in start order. */
+  startOrder: number;
+  /** PID of the current incarnation. */
+  pid: number | undefined;
+  /** Restarts so far. */
+  restarts: number;
+  /** When the current incarnation started (ms since epoch). */
+  startedAt: number | undefined;
+  /** The last exit. */
+  lastExit: ExitInfo | undefined;
+  /** Health. */
+  health: HealthStatus;
+  /** Last resource sample. */
+  usage: Usage | undefined;
+}

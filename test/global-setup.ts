@@ -1,0 +1,52 @@
+/**
+ * Leak check for the whole suite. Every process spawned by a test inherits PROCVISOR_TEST_RUN
+ * (children extend the host environment by default), so at teardown any live process carrying this
+ * run's mark, other than the test runner itself, is a leaked child or grandchild: the run fails.
+ */
+import { randomUUID } from 'node:crypto';
+import { readdirSync, readFileSync } from 'node:fs';
+
+const MARK = 'PROCVISOR_TEST_RUN';
+
+function markedProcesses(mark: string): { pid: number; cmd: string }[] {
+  if (process.platform !== 'linux') return [];
+  const found: { pid: number; cmd: string }[] = [];
+  const needle = `${MARK}=${mark}`;
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      if (/\) [ZX] /.test(stat)) continue;
+      const environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
+      if (!environ.split('\0').includes(needle)) continue;
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim();
+      if (/vitest|tinypool/.test(cmd)) continue;
+      found.push({ pid, cmd });
+    } catch {
+      // gone or not ours to read
+    }
+  }
+  return found;
+}
+
+export default function setup(): () => Promise<void> {
+  const mark = randomUUID();
+  process.env[MARK] = mark;
+  return async () => {
+    let leaked = markedProcesses(mark);
+    // Reapers and ladders finish within a couple of seconds; give stragglers that long.
+    for (let i = 0; i < 30 && leaked.length > 0; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      leaked = markedProcesses(mark);
+    }
+    if (leaked.length > 0) {
+      for (const { pid } of leaked) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {}
+      }
+      throw new Error(`Leaked processes after the test run:\n${leaked.map((p) => `  ${p.pid} ${p.cmd}`).join('\n')}`);
+    }
+  };
+}

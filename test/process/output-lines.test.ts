@@ -1,0 +1,146 @@
+import fc from 'fast-check';
+import { describe, expect, it } from 'vitest';
+import { LineSplitter, truncationMarker } from '../../src/process/lines.js';
+
+/** Feeds `chunks` to a fresh splitter, ends it, and returns every line emitted. */
+function splitAll(chunks: (Buffer | string)[], maxLineBytes?: number): string[] {
+  const lines: string[] = [];
+  const splitter = new LineSplitter((line) => lines.push(line), maxLineBytes);
+  for (const chunk of chunks) splitter.push(chunk);
+  splitter.end();
+  return lines;
+}
+
+/** Cuts `bytes` at the given offsets. */
+function cut(bytes: Buffer, offsets: number[]): Buffer[] {
+  const points = [0, ...[...offsets].sort((a, b) => a - b), bytes.length];
+  return points.slice(1).map((end, i) => bytes.subarray(points[i], end));
+}
+
+/** Reference model, written independently of the splitter: whole-text split, then cut by code points. */
+function expected(text: string, max = Infinity): string[] {
+  const parts = text.split('\n');
+  const last = parts.pop() as string;
+  if (last !== '') parts.push(last);
+  return parts.map((raw) => {
+    const line = raw.endsWith('\r') ? raw.slice(0, -1) : raw;
+    const total = Buffer.byteLength(line);
+    if (total <= max) return line;
+    let kept = '';
+    let bytes = 0;
+    for (const char of line) {
+      const size = Buffer.byteLength(char);
+      if (bytes + size > max) break;
+      kept += char;
+      bytes += size;
+    }
+    return kept + truncationMarker(total - bytes);
+  });
+}
+
+// Multi-byte characters of 2, 3 and 4 bytes, a `\r\n`, an empty line, a lone `\r` and no final newline.
+const TRICKY = 'ab\r\nhé€𝄞llo\n\r\nx\ry\nlast';
+const TRICKY_LINES = ['ab', 'hé€𝄞llo', '', 'x\ry', 'last'];
+
+describe('LineSplitter', () => {
+  it('splits lines and strips \\r before \\n', () => {
+    expect(splitAll([Buffer.from(TRICKY)])).toEqual(TRICKY_LINES);
+    expect(expected(TRICKY)).toEqual(TRICKY_LINES);
+  });
+
+  it('gives the same lines whatever one or two cuts split the bytes (inside characters and \\r\\n too)', () => {
+    const bytes = Buffer.from(TRICKY);
+    for (let i = 0; i <= bytes.length; i++) {
+      expect(splitAll(cut(bytes, [i])), `cut at ${i}`).toEqual(TRICKY_LINES);
+      for (let j = i; j <= bytes.length; j++) {
+        expect(splitAll(cut(bytes, [i, j])), `cuts at ${i}, ${j}`).toEqual(TRICKY_LINES);
+      }
+    }
+  });
+
+  it('gives the same lines fed one byte at a time', () => {
+    const bytes = Buffer.from(TRICKY);
+    expect(splitAll([...bytes].map((b) => Buffer.from([b])))).toEqual(TRICKY_LINES);
+  });
+
+  it('matches the reference model for random texts, chunkings and limits', () => {
+    const unit = fc.oneof(fc.constantFrom('a', ' ', '\r', '\n', '\n', 'é', '€', '𝄞'), fc.string({ unit: 'binary', maxLength: 1 }));
+    fc.assert(
+      fc.property(
+        fc.string({ unit, maxLength: 80 }),
+        fc.array(fc.nat(400), { maxLength: 8 }),
+        fc.option(fc.integer({ min: 0, max: 12 }), { nil: undefined }),
+        (text, offsets, max) => {
+          const bytes = Buffer.from(text);
+          const chunks = cut(bytes, offsets.map((o) => o % (bytes.length + 1)));
+          expect(splitAll(chunks, max)).toEqual(expected(text, max));
+        },
+      ),
+      { numRuns: 1000 },
+    );
+  });
+
+  it('cuts a long line at maxLineBytes and says how much was dropped', () => {
+    expect(splitAll(['0123456789abcdefghijklmno\nok\n'], 10)).toEqual([`0123456789${truncationMarker(15)}`, 'ok']);
+    expect(truncationMarker(15)).toBe(' …[truncated 15 bytes]');
+  });
+
+  it('cuts on a character boundary and counts bytes, not characters', () => {
+    // 'é' is 2 bytes: 5 bytes hold two of them, the other four (8 bytes) are dropped.
+    expect(splitAll(['éééééé\n'], 5)).toEqual([`éé${truncationMarker(8)}`]);
+  });
+
+  it('cuts the same way when the long line arrives in small chunks, and does not count its \\r', () => {
+    const line = `${'x'.repeat(50)}\r\n`;
+    const want = [`${'x'.repeat(20)}${truncationMarker(30)}`, 'next'];
+    for (const size of [1, 2, 3, 7, 21, 22, 23]) {
+      const text = `${line}next\r\n`;
+      const chunks: string[] = [];
+      for (let i = 0; i < text.length; i += size) chunks.push(text.slice(i, i + size));
+      expect(splitAll(chunks, 20), `chunks of ${size}`).toEqual(want);
+    }
+  });
+
+  it('keeps a line of exactly maxLineBytes whole even when its \\r\\n arrives separately', () => {
+    expect(splitAll(['abcde\r', '\n'], 5)).toEqual(['abcde']);
+    expect(splitAll(['abcde', '\r', '\n', 'abcdef\r', '\n'], 5)).toEqual(['abcde', `abcde${truncationMarker(1)}`]);
+  });
+
+  it('holds no more than maxLineBytes of an endless line', () => {
+    const lines: string[] = [];
+    const splitter = new LineSplitter((line) => lines.push(line), 1024);
+    const chunk = Buffer.alloc(64 * 1024, 'y');
+    for (let i = 0; i < 160; i++) splitter.push(chunk); // 10 MiB without a newline
+    const state = splitter as unknown as { pending: string; dropped: number };
+    expect(state.pending.length).toBeLessThanOrEqual(1024);
+    expect(state.dropped).toBe(160 * 64 * 1024 - 1024);
+    expect(lines).toEqual([]);
+    splitter.push('\nafter\n');
+    expect(lines).toEqual([`${'y'.repeat(1024)}${truncationMarker(160 * 64 * 1024 - 1024)}`, 'after']);
+  });
+
+  it('end() flushes a last line without newline, and nothing when there is none', () => {
+    expect(splitAll(['abc'])).toEqual(['abc']);
+    expect(splitAll(['abc\n'])).toEqual(['abc']);
+    expect(splitAll([])).toEqual([]);
+    expect(splitAll(['abc\r'])).toEqual(['abc']);
+  });
+
+  it('end() turns an incomplete character into U+FFFD', () => {
+    expect(splitAll([Buffer.from('x€').subarray(0, 3)])).toEqual(['x\uFFFD']);
+  });
+
+  it('can be reused after end()', () => {
+    const lines: string[] = [];
+    const splitter = new LineSplitter((line) => lines.push(line));
+    splitter.push('one');
+    splitter.end();
+    splitter.push('two\nthree');
+    splitter.end();
+    expect(lines).toEqual(['one', 'two', 'three']);
+  });
+
+  it('takes strings as already decoded text', () => {
+    expect(splitAll(['a€', '\r', '\nb', '\n'])).toEqual(['a€', 'b']);
+  });
+});
