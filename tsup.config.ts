@@ -4,7 +4,6 @@ export default defineConfig({
   entry: {
     index: 'src/index.ts',
     child: 'src/child/index.ts',
-    reaper: 'src/reaper/reaper-main.ts',
   },
   format: ['esm'],
   target: 'node20',

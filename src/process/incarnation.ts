@@ -1,0 +1,51 @@
+/**
+ * One incarnation: one spawned OS process and everything attached to it. Its AbortController is the
+ * single switch that tears down every timer, probe and listener of the incarnation when it ends.
+ */
+import type { ChildProcess } from 'node:child_process';
+import type { ExitReason, Signal } from '../types.js';
+import { deferred, type Deferred } from '../util/deferred.js';
+
+/** How the OS reported the end of the process. */
+export interface OsExit {
+  code: number | null;
+  signal: Signal | null;
+}
+
+/** One run of a process. */
+export class Incarnation {
+  /** Tears down everything of this incarnation when aborted. */
+  readonly controller = new AbortController();
+  /** Settles when the OS reports the exit. */
+  readonly exit: Deferred<OsExit> = deferred<OsExit>();
+  /** The exit, once known. */
+  osExit: OsExit | undefined;
+  /** Why the supervisor is ending it; the first reason wins. */
+  terminationReason: ExitReason | undefined;
+  /** The ladder run in progress, so a stop during a stop returns the same promise. */
+  stopping: Promise<void> | undefined;
+  /** Subscribers to this incarnation's output lines (readiness by log). */
+  readonly lineWatchers = new Set<(line: string, stream: 'stdout' | 'stderr') => void>();
+  /** Subscribers to readiness announced by the child (IPC `ready()` or `::procvisor::ready`). */
+  readonly announceWatchers = new Set<(data: unknown) => void>();
+
+  constructor(
+    /** Sequence number within its worker; exits of older incarnations are ignored. */
+    readonly id: number,
+    readonly child: ChildProcess,
+    readonly pid: number,
+    /** Kernel start time, naming this process for ever together with the pid. */
+    readonly starttime: number | undefined,
+    readonly startedAt: number,
+  ) {}
+
+  /** The incarnation's abort signal. */
+  get signal(): AbortSignal {
+    return this.controller.signal;
+  }
+
+  /** True once the OS reported the exit. */
+  get ended(): boolean {
+    return this.osExit !== undefined;
+  }
+}

@@ -1,0 +1,95 @@
+/**
+ * Spawning one incarnation with node:child_process directly. execa is the project's general
+ * spawning library, but on this hot path (every start and restart) its import cost and per-spawn
+ * overhead miss the restart-gap, start-200 and import-time goals (see bench/ and docs/performance.md);
+ * everything here is the few options a supervised long-running process needs.
+ */
+import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
+import { statSync } from 'node:fs';
+import { DEFAULTS } from '../defaults.js';
+import { SpawnError } from '../errors.js';
+import type { ResolvedProcessSpec } from '../spec/resolved.js';
+
+/** Whether children get their own process group (and session): everywhere but Windows. */
+export const USE_PROCESS_GROUPS = process.platform !== 'win32';
+
+/** The environment of a child: host env (unless `extendEnv: false`), unbuffering defaults, then the spec. */
+export function childEnv(spec: Pick<ResolvedProcessSpec, 'env' | 'extendEnv'>): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = spec.extendEnv ? { ...process.env } : {};
+  for (const [key, value] of Object.entries(DEFAULTS.unbufferedEnv)) {
+    if (env[key] === undefined && !(key in spec.env)) env[key] = value;
+  }
+  for (const [key, value] of Object.entries(spec.env)) {
+    if (value === undefined) delete env[key];
+    else env[key] = value;
+  }
+  return env;
+}
+
+/**
+ * Checks what the OS would report only vaguely: a missing cwd makes `spawn` fail with an ENOENT
+ * that reads as if the program were missing.
+ */
+function checkCwd(spec: ResolvedProcessSpec): void {
+  if (spec.cwd === undefined) return;
+  let isDir = false;
+  try {
+    isDir = statSync(spec.cwd).isDirectory();
+  } catch (cause) {
+    throw new SpawnError(spec.name, `Cannot start \`${spec.name}\`: working directory \`${spec.cwd}\` does not exist`, {
+      cause,
+      errno: 'ENOENT',
+    });
+  }
+  if (!isDir) {
+    throw new SpawnError(spec.name, `Cannot start \`${spec.name}\`: \`${spec.cwd}\` is not a directory`, {
+      errno: 'ENOTDIR',
+    });
+  }
+}
+
+/** Turns an OS spawn error into a SpawnError with a sentence a person can act on. */
+export function toSpawnError(spec: ResolvedProcessSpec, error: NodeJS.ErrnoException): SpawnError {
+  const code = error.code;
+  const what =
+    code === 'ENOENT'
+      ? `command \`${spec.command}\` not found`
+      : code === 'EACCES'
+        ? `permission denied running \`${spec.command}\``
+        : `spawning \`${spec.command}\` failed (${code ?? error.message})`;
+  return new SpawnError(spec.name, `Cannot start \`${spec.name}\`: ${what}`, { cause: error, errno: code });
+}
+
+/**
+ * Spawns the process. Resolves once the OS reports it spawned; rejects with a SpawnError for a missing
+ * binary, a bad cwd or a permission error. The child leads its own process group.
+ */
+export function spawnChild(spec: ResolvedProcessSpec): Promise<ChildProcess> {
+  checkCwd(spec);
+  const stdio: StdioOptions = spec.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'];
+  let child: ChildProcess;
+  try {
+    child = spawn(spec.command, spec.args as string[], {
+      cwd: spec.cwd,
+      env: childEnv(spec),
+      shell: spec.shell,
+      detached: USE_PROCESS_GROUPS,
+      stdio,
+      windowsHide: true,
+    });
+  } catch (error) {
+    return Promise.reject(toSpawnError(spec, error as NodeJS.ErrnoException));
+  }
+  return new Promise((resolve, reject) => {
+    const onError = (error: NodeJS.ErrnoException): void => {
+      child.off('spawn', onSpawn);
+      reject(toSpawnError(spec, error));
+    };
+    const onSpawn = (): void => {
+      child.off('error', onError);
+      resolve(child);
+    };
+    child.once('error', onError);
+    child.once('spawn', onSpawn);
+  });
+}

@@ -1,0 +1,263 @@
+/**
+ * `resolveChildSpec()` and `resolveManagerOptions()`: the single gate between what users write and
+ * what the rest of procvisor runs on. Everything is validated before anything spawns, every default
+ * is filled from `defaults.ts` or the manager's child defaults, durations and sizes are parsed, the
+ * caller's objects are never touched, and the result is deep-frozen.
+ */
+import { DEFAULTS } from '../defaults.js';
+import type { AutoShutdown, Clock, SupervisorSpec } from '../types.js';
+import { BASE_OUTPUT, resolveBackoff, resolveIntensity, resolveOutput, resolveSampling, resolveShutdown } from './resolve-common.js';
+import { resolveHeartbeat, resolveLimits, resolveProbe, resolveWatch } from './resolve-monitoring.js';
+import type { ChildDefaults, ResolvedChildSpec, ResolvedProcessSpec, ResolvedSampling, ResolvedSupervisorSpec } from './resolved.js';
+import * as v from './validate.js';
+import type { Subject } from './validate.js';
+
+/** Every option a process spec may have. A job resolver can strip its own keys and reuse this. */
+export const PROCESS_SPEC_KEYS: readonly string[] = Object.freeze([
+  'name', 'command', 'args', 'cwd', 'env', 'extendEnv', 'shell', 'restart', 'successExitCodes', 'backoff',
+  'intensity', 'shutdown', 'startTimeout', 'readiness', 'liveness', 'heartbeat', 'limits', 'sampling',
+  'watch', 'instances', 'output', 'ipc', 'significant',
+]);
+
+/** Every option a supervisor spec may have. */
+export const SUPERVISOR_SPEC_KEYS: readonly string[] = Object.freeze([
+  'name', 'strategy', 'children', 'intensity', 'restart', 'autoShutdown', 'significant', 'shutdown',
+]);
+
+const RESTART_TYPES = ['permanent', 'transient', 'temporary'] as const;
+const STRATEGIES = ['one-for-one', 'one-for-all', 'rest-for-one'] as const;
+const AUTO_SHUTDOWNS = ['never', 'any-significant', 'all-significant'] as const;
+
+/** Where a spec sits, for the rules that depend on its parent. */
+export interface ResolveContext {
+  /** `autoShutdown` of the supervisor the spec is added to; absent at top level. */
+  readonly parentAutoShutdown?: AutoShutdown;
+}
+
+/** State of one resolution: the message subject, the defaults and the names seen so far. */
+interface Walk {
+  readonly s: Subject;
+  readonly defaults: ChildDefaults;
+  /** Name → path of the spec that has it, to report both ends of a duplicate. */
+  readonly names: Map<string, string>;
+}
+
+/** True when `spec` is a supervisor spec: it has `strategy` or `children`. */
+export function isSupervisorSpec(spec: unknown): spec is SupervisorSpec {
+  return v.isPlainObject(spec) && (spec.strategy !== undefined || spec.children !== undefined);
+}
+
+/** Freezes the plain objects and arrays built here; RegExps and user functions stay as they are. */
+function deepFreeze<T>(value: T): T {
+  if (Array.isArray(value) || v.isPlainObject(value)) {
+    for (const item of Object.values(value)) deepFreeze(item);
+    Object.freeze(value);
+  }
+  return value;
+}
+
+function startWalk(spec: unknown, defaults: ChildDefaults): Walk {
+  return { s: v.specSubject(v.isPlainObject(spec) ? spec.name : undefined), defaults, names: new Map() };
+}
+
+function resolveName(w: Walk, path: string, value: unknown): string {
+  const at = v.join(path, 'name');
+  if (typeof value !== 'string' || value.trim() === '' || /[#/]/.test(value)) {
+    throw v.invalid(w.s, at, value, 'a non-empty name without `#` or `/`');
+  }
+  const previous = w.names.get(value);
+  if (previous !== undefined) {
+    throw v.invalid(w.s, at, value, 'a name unique in the tree', previous === '' ? 'the top-level spec has it already' : `\`${previous}\` has it already`);
+  }
+  w.names.set(value, path);
+  return value;
+}
+
+/** A significant child must be able to end for good, under a parent that acts on it. */
+function resolveSignificant(w: Walk, path: string, value: unknown, restart: string, parent: AutoShutdown | undefined): boolean {
+  if (value === undefined) return false;
+  const significant = v.boolean(w.s, v.join(path, 'significant'), value);
+  if (!significant) return false;
+  if (restart === 'permanent') {
+    throw v.invalid(w.s, v.join(path, 'significant'), value, '`false` for a permanent child', 'only transient or temporary children can be significant');
+  }
+  if (parent === undefined || parent === 'never') {
+    const where = parent === undefined ? 'at top level' : "under a supervisor with `autoShutdown: 'never'`";
+    throw v.invalid(w.s, v.join(path, 'significant'), value, `\`false\` ${where}`, 'a significant child needs a parent whose `autoShutdown` is not `never`');
+  }
+  return true;
+}
+
+function resolveEnv(s: Subject, path: string, value: unknown): Record<string, string | undefined> {
+  const raw = v.object(s, path, value);
+  const env: Record<string, string | undefined> = {};
+  for (const [key, item] of Object.entries(raw)) {
+    if (item !== undefined && typeof item !== 'string') throw v.invalid(s, v.join(path, key), item, 'a string or `undefined`');
+    env[key] = item;
+  }
+  return env;
+}
+
+function resolveShell(s: Subject, path: string, value: unknown): boolean | string {
+  if (typeof value === 'boolean' || (typeof value === 'string' && value !== '')) return value;
+  throw v.invalid(s, path, value, '`true`, `false` or the path of a shell');
+}
+
+function resolveProcess(w: Walk, raw: Readonly<Record<string, unknown>>, path: string, parent: AutoShutdown | undefined): ResolvedProcessSpec {
+  const { s, defaults: d } = w;
+  const at = (key: string): string => v.join(path, key);
+  const name = resolveName(w, path, raw.name);
+  v.knownKeys(s, path, raw, PROCESS_SPEC_KEYS);
+  if (raw.command === undefined) {
+    throw v.invalid(s, at('command'), raw.command, 'a non-empty string', 'a process spec needs `command`; a supervisor spec needs `strategy` and `children`');
+  }
+  const restart = raw.restart === undefined ? d.restart : v.oneOf(s, at('restart'), raw.restart, RESTART_TYPES);
+  const sampling = raw.sampling === undefined ? undefined : resolveSampling(s, at('sampling'), raw.sampling);
+  const effectiveSampling: ResolvedSampling | false = sampling ?? d.sampling;
+  const liveness = raw.liveness === undefined ? [] : Array.isArray(raw.liveness) ? raw.liveness : [raw.liveness];
+  const livenessPath = (i: number): string => (Array.isArray(raw.liveness) ? v.index(at('liveness'), i) : at('liveness'));
+  const ipc = raw.ipc === undefined ? false : v.boolean(s, at('ipc'), raw.ipc);
+  const spec: ResolvedProcessSpec = {
+    kind: 'process',
+    name,
+    command: v.string(s, at('command'), raw.command),
+    args: raw.args === undefined ? [] : v.stringArray(s, at('args'), raw.args),
+    cwd: raw.cwd === undefined ? undefined : v.string(s, at('cwd'), raw.cwd),
+    env: raw.env === undefined ? {} : resolveEnv(s, at('env'), raw.env),
+    extendEnv: raw.extendEnv === undefined ? DEFAULTS.extendEnv : v.boolean(s, at('extendEnv'), raw.extendEnv),
+    shell: raw.shell === undefined ? false : resolveShell(s, at('shell'), raw.shell),
+    restart,
+    successExitCodes:
+      raw.successExitCodes === undefined
+        ? [...DEFAULTS.successExitCodes]
+        : v.array(s, at('successExitCodes'), raw.successExitCodes).map((c, i) => v.integer(s, v.index(at('successExitCodes'), i), c, 0, 255)),
+    backoff: raw.backoff === undefined ? d.backoff : resolveBackoff(s, at('backoff'), raw.backoff),
+    intensity: raw.intensity === undefined ? d.intensity : resolveIntensity(s, at('intensity'), raw.intensity, d.intensity),
+    shutdown: raw.shutdown === undefined ? d.shutdown : resolveShutdown(s, at('shutdown'), raw.shutdown, d.shutdown),
+    startTimeout: raw.startTimeout === undefined ? d.startTimeout : v.duration(s, at('startTimeout'), raw.startTimeout, { positive: true, timer: true }),
+    readiness: raw.readiness === undefined ? undefined : resolveProbe(s, at('readiness'), raw.readiness, 'readiness'),
+    liveness: liveness.map((probe, i) => resolveProbe(s, livenessPath(i), probe, 'liveness')),
+    heartbeat: raw.heartbeat === undefined ? undefined : resolveHeartbeat(s, at('heartbeat'), raw.heartbeat),
+    limits: raw.limits === undefined ? undefined : resolveLimits(s, at('limits'), raw.limits, effectiveSampling),
+    sampling,
+    watch: raw.watch === undefined ? undefined : resolveWatch(s, at('watch'), raw.watch),
+    instances: raw.instances === undefined ? undefined : v.integer(s, at('instances'), raw.instances, 1),
+    output: raw.output === undefined ? d.output : resolveOutput(s, at('output'), raw.output, d.output),
+    ipc,
+    significant: resolveSignificant(w, path, raw.significant, restart, parent),
+  };
+  // An `ipc` probe waits for the child's announcement, which needs a channel to arrive on.
+  const ipcProbe = [spec.readiness, ...spec.liveness].find((p) => p?.type === 'ipc');
+  if (ipcProbe !== undefined && !ipc && !spec.output.commands) {
+    throw v.invalid(s, at('ipc'), raw.ipc, "`true` (or `output.commands` on) when a probe has `type: 'ipc'`", 'the child announces itself over IPC or `::procvisor::` output lines');
+  }
+  return spec;
+}
+
+function resolveSupervisor(w: Walk, raw: Readonly<Record<string, unknown>>, path: string, parent: AutoShutdown | undefined): ResolvedSupervisorSpec {
+  const { s, defaults: d } = w;
+  const at = (key: string): string => v.join(path, key);
+  const name = resolveName(w, path, raw.name);
+  if (raw.command !== undefined) {
+    throw v.invalid(s, at('command'), raw.command, 'absent in a supervisor spec', 'a spec with `strategy` or `children` is a supervisor');
+  }
+  v.knownKeys(s, path, raw, SUPERVISOR_SPEC_KEYS);
+  const strategy = v.oneOf(s, at('strategy'), raw.strategy, STRATEGIES);
+  const restart = raw.restart === undefined ? d.restart : v.oneOf(s, at('restart'), raw.restart, RESTART_TYPES);
+  const autoShutdown = raw.autoShutdown === undefined ? DEFAULTS.autoShutdown : v.oneOf(s, at('autoShutdown'), raw.autoShutdown, AUTO_SHUTDOWNS);
+  const shutdownRaw = raw.shutdown === undefined ? {} : v.options(s, at('shutdown'), raw.shutdown, ['timeout'], '`{ timeout? }` (a supervisor stops each child by its own spec)');
+  const shutdownTimeout =
+    shutdownRaw.timeout === undefined
+      ? DEFAULTS.supervisorShutdownTimeout
+      : v.duration(s, v.join(at('shutdown'), 'timeout'), shutdownRaw.timeout, { infinity: true, timer: true });
+  const intensity = raw.intensity === undefined ? d.intensity : resolveIntensity(s, at('intensity'), raw.intensity, d.intensity);
+  const significant = resolveSignificant(w, path, raw.significant, restart, parent);
+  const children = v.array(s, at('children'), raw.children, true).map((child, i) => resolveNode(w, child, v.index(at('children'), i), autoShutdown));
+  return { kind: 'supervisor', name, strategy, children, intensity, restart, autoShutdown, significant, shutdownTimeout, backoff: d.backoff };
+}
+
+function resolveNode(w: Walk, spec: unknown, path: string, parent: AutoShutdown | undefined): ResolvedChildSpec {
+  const raw = v.object(w.s, path, spec, 'a process or supervisor spec object');
+  return isSupervisorSpec(raw) ? resolveSupervisor(w, raw, path, parent) : resolveProcess(w, raw, path, parent);
+}
+
+/**
+ * Validates and resolves a process or supervisor spec (a whole tree). `path` prefixes field paths
+ * in errors (e.g. `children[3]` for a child added at runtime); `context` says where it is added.
+ * @throws ValidationError on the first problem found.
+ */
+export function resolveChildSpec(spec: unknown, defaults: ChildDefaults, path = '', context: ResolveContext = {}): ResolvedChildSpec {
+  return deepFreeze(resolveNode(startWalk(spec, defaults), spec, path, context.parentAutoShutdown));
+}
+
+/** Like `resolveChildSpec`, for a spec that must be a process. */
+export function resolveProcessSpec(spec: unknown, defaults: ChildDefaults, path = '', context: ResolveContext = {}): ResolvedProcessSpec {
+  const w = startWalk(spec, defaults);
+  const raw = v.object(w.s, path, spec, 'a process spec object');
+  if (isSupervisorSpec(raw)) throw v.invalid(w.s, path, spec, 'a process spec', 'it has `strategy` or `children`');
+  return deepFreeze(resolveProcess(w, raw, path, context.parentAutoShutdown));
+}
+
+/** Like `resolveChildSpec`, for a spec that must be a supervisor. */
+export function resolveSupervisorSpec(spec: unknown, defaults: ChildDefaults, path = '', context: ResolveContext = {}): ResolvedSupervisorSpec {
+  const w = startWalk(spec, defaults);
+  const raw = v.object(w.s, path, spec, 'a supervisor spec object');
+  if (!isSupervisorSpec(raw)) throw v.invalid(w.s, path, spec, 'a supervisor spec', 'it has neither `strategy` nor `children`');
+  return deepFreeze(resolveSupervisor(w, raw, path, context.parentAutoShutdown));
+}
+
+/** Manager options with every default filled; `defaults` is what children inherit. */
+export interface ResolvedManagerOptions {
+  readonly defaults: ChildDefaults;
+  readonly sampling: ResolvedSampling | false;
+  readonly maxConcurrentJobs: number;
+  readonly orphans: 'kill' | 'keep';
+  readonly handleSignals: boolean;
+  readonly clock: Clock;
+}
+
+const MANAGER_KEYS = [
+  'restart', 'backoff', 'intensity', 'shutdown', 'output', 'startTimeout', 'sampling', 'maxConcurrentJobs',
+  'orphans', 'handleSignals', 'clock',
+] as const;
+
+/** The real clock; wrapped so `this` never matters. */
+const REAL_CLOCK: Clock = Object.freeze({
+  now: () => Date.now(),
+  setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms),
+  clearTimeout: (timer: unknown) => clearTimeout(timer as ReturnType<typeof setTimeout>),
+});
+
+function resolveClock(s: Subject, value: unknown): Clock {
+  // Only checked, never copied or frozen: a test clock is the caller's object and keeps its state.
+  const raw = v.object(s, 'clock', value, 'a clock `{ now, setTimeout, clearTimeout }`');
+  for (const key of ['now', 'setTimeout', 'clearTimeout']) v.func(s, v.join('clock', key), raw[key]);
+  return value as Clock;
+}
+
+/**
+ * Validates and resolves `new ProcessManager(options)`. `undefined` means all defaults.
+ * @throws ValidationError on the first problem found.
+ */
+export function resolveManagerOptions(options: unknown): ResolvedManagerOptions {
+  const s = v.OPTIONS_SUBJECT;
+  const raw = options === undefined ? {} : v.options(s, '', options, MANAGER_KEYS, 'an options object');
+  const sampling = raw.sampling === undefined ? false : resolveSampling(s, 'sampling', raw.sampling);
+  const defaults: ChildDefaults = {
+    restart: raw.restart === undefined ? DEFAULTS.restart : v.oneOf(s, 'restart', raw.restart, RESTART_TYPES),
+    backoff: raw.backoff === undefined ? { ...DEFAULTS.backoff } : resolveBackoff(s, 'backoff', raw.backoff),
+    intensity: raw.intensity === undefined ? { ...DEFAULTS.intensity } : resolveIntensity(s, 'intensity', raw.intensity, DEFAULTS.intensity),
+    shutdown: raw.shutdown === undefined ? { ...DEFAULTS.shutdown } : resolveShutdown(s, 'shutdown', raw.shutdown, DEFAULTS.shutdown),
+    output: raw.output === undefined ? BASE_OUTPUT : resolveOutput(s, 'output', raw.output, BASE_OUTPUT),
+    startTimeout: raw.startTimeout === undefined ? DEFAULTS.startTimeout : v.duration(s, 'startTimeout', raw.startTimeout, { positive: true, timer: true }),
+    sampling,
+  };
+  return Object.freeze({
+    defaults: deepFreeze(defaults),
+    sampling,
+    maxConcurrentJobs: raw.maxConcurrentJobs === undefined ? DEFAULTS.maxConcurrentJobs : v.integer(s, 'maxConcurrentJobs', raw.maxConcurrentJobs, 1),
+    orphans: raw.orphans === undefined ? DEFAULTS.orphans : v.oneOf(s, 'orphans', raw.orphans, ['kill', 'keep']),
+    handleSignals: raw.handleSignals === undefined ? DEFAULTS.handleSignals : v.boolean(s, 'handleSignals', raw.handleSignals),
+    clock: raw.clock === undefined ? REAL_CLOCK : resolveClock(s, raw.clock),
+  });
+}
