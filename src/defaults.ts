@@ -34,6 +34,8 @@ export const DEFAULTS = Object.freeze({
   sampling: Object.freeze({ history: 60 }),
   watch: Object.freeze({ debounce: 200 }),
   maxConcurrentJobs: 4,
+  /** Jobs run by `pm.run()`: no time limit and no retries unless the job says so. */
+  job: Object.freeze({ timeout: Infinity, retries: 0 }),
   orphans: 'kill' as const,
   handleSignals: false,
   /** After SIGKILL, how long to wait for an exit report before declaring a process `unstopped`. */

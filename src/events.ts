@@ -1,4 +1,4 @@
-import type { ExitClass, ExitInfo, HealthStatus, ProbeResult, Signal, Strategy, Usage } from './types.js';
+import type { ExitClass, ExitInfo, HealthStatus, JobResult, ProbeResult, Signal, Strategy, Usage } from './types.js';
 
 /** Fields every event payload carries. */
 export interface EventBase {
@@ -136,6 +136,8 @@ export interface SupervisorAutoShutdownEvent extends EventBase {
 export interface UnstoppedEvent extends EventBase {
   pids: number[];
 }
+/** A job run by `pm.run()` finished (whatever its status); the payload is its result. `pid` is the last attempt's. */
+export interface JobEvent extends EventBase, JobResult {}
 /** A fault of procvisor itself. */
 export interface ErrorEvent extends EventBase {
   error: Error;
@@ -165,6 +167,7 @@ export interface ProcvisorEvents {
   'supervisor:giveup': (event: SupervisorGiveupEvent) => void;
   'supervisor:auto-shutdown': (event: SupervisorAutoShutdownEvent) => void;
   unstopped: (event: UnstoppedEvent) => void;
+  job: (event: JobEvent) => void;
   error: (event: ErrorEvent) => void;
 }
 
@@ -198,5 +201,6 @@ export const EVENTS = [
   'supervisor:giveup',
   'supervisor:auto-shutdown',
   'unstopped',
+  'job',
   'error',
 ] as const satisfies readonly EventName[];

@@ -397,3 +397,29 @@ export interface Snapshot {
   /** Last resource sample. */
   usage: Usage | undefined;
 }
+
+/** A one-shot job for `pm.run()`: a process spec without restarts, replicas or watching. */
+export interface JobSpec extends Omit<ProcessSpec, 'restart' | 'instances' | 'watch'> {
+  /** Longest one attempt may run; then it is stopped by the ladder and counts as `timed-out`. Default none. */
+  timeout?: Duration;
+  /** Further attempts after a failed or timed-out one. Default 0. */
+  retries?: number;
+  /** Delay before each retry. Default the job's `backoff` (itself defaulting to the manager's). */
+  retryBackoff?: BackoffSpec;
+}
+
+/** How a job ended. */
+export interface JobResult {
+  /** `succeeded` (normal exit), `failed`, `timed-out` (last attempt hit `timeout`) or `cancelled` (aborted). */
+  status: 'succeeded' | 'failed' | 'timed-out' | 'cancelled';
+  /** Exit code of the last attempt, or null (killed by a signal, never spawned). */
+  exitCode: number | null;
+  /** Signal that ended the last attempt, or null. */
+  signal: Signal | null;
+  /** Attempts spawned or tried (0 when cancelled before the first). */
+  attempts: number;
+  /** From the start of the first attempt to the end of the last, in ms (time queued not counted). */
+  durationMs: number;
+  /** The retained output tail of the last attempt, masked. */
+  output: OutputLine[];
+}

@@ -1,0 +1,120 @@
+/**
+ * One attempt of a job: one ProcessWorker run to its end. The worker brings process groups,
+ * whole-tree kill, the orphan reaper, masking and the ring buffer; this module adds the job's
+ * `timeout` and cancellation (both stop the worker by its termination ladder) and reduces the
+ * end to an outcome. It never rejects: a spawn failure is a `failed` outcome like any other.
+ */
+import { StartError } from '../errors.js';
+import type { EventName, EventPayload, StopEvent } from '../events.js';
+import { classifyExit } from '../policy/classify.js';
+import { ProcessWorker, type WorkerHost } from '../process/worker.js';
+import type { ExitInfo, JobResult, OutputLine, Signal } from '../types.js';
+import { deferred } from '../util/deferred.js';
+import type { ResolvedJobSpec } from './resolve.js';
+
+/** How one attempt ended. */
+export interface AttemptOutcome {
+  readonly status: JobResult['status'];
+  readonly exitCode: number | null;
+  readonly signal: Signal | null;
+  /** PID of the attempt's process, when it spawned. */
+  readonly pid: number | undefined;
+  /** Its own exit (not a stop), for the `exit` event; absent when it was stopped or never ran. */
+  readonly exit: ExitInfo | undefined;
+  /** Error that kept it from starting (SpawnError, StartError). */
+  readonly error: Error | undefined;
+  readonly output: OutputLine[];
+}
+
+/** Why the job stopped the attempt itself. */
+type StopReason = 'timed-out' | 'cancelled';
+
+/**
+ * Runs attempt number `attempt` (1-based) of `job` until it ends. `signal` cancels it; the
+ * caller checks `signal.aborted` before calling, since an abort that already happened fires no event.
+ */
+export async function runAttempt(job: ResolvedJobSpec, attempt: number, signal: AbortSignal, host: WorkerHost): Promise<AttemptOutcome> {
+  let stopEvent: StopEvent | undefined;
+  const emit = <E extends EventName>(event: E, payload: EventPayload<E>): void => {
+    // The worker reports the end of a stop it ran only as an event; the outcome needs its code.
+    if (event === 'stop') stopEvent = payload as StopEvent;
+    host.emit(event, payload);
+  };
+  const worker = new ProcessWorker(job.process, [job.process.name], { ...hostWithout(host), emit });
+  worker.restarts = attempt - 1;
+  const exited = deferred<ExitInfo>();
+  worker.onExit = (info) => exited.resolve(info);
+
+  let stopReason: StopReason | undefined;
+  const stopped = deferred<undefined>();
+  const stopFor = (reason: StopReason): void => {
+    if (stopReason) return;
+    stopReason = reason;
+    const done = (): void => stopped.resolve(undefined);
+    worker.stop().then(done, done);
+  };
+  const onAbort = (): void => stopFor('cancelled');
+  signal.addEventListener('abort', onAbort, { once: true });
+  const timer = job.timeout === Infinity ? undefined : host.clock.setTimeout(() => stopFor('timed-out'), job.timeout);
+
+  const outcome = (status: JobResult['status'], facts: Partial<Pick<AttemptOutcome, 'exitCode' | 'signal' | 'exit' | 'error'>> = {}): AttemptOutcome => ({
+    status,
+    exitCode: facts.exitCode ?? null,
+    signal: facts.signal ?? null,
+    pid: worker.lastPid,
+    exit: facts.exit,
+    error: facts.error,
+    output: worker.logs.toArray(),
+  });
+  const stoppedOutcome = async (reason: StopReason): Promise<AttemptOutcome> => {
+    await stopped.promise;
+    return outcome(reason, { exitCode: stopEvent?.code ?? null, signal: stopEvent?.signal ?? null });
+  };
+
+  try {
+    try {
+      await worker.start();
+    } catch (error) {
+      if (stopReason) return await stoppedOutcome(stopReason);
+      return fromStartError(error as Error, job, outcome);
+    }
+    // Started: the attempt ends by itself (onExit) or by our stop, whichever comes first. A stop
+    // that comes after the process ended is a no-op, and then onExit has already fired.
+    const ended = await Promise.race([exited.promise, stopped.promise]);
+    if (ended) return outcome(ended.class === 'normal' ? 'succeeded' : 'failed', { exitCode: ended.code, signal: ended.signal, exit: ended });
+    return await stoppedOutcome(stopReason ?? 'cancelled');
+  } finally {
+    signal.removeEventListener('abort', onAbort);
+    if (timer !== undefined) host.clock.clearTimeout(timer);
+    // Whatever happened above, nothing of this attempt may outlive it.
+    await worker.stop();
+  }
+}
+
+/** The host's optional hooks, copied one by one (a spread would drop methods of a class instance). */
+function hostWithout(host: WorkerHost): Omit<WorkerHost, 'emit'> {
+  return {
+    clock: host.clock,
+    polledReadiness: host.polledReadiness,
+    ...(host.track ? { track: host.track } : {}),
+    ...(host.untrack ? { untrack: host.untrack } : {}),
+    ...(host.attach ? { attach: host.attach } : {}),
+  };
+}
+
+/**
+ * An attempt that did not start. A job that exited while its readiness probe was still waiting is
+ * judged by its exit like any other (readiness only delays "started"); a spawn failure or a start
+ * timeout is a failure with no exit code.
+ */
+function fromStartError(
+  error: Error,
+  job: ResolvedJobSpec,
+  outcome: (status: JobResult['status'], facts: Partial<Pick<AttemptOutcome, 'exitCode' | 'signal' | 'exit' | 'error'>>) => AttemptOutcome,
+): AttemptOutcome {
+  if (error instanceof StartError && !error.timedOut && (error.exitCode !== null || error.signal !== null)) {
+    const cls = classifyExit(error.exitCode, error.signal, job.process.successExitCodes);
+    return outcome(cls === 'normal' ? 'succeeded' : 'failed', { exitCode: error.exitCode, signal: error.signal, error });
+  }
+  return outcome('failed', { error });
+}

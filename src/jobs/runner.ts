@@ -1,0 +1,188 @@
+/**
+ * The job runner behind `pm.run()`: validates a job, waits for one of `maxConcurrentJobs` slots
+ * (FIFO), runs attempts until one succeeds or the retries are spent, and resolves with a JobResult
+ * in every case but invalid input. Cancellation (the caller's AbortSignal or `close()`) stops the
+ * running attempt by its termination ladder and skips whatever is left.
+ */
+import { ShutdownError } from '../errors.js';
+import { backoffDelay } from '../policy/backoff.js';
+import type { WorkerHost } from '../process/worker.js';
+import type { ChildDefaults } from '../spec/resolved.js';
+import * as v from '../spec/validate.js';
+import type { Clock, JobResult, JobSpec } from '../types.js';
+import { runAttempt, type AttemptOutcome } from './attempt.js';
+import { resolveJobSpec, type ResolvedJobSpec } from './resolve.js';
+import { Slots } from './slots.js';
+
+/** What a JobRunner is built from. */
+export interface JobRunnerOptions {
+  /** The manager's worker host: clock, event emitter, readiness runner, reaper tracking. */
+  readonly host: WorkerHost;
+  /** Child defaults of the manager, applied to every job spec. */
+  readonly defaults: ChildDefaults;
+  /** Jobs running at once; more wait in a FIFO queue. */
+  readonly maxConcurrentJobs: number;
+  /** Randomness for backoff jitter (tests pass a constant). */
+  readonly random?: () => number;
+}
+
+/** Options of one `run()`. */
+export interface RunOptions {
+  /** Aborting cancels the job: dequeued, or its attempt stopped by the ladder; status `cancelled`. */
+  readonly signal?: AbortSignal;
+}
+
+/** Runs one-shot jobs with a concurrency limit. */
+export class JobRunner {
+  private readonly slots: Slots;
+  private readonly host: WorkerHost;
+  private readonly defaults: ChildDefaults;
+  private readonly random: () => number;
+  /** Aborted by `close()`: cancels every queued and running job. */
+  private readonly closing = new AbortController();
+  private readonly live = new Set<Promise<JobResult>>();
+
+  constructor(options: JobRunnerOptions) {
+    this.host = options.host;
+    this.defaults = options.defaults;
+    this.random = options.random ?? Math.random;
+    this.slots = new Slots(options.maxConcurrentJobs);
+  }
+
+  /** Jobs holding a slot (running an attempt or waiting between attempts). */
+  get running(): number {
+    return this.slots.active;
+  }
+
+  /** Jobs waiting for a slot. */
+  get queued(): number {
+    return this.slots.queued;
+  }
+
+  /**
+   * Runs a job to its end. Rejects only for invalid input (ValidationError, before anything
+   * spawns) or a closed runner (ShutdownError); every way a job can end resolves with its result,
+   * also emitted as a `job` event.
+   */
+  async run(spec: JobSpec, options: RunOptions = {}): Promise<JobResult> {
+    if (this.closing.signal.aborted) throw new ShutdownError();
+    const job = resolveJobSpec(spec, this.defaults);
+    const signal = checkRunOptions(options, job.process.name);
+    const running = this.execute(job, signal);
+    this.live.add(running);
+    try {
+      return await running;
+    } finally {
+      this.live.delete(running);
+    }
+  }
+
+  /** Cancels every queued and running job and resolves once all have ended. Idempotent. */
+  async close(): Promise<void> {
+    this.closing.abort(new ShutdownError());
+    await Promise.allSettled([...this.live]);
+  }
+
+  private async execute(job: ResolvedJobSpec, userSignal: AbortSignal | undefined): Promise<JobResult> {
+    const cancel = linkSignals([this.closing.signal, userSignal]);
+    let result: JobResult;
+    let pid: number | undefined;
+    try {
+      if (!(await this.slots.acquire(cancel.signal))) {
+        result = { status: 'cancelled', exitCode: null, signal: null, attempts: 0, durationMs: 0, output: [] };
+      } else {
+        try {
+          ({ result, pid } = await this.attempts(job, cancel.signal));
+        } finally {
+          this.slots.release();
+        }
+      }
+    } finally {
+      cancel.unlink();
+    }
+    const event = { name: job.process.name, time: this.host.clock.now(), path: [job.process.name], ...result };
+    this.host.emit('job', pid === undefined ? event : { ...event, pid });
+    return result;
+  }
+
+  /** Attempt, back off, attempt again, until success, cancellation or no retries left. */
+  private async attempts(job: ResolvedJobSpec, signal: AbortSignal): Promise<{ result: JobResult; pid: number | undefined }> {
+    const { clock } = this.host;
+    const startedAt = clock.now();
+    let attempts = 0;
+    let last: AttemptOutcome | undefined;
+    let status: JobResult['status'] = 'cancelled';
+    while (!signal.aborted) {
+      attempts++;
+      last = await runAttempt(job, attempts, signal, this.host);
+      status = last.status;
+      const retry = (status === 'failed' || status === 'timed-out') && attempts <= job.retries && !signal.aborted;
+      if (last.exit) this.emitExit(job, last, retry);
+      if (!retry) break;
+      const delay = backoffDelay(job.retryBackoff, attempts, this.random);
+      this.host.emit('restart', { name: job.process.name, time: clock.now(), path: [job.process.name], attempt: attempts, delay });
+      if (!(await sleep(clock, delay, signal))) status = 'cancelled';
+    }
+    const result: JobResult = {
+      status,
+      exitCode: last?.exitCode ?? null,
+      signal: last?.signal ?? null,
+      attempts,
+      durationMs: Math.max(0, clock.now() - startedAt),
+      output: last?.output ?? [],
+    };
+    return { result, pid: last?.pid };
+  }
+
+  /** The `exit` event a supervised process would get: the job's own exits, not its stops. */
+  private emitExit(job: ResolvedJobSpec, last: AttemptOutcome, willRestart: boolean): void {
+    const exit = last.exit;
+    if (!exit) return;
+    const event = { name: job.process.name, time: exit.time, path: [job.process.name], code: exit.code, signal: exit.signal, class: exit.class, reason: exit.reason, willRestart };
+    this.host.emit('exit', last.pid === undefined ? event : { ...event, pid: last.pid });
+  }
+}
+
+function checkRunOptions(options: RunOptions, name: string): AbortSignal | undefined {
+  const s: v.Subject = { label: `run options of job \`${name}\``, noun: 'the options' };
+  const raw = v.options(s, '', options, ['signal']);
+  if (raw.signal === undefined) return undefined;
+  if (!(raw.signal instanceof AbortSignal)) throw v.invalid(s, 'signal', raw.signal, 'an AbortSignal');
+  return raw.signal;
+}
+
+/**
+ * One controller aborted by any of `signals`. Listeners are removed by `unlink()`, since the
+ * runner's own signal lives as long as the manager (AbortSignal.any would keep them longer).
+ */
+function linkSignals(signals: readonly (AbortSignal | undefined)[]): { signal: AbortSignal; unlink: () => void } {
+  const controller = new AbortController();
+  const links: (() => void)[] = [];
+  for (const signal of signals) {
+    if (!signal) continue;
+    if (signal.aborted) {
+      controller.abort(signal.reason);
+      break;
+    }
+    const onAbort = (): void => controller.abort(signal.reason);
+    signal.addEventListener('abort', onAbort, { once: true });
+    links.push(() => signal.removeEventListener('abort', onAbort));
+  }
+  return { signal: controller.signal, unlink: () => links.forEach((unlink) => unlink()) };
+}
+
+/** Resolves true after `ms`, or false as soon as `signal` aborts. */
+function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<boolean> {
+  if (signal.aborted) return Promise.resolve(false);
+  return new Promise((resolve) => {
+    const timer = clock.setTimeout(() => {
+      signal.removeEventListener('abort', onAbort);
+      resolve(true);
+    }, ms);
+    const onAbort = (): void => {
+      clock.clearTimeout(timer);
+      resolve(false);
+    };
+    signal.addEventListener('abort', onAbort, { once: true });
+  });
+}
