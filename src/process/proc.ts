@@ -55,13 +55,13 @@ export function parseStat(text: string): ProcStat | undefined {
   };
 }
 
-/** Reads one process's stat, or `undefined` when it is gone (or not readable). */
+/**
+ * Reads one process's stat, or `undefined` when it is gone (or not readable). Goes through
+ * `readProcText` (one shared buffer, open + read + close): scans read hundreds of these in a row.
+ */
 export function readStat(pid: number): ProcStat | undefined {
-  try {
-    return parseStat(readFileSync(`/proc/${pid}/stat`, 'latin1'));
-  } catch {
-    return undefined;
-  }
+  const text = readProcText(`/proc/${pid}/stat`);
+  return text === undefined ? undefined : parseStat(text);
 }
 
 /** Lists the PIDs currently in `/proc`. */
@@ -155,6 +155,75 @@ export function readProcText(path: string): string | undefined {
   }
 }
 
+/**
+ * Same result as `parseStat`, without splitting all 52 fields into strings: digits are summed as
+ * they are scanned. A sampling round parses every sampled process each round, and the split
+ * dominated its own (JavaScript) share of the cost.
+ */
+export function parseStatLean(text: string): ProcStat | undefined {
+  const open = text.indexOf('(');
+  const close = text.lastIndexOf(')');
+  if (open < 0 || close < 0 || close + 2 >= text.length) return undefined;
+  let ppid = 0;
+  let pgid = 0;
+  let sid = 0;
+  let utime = 0;
+  let stime = 0;
+  let cutime = 0;
+  let cstime = 0;
+  let threads = 0;
+  let starttime = 0;
+  let rssPages = 0;
+  // Fields counted from the state (0); the state is one letter, numbers start at field 1.
+  let field = 1;
+  let value = 0;
+  let sign = 1;
+  for (let i = close + 4; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code === 45) {
+      sign = -1;
+      continue;
+    }
+    if (code !== 32 && code !== 10) {
+      value = value * 10 + (code - 48);
+      continue;
+    }
+    const n = sign * value;
+    if (field === 1) ppid = n;
+    else if (field === 2) pgid = n;
+    else if (field === 3) sid = n;
+    else if (field === 11) utime = n;
+    else if (field === 12) stime = n;
+    else if (field === 13) cutime = n;
+    else if (field === 14) cstime = n;
+    else if (field === 17) threads = n;
+    else if (field === 19) starttime = n;
+    else if (field === 21) {
+      rssPages = n;
+      break;
+    }
+    field++;
+    value = 0;
+    sign = 1;
+  }
+  if (field < 21) return undefined;
+  return {
+    pid: Number(text.slice(0, open - 1)),
+    comm: text.slice(open + 1, close),
+    state: text.charAt(close + 2),
+    ppid,
+    pgid,
+    sid,
+    utime,
+    stime,
+    cutime,
+    cstime,
+    threads,
+    starttime,
+    rssPages,
+  };
+}
+
 /** Like `readStat`, through `readProcText`. */
 export function readStatFast(pid: number): ProcStat | undefined {
   const text = readProcText(`/proc/${pid}/stat`);
@@ -167,14 +236,18 @@ export interface ProcIo {
   write: number;
 }
 
-/** Reads `/proc/<pid>/io`; `undefined` when gone or not permitted (it needs ptrace access). */
-export function readIo(pid: number): ProcIo | undefined {
-  const text = readProcText(`/proc/${pid}/io`);
-  if (text === undefined) return undefined;
+/** Picks storage read/write bytes out of the text of `/proc/<pid>/io`. */
+export function parseIo(text: string): ProcIo | undefined {
   const read = /^read_bytes: (\d+)/m.exec(text);
   const write = /^write_bytes: (\d+)/m.exec(text);
   if (!read || !write) return undefined;
   return { read: Number(read[1]), write: Number(write[1]) };
+}
+
+/** Reads `/proc/<pid>/io`; `undefined` when gone or not permitted (it needs ptrace access). */
+export function readIo(pid: number): ProcIo | undefined {
+  const text = readProcText(`/proc/${pid}/io`);
+  return text === undefined ? undefined : parseIo(text);
 }
 
 /**
@@ -196,4 +269,51 @@ export function readUptime(): number | undefined {
   const text = readProcText('/proc/uptime');
   const seconds = text === undefined ? Number.NaN : Number.parseFloat(text);
   return Number.isFinite(seconds) ? seconds : undefined;
+}
+
+/** What a tree walk needs of one process: {@link scanLinks}. */
+export interface ProcLink {
+  ppid: number;
+  starttime: number;
+  /** Zombie or dead: its children were already handed to a reaper, it is no parent any more. */
+  gone: boolean;
+}
+
+/**
+ * Reads ppid, state and start time from `/proc/<pid>/stat` without splitting all 52 fields: a scan
+ * does this for every process on the machine, so the parse is a fair share of its cost.
+ */
+export function readLink(pid: number): ProcLink | undefined {
+  const text = readProcText(`/proc/${pid}/stat`);
+  if (text === undefined) return undefined;
+  // Fields are counted after the last ')': the command name may hold spaces and parentheses.
+  const state = text.lastIndexOf(')') + 2;
+  if (state < 2) return undefined;
+  const ppid = text.indexOf(' ', state) + 1;
+  let start = ppid;
+  for (let field = 1; field < 19; field++) start = text.indexOf(' ', start) + 1;
+  const code = text.charCodeAt(state);
+  return {
+    ppid: Number.parseInt(text.slice(ppid, text.indexOf(' ', ppid)), 10),
+    starttime: Number.parseInt(text.slice(start, text.indexOf(' ', start)), 10),
+    gone: code === 90 /* Z */ || code === 88 /* X */,
+  };
+}
+
+/**
+ * One scan of the process table for tree walks: pid → link, and ppid → children. Leaner than
+ * `scanProcesses` + `childrenIndex`, which matters when a stop waits on it.
+ */
+export function scanLinks(): { links: Map<number, ProcLink>; children: Map<number, number[]> } {
+  const links = new Map<number, ProcLink>();
+  const children = new Map<number, number[]>();
+  for (const pid of listPids()) {
+    const link = readLink(pid);
+    if (!link) continue;
+    links.set(pid, link);
+    const siblings = children.get(link.ppid);
+    if (siblings) siblings.push(pid);
+    else children.set(link.ppid, [pid]);
+  }
+  return { links, children };
 }

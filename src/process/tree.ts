@@ -1,0 +1,265 @@
+/**
+ * Whole process trees: snapshot them while the parent links still exist, signal every member and
+ * every process group they lead, and wait until they are gone.
+ *
+ * A member is named by `(pid, starttime)`: a PID alone may be reused by an unrelated process as soon
+ * as the original dies, but the pair names one process for ever. Every signal is preceded by a check
+ * that the PID still carries the recorded start time.
+ */
+import { execFileSync } from 'node:child_process';
+import { descendantsOf, HAS_PROC, isAlive, readStat, scanLinks } from './proc.js';
+import type { ProcLink, ProcStat } from './proc.js';
+
+/** One process, named so that a reused PID never matches it. */
+export interface ProcessId {
+  pid: number;
+  /** Start time in clock ticks after boot; `undefined` where there is no `/proc` to read it from. */
+  starttime: number | undefined;
+}
+
+/** Options of {@link signalTree}. */
+export interface SignalTreeOptions {
+  /** Also signal each distinct process group of the live members (`kill(-pgid)`). Default `false`. */
+  groups?: boolean;
+}
+
+/** Options of {@link waitGone}. */
+export interface WaitGoneOptions {
+  /** Give up after this many ms and resolve `false`. */
+  timeout: number;
+  /** Stops the wait early; it then resolves `false`. */
+  signal?: AbortSignal;
+  /** Longest interval between two polls, in ms. Polls start 1 ms apart, each 25% later. Default 50. */
+  pollMs?: number;
+}
+
+/** ppid → children, from `ps`, for platforms without `/proc`. */
+function psChildrenIndex(): Map<number, number[]> {
+  const index = new Map<number, number[]>();
+  let text: string;
+  try {
+    text = execFileSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+  } catch {
+    return index;
+  }
+  for (const line of text.split('\n')) {
+    const [pid, ppid] = line.trim().split(/\s+/).map(Number);
+    if (pid === undefined || ppid === undefined || !Number.isInteger(pid) || !Number.isInteger(ppid)) continue;
+    const siblings = index.get(ppid);
+    if (siblings) siblings.push(pid);
+    else index.set(ppid, [pid]);
+  }
+  return index;
+}
+
+/** The live (non-zombie) stat of `id`, or `undefined` when it is gone or its PID was reused. */
+function liveStat(id: ProcessId): ProcStat | undefined {
+  const stat = readStat(id.pid);
+  if (!stat || stat.state === 'Z' || stat.state === 'X') return undefined;
+  if (id.starttime !== undefined && stat.starttime !== id.starttime) return undefined;
+  return stat;
+}
+
+/** The processes of a scan reachable from `seeds` through parent links, seeds first. */
+function closure(seeds: readonly number[], scan: ReturnType<typeof scanLinks>): ProcessId[] {
+  const found: ProcessId[] = [];
+  const seen = new Set<number>();
+  for (const seed of seeds) {
+    for (const pid of [seed, ...descendantsOf(seed, scan.children)]) {
+      if (seen.has(pid)) continue;
+      seen.add(pid);
+      const link = scan.links.get(pid);
+      if (link && !link.gone) found.push({ pid, starttime: link.starttime });
+    }
+  }
+  return found;
+}
+
+/** True when a scanned process is `id`, alive. */
+function matches(id: ProcessId, link: ProcLink | undefined): boolean {
+  return link !== undefined && !link.gone && (id.starttime === undefined || link.starttime === id.starttime);
+}
+
+/**
+ * The process `rootPid` and every descendant, from one scan of the process table. Descendants that
+ * moved to another session or process group are included (the walk follows parent links).
+ *
+ * With `starttime`, the snapshot is empty unless `rootPid` still carries it. Empty when the root is
+ * gone or a zombie; zombies are left out everywhere (they have no children and cannot be killed).
+ * Without `/proc`, falls back to one `ps` snapshot and leaves start times `undefined`.
+ */
+export function snapshotTree(rootPid: number, starttime?: number): ProcessId[] {
+  if (!HAS_PROC) {
+    if (!isAlive(rootPid)) return [];
+    return [rootPid, ...descendantsOf(rootPid, psChildrenIndex())].map((pid) => ({ pid, starttime: undefined }));
+  }
+  const scan = scanLinks();
+  const root = scan.links.get(rootPid);
+  if (!matches({ pid: rootPid, starttime }, root)) return [];
+  return closure([rootPid], scan);
+}
+
+/**
+ * Re-scans for members born since `tracked` was taken: adds every descendant of each tracked
+ * member still alive with its recorded start time, the root (`rootPid`, which must be in `tracked`)
+ * first. Returns `tracked` followed by the new members (dead members are kept: they are harmless,
+ * their identities never match again). A PID is never adopted without its start time, so a reused
+ * root PID cannot pull in a stranger's tree.
+ */
+export function refreshTree(tracked: readonly ProcessId[], rootPid: number): ProcessId[] {
+  const known = new Set(tracked.map((id) => `${id.pid}:${id.starttime}`));
+  const ordered = [...tracked.filter((id) => id.pid === rootPid), ...tracked];
+  let found: ProcessId[];
+  if (HAS_PROC) {
+    const scan = scanLinks();
+    const seeds = ordered.filter((id) => matches(id, scan.links.get(id.pid))).map((id) => id.pid);
+    found = closure(seeds, scan);
+  } else {
+    const index = psChildrenIndex();
+    const seeds = ordered.filter((id) => isAlive(id.pid)).map((id) => id.pid);
+    const pids = new Set<number>();
+    for (const seed of seeds) for (const pid of [seed, ...descendantsOf(seed, index)]) pids.add(pid);
+    found = [...pids].map((pid) => ({ pid, starttime: undefined }));
+  }
+  return [...tracked, ...found.filter((id) => !known.has(`${id.pid}:${id.starttime}`))];
+}
+
+/** Our own process group: never signalled, whatever a member's stat says. */
+let ownGroup: number | undefined;
+function hostGroup(): number | undefined {
+  if (ownGroup === undefined && HAS_PROC) ownGroup = readStat(process.pid)?.pgid;
+  return ownGroup;
+}
+
+/** `process.kill` that reports success instead of throwing for ESRCH/EPERM. */
+function send(target: number, signal: NodeJS.Signals | number): boolean {
+  try {
+    process.kill(target, signal);
+    return true;
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'ESRCH' || code === 'EPERM') return false;
+    throw error;
+  }
+}
+
+/**
+ * Sends `signal` to each member still alive with its recorded start time. With `groups`, signals
+ * each distinct process group of those members first (one call reaches every process of a group,
+ * members or not, such as a grandchild whose parent already exited), then only the members outside
+ * those groups, so no process gets the signal twice (a second SIGTERM means "force" to some
+ * programs). The host's own group, init, and the host itself are never signalled. Members that
+ * vanish meanwhile are skipped. Returns the PIDs of the members the signal reached.
+ */
+export function signalTree(
+  tree: readonly ProcessId[],
+  signal: NodeJS.Signals | number,
+  opts: SignalTreeOptions = {},
+): number[] {
+  // pid → its group, or 0 when unknown (no /proc: a member that leads a group has pgid = pid).
+  const live = new Map<number, number>();
+  const skipGroup = hostGroup();
+  for (const id of tree) {
+    if (id.pid <= 1 || id.pid === process.pid || live.has(id.pid)) continue;
+    if (HAS_PROC) {
+      const stat = liveStat(id);
+      if (stat) live.set(id.pid, stat.pgid > 1 && stat.pgid !== skipGroup ? stat.pgid : 0);
+    } else if (isAlive(id.pid)) {
+      live.set(id.pid, 0);
+    }
+  }
+  const reached = new Set<number>();
+  if (opts.groups) {
+    const groups = new Set<number>();
+    for (const [pid, pgid] of live) groups.add(HAS_PROC ? pgid : pid);
+    groups.delete(0);
+    for (const pgid of groups) if (send(-pgid, signal)) reached.add(pgid);
+  }
+  const signalled: number[] = [];
+  for (const [pid, pgid] of live) {
+    const viaGroup = reached.has(pgid) || (!HAS_PROC && reached.has(pid));
+    if (viaGroup || send(pid, signal)) signalled.push(pid);
+  }
+  return signalled;
+}
+
+/** True when no member of `tree` is alive (zombies count as gone: they hold no resources but a slot). */
+export function allGone(tree: readonly ProcessId[]): boolean {
+  return tree.every((id) => !isAlive(id.pid, id.starttime));
+}
+
+/**
+ * Resolves `true` as soon as every member of `tree` is dead or a zombie, `false` on timeout or
+ * abort. Polls `/proc` at once, then 1 ms later, each interval 25% longer up to `pollMs`: a SIGKILLed
+ * tree is seen gone about a millisecond after it is, and a slow one costs one read per member every
+ * `pollMs` (the first 10 ms take about 7 polls).
+ */
+export function waitGone(tree: readonly ProcessId[], opts: WaitGoneOptions): Promise<boolean> {
+  const maxPoll = opts.pollMs ?? 50;
+  const deadline = performance.now() + opts.timeout;
+  return new Promise((resolve) => {
+    let interval = Math.min(1, maxPoll);
+    let timer: NodeJS.Timeout | undefined;
+    const finish = (gone: boolean): void => {
+      if (timer) clearTimeout(timer);
+      opts.signal?.removeEventListener('abort', onAbort);
+      resolve(gone);
+    };
+    const onAbort = (): void => finish(false);
+    const poll = (): void => {
+      if (allGone(tree)) return finish(true);
+      const left = deadline - performance.now();
+      if (left <= 0) return finish(false);
+      timer = setTimeout(poll, Math.min(interval, left));
+      interval = Math.min(interval * 1.25, maxPoll);
+    };
+    if (opts.signal?.aborted) return finish(false);
+    opts.signal?.addEventListener('abort', onAbort, { once: true });
+    poll();
+  });
+}
+
+/**
+ * A tree followed through a stop: snapshot at creation, {@link refresh} between signals to catch
+ * processes forked meanwhile.
+ */
+export class TreeTracker {
+  /** Every member seen so far, dead or alive. */
+  members: ProcessId[];
+
+  /** Snapshots the tree of `rootPid` now (empty when the root is gone or its start time differs). */
+  constructor(
+    readonly rootPid: number,
+    starttime?: number,
+  ) {
+    this.members = snapshotTree(rootPid, starttime);
+  }
+
+  /** Adds descendants born since the last scan; returns only the new members. */
+  refresh(): ProcessId[] {
+    const before = this.members.length;
+    this.members = refreshTree(this.members, this.rootPid);
+    return this.members.slice(before);
+  }
+
+  /** {@link signalTree} over the members; returns the PIDs signalled. */
+  signal(signal: NodeJS.Signals | number, opts?: SignalTreeOptions): number[] {
+    return signalTree(this.members, signal, opts);
+  }
+
+  /** {@link waitGone} over the members. */
+  waitGone(opts: WaitGoneOptions): Promise<boolean> {
+    return waitGone(this.members, opts);
+  }
+}
+
+/**
+ * Kills `pid` and its descendants with the `tree-kill` package, for platforms without `/proc` or
+ * process groups (Windows: `taskkill /T`). Loaded on first use so Linux never pays for it.
+ */
+export async function killTreeFallback(pid: number, signal: NodeJS.Signals | number = 'SIGTERM'): Promise<void> {
+  const { default: treeKill } = await import('tree-kill');
+  await new Promise<void>((resolve, reject) => {
+    treeKill(pid, signal, (error) => (error ? reject(error) : resolve()));
+  });
+}

@@ -1,0 +1,188 @@
+/**
+ * Host side of the reaper: the promise that supervised children die with the host, even when the
+ * host is SIGKILLed and no hook of its own runs.
+ *
+ * The reaper is a tiny `sh` process (see script.ts) holding the read end of a pipe from the host.
+ * The kernel closes the host's end however the host dies, and the reaper then kills every tree it
+ * was told about. It is started on the first `track()`, in its own session (a Ctrl-C to the host's
+ * terminal group must not kill it before the host), and unref'd so it never keeps the host alive.
+ * If it dies (someone killed it), the next one starts at once, or on the next `track()` when it
+ * died young.
+ *
+ * A `process.on('exit')` hook backs it up: when the reaper is not running (it died, or this
+ * platform has no `sh`), still-tracked trees are SIGKILLed synchronously as the host exits.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import type { Socket } from 'node:net';
+import { HAS_PROC, isAlive } from '../process/proc.js';
+import { refreshTree, signalTree } from '../process/tree.js';
+import { REAPER_SCRIPT } from './script.js';
+
+/** `process`: a reaper process plus the exit hook; `exit-hook`: the exit hook only. */
+export type ReaperMode = 'process' | 'exit-hook';
+
+/** Kills registered children's trees when the host goes away. */
+export interface Reaper {
+  /** `exit-hook` where no reaper process can run (Windows, no `/bin/sh`, or its spawn failed). */
+  readonly mode: ReaperMode;
+  /** PID of the reaper process while one runs. */
+  readonly pid: number | undefined;
+  /** Registers a child that leads its own process group (spawned `detached`). */
+  track(pid: number, starttime: number | undefined): void;
+  /** Forgets a child, typically once it has exited. */
+  untrack(pid: number): void;
+  /**
+   * Closes the pipe as if the host had exited: the reaper kills every tree still tracked, then
+   * exits. The instance stays usable; the next `track()` starts a new reaper.
+   */
+  close(): void;
+}
+
+/** Options of {@link createReaper}. */
+export interface ReaperOptions {
+  /** Force a mode; default `process` where {@link reaperSupported}, else `exit-hook`. */
+  mode?: ReaperMode;
+}
+
+const SHELL = '/bin/sh';
+/** A reaper that lived longer than this (ms) is replaced as soon as it dies. */
+const RESPAWN_AFTER = 1000;
+
+/** True where a reaper process can run: a POSIX platform with `/bin/sh`. */
+export function reaperSupported(): boolean {
+  return process.platform !== 'win32' && existsSync(SHELL);
+}
+
+/** SIGKILLs tracked trees at once, synchronously: the exit hook cannot wait for anything. */
+function killTreesNow(tracked: ReadonlyMap<number, number | undefined>): void {
+  if (process.platform === 'win32') {
+    for (const pid of tracked.keys()) {
+      try {
+        execFileSync('taskkill', ['/T', '/F', '/PID', String(pid)], { stdio: 'ignore', windowsHide: true });
+      } catch {}
+    }
+    return;
+  }
+  const roots = [...tracked].map(([pid, starttime]) => ({ pid, starttime }));
+  // One scan for all: the descendants of every root still alive with its start time.
+  if (roots[0]) signalTree(refreshTree(roots, roots[0].pid), 'SIGKILL', { groups: true });
+}
+
+class ReaperClient implements Reaper {
+  #mode: ReaperMode;
+  readonly #tracked = new Map<number, number | undefined>();
+  #child: ChildProcess | undefined;
+  #stdin: Socket | undefined;
+  #hooked = false;
+  #startedAt = 0;
+  readonly #onExit = (): void => {
+    // The reaper may have died without its exit event having been handled yet: ask the kernel.
+    const pid = this.#child?.pid;
+    if (this.#running() && pid !== undefined && isAlive(pid)) return;
+    killTreesNow(this.#tracked);
+  };
+
+  constructor(mode: ReaperMode) {
+    this.#mode = mode;
+  }
+
+  get mode(): ReaperMode {
+    return this.#mode;
+  }
+
+  get pid(): number | undefined {
+    return this.#running() ? this.#child?.pid : undefined;
+  }
+
+  track(pid: number, starttime: number | undefined): void {
+    this.#tracked.set(pid, starttime);
+    if (!this.#hooked) {
+      process.on('exit', this.#onExit);
+      this.#hooked = true;
+    }
+    if (this.#mode !== 'process') return;
+    if (this.#running()) this.#write(`+ ${pid} ${starttime ?? '-'}\n`);
+    else this.#start();
+  }
+
+  untrack(pid: number): void {
+    if (!this.#tracked.delete(pid)) return;
+    if (this.#running()) this.#write(`- ${pid}\n`);
+  }
+
+  close(): void {
+    this.#tracked.clear();
+    if (this.#hooked) process.off('exit', this.#onExit);
+    this.#hooked = false;
+    this.#stdin?.end();
+    this.#forget();
+  }
+
+  #running(): boolean {
+    return this.#child !== undefined && this.#stdin !== undefined;
+  }
+
+  /** Spawns a reaper and registers every tracked child with it. */
+  #start(): void {
+    let child: ChildProcess;
+    try {
+      child = spawn(SHELL, ['-c', REAPER_SCRIPT, 'procvisor-reaper', HAS_PROC ? '1' : '0'], {
+        detached: true,
+        stdio: ['pipe', 'ignore', 'ignore'],
+        cwd: '/',
+      });
+    } catch {
+      this.#mode = 'exit-hook';
+      return;
+    }
+    const stdin = child.stdin as Socket | null;
+    if (child.pid === undefined || !stdin) {
+      // The spawn failed (its 'error' event follows): no reaper on this machine, the hook remains.
+      child.on('error', () => {});
+      this.#mode = 'exit-hook';
+      return;
+    }
+    child.unref();
+    stdin.unref();
+    // A dead reaper turns writes into EPIPE: forget it silently and start another at once if it
+    // had lived a while (one that dies at birth waits for the next track(), so no spawn storm).
+    const lost = (): void => {
+      if (this.#child !== child) return;
+      this.#forget();
+      if (this.#tracked.size > 0 && performance.now() - this.#startedAt > RESPAWN_AFTER) this.#start();
+    };
+    stdin.on('error', lost);
+    child.on('error', lost);
+    child.on('exit', lost);
+    this.#child = child;
+    this.#stdin = stdin;
+    this.#startedAt = performance.now();
+    let lines = '';
+    for (const [pid, starttime] of this.#tracked) lines += `+ ${pid} ${starttime ?? '-'}\n`;
+    this.#write(lines);
+  }
+
+  #write(text: string): void {
+    if (text && this.#stdin?.writable) this.#stdin.write(text);
+  }
+
+  #forget(): void {
+    this.#child = undefined;
+    this.#stdin = undefined;
+  }
+}
+
+/** A new, independent reaper client (tests and benchmarks); most code wants {@link getReaper}. */
+export function createReaper(opts: ReaperOptions = {}): Reaper {
+  return new ReaperClient(opts.mode ?? (reaperSupported() ? 'process' : 'exit-hook'));
+}
+
+let shared: Reaper | undefined;
+
+/** The host's reaper, created on first use; its process starts on the first `track()`. */
+export function getReaper(): Reaper {
+  shared ??= createReaper();
+  return shared;
+}

@@ -1,0 +1,197 @@
+/**
+ * The reaper itself: a POSIX `sh` script run as `sh -c REAPER_SCRIPT procvisor-reaper <proc>`.
+ *
+ * Why `sh` and not Node: the reaper idles for the whole life of the host, so its cost is paid for
+ * ever; an idle `sh` (dash) blocked in `read` holds 1.7 MB resident, an idle Node 41 MB.
+ *
+ * Protocol on stdin, one line each: `+ <pid> <starttime|->` registers a child (a process-group
+ * leader), `- <pid>` forgets it. End of input means the host is gone (exit, crash or SIGKILL: the
+ * kernel closes the host's end of the pipe in every case). The reaper then:
+ *   1. scans the process table once (`cat` of every stat file, cut by `awk`, or by a slower shell
+ *      loop where there is no awk) and collects every registered pid whose start time still
+ *      matches, every descendant by parent links (so grandchildren in other sessions are found),
+ *      and every process in the groups of those, to a fixed point;
+ *   2. SIGTERMs their groups (and members outside any group it may signal, one by one);
+ *   3. polls for up to ~0.5 s until they are gone (6 polls, the first after 20 ms);
+ *   4. re-scans (catching anything forked meanwhile) and SIGKILLs whatever remains; then exits.
+ * The host's group and the reaper's own group are never signalled. SIGINT and SIGHUP are ignored
+ * (a terminal sends them to a whole job); SIGTERM still ends the reaper, on purpose.
+ *
+ * `$1` is `1` where `/proc/<pid>/stat` exists (Linux); otherwise `ps -A -o pid=,ppid=,pgid=` feeds
+ * the scan and start times are not checked.
+ *
+ * Written in a template literal: every shell `${` is escaped as `\${`, and the script uses no
+ * backticks or backslashes.
+ */
+export const REAPER_SCRIPT = `
+trap '' INT HUP
+set -f
+proc=
+case $1 in 1) proc=1 ;; esac
+me=$$
+ifs=$IFS
+nl='
+'
+reg=' '
+hostpgid=
+
+# stat_of PID: sets s_state s_ppid s_pgid s_start from /proc/PID/stat, fails when it is unreadable.
+# Fields are counted after the last ') ': the command name before it may hold spaces and parens.
+stat_of() {
+  s=
+  { read -r s < "/proc/$1/stat"; } 2>/dev/null
+  case $s in
+    *') '*) ;;
+    *) s=$(cat "/proc/$1/stat" 2>/dev/null) ;;
+  esac
+  case $s in *') '*) ;; *) return 1 ;; esac
+  s=\${s##*') '}
+  set -- $s
+  s_state=$1 s_ppid=$2 s_pgid=$3 s_start=\${20}
+}
+
+# alive PID START: true while PID runs (not a zombie) with that start time ('-': unchecked)
+alive() {
+  if [ -n "$proc" ]; then
+    stat_of "$1" || return 1
+    case $s_state in Z|X) return 1 ;; esac
+    [ "$2" = - ] || [ "$s_start" = "$2" ]
+  else
+    kill -0 "$1" 2>/dev/null
+  fi
+}
+
+# has LIST WORD: true when the space-delimited LIST holds WORD
+has() {
+  case $1 in *" $2 "*) return 0 ;; esac
+  return 1
+}
+
+if [ -n "$proc" ]; then
+  stat_of "$PPID" && hostpgid=$s_pgid
+else
+  hostpgid=$(ps -o pgid= -p "$PPID" 2>/dev/null)
+  hostpgid=\${hostpgid##* }
+fi
+
+while read -r op pid start; do
+  case $pid in ''|*[!0-9]*) continue ;; esac
+  [ -n "$proc" ] || start=-
+  case $op in
+    +) reg="$reg$pid:\${start:--} " ;;
+    -)
+      keep=' '
+      for e in $reg; do
+        case $e in "$pid":*) ;; *) keep="$keep$e " ;; esac
+      done
+      reg=$keep
+      ;;
+  esac
+done
+
+# scan: table of "pid ppid pgid start" lines, one per live process other than the reaper. One cat
+# reads every stat file (the read builtin may read byte by byte) and awk cuts the fields: a shell
+# loop with pattern matching takes a second for a thousand processes, awk a few milliseconds.
+# Fields are counted after the last ') ' (the command name may hold spaces and parens); a line
+# with too few fields is the first part of a command name holding a newline: join the next one.
+scan() {
+  table=
+  if [ -n "$proc" ] && command -v awk >/dev/null 2>&1; then
+    set +f
+    table=$(cat /proc/[0-9]*/stat 2>/dev/null | awk -v me="$me" '
+      {
+        line = (part == "") ? $0 : (part " " $0)
+        if (!match(line, /[)] [^)]*$/)) { part = line; next }
+        if (split(substr(line, RSTART + 2), f, " ") < 20) { part = line; next }
+        part = ""
+        pid = substr(line, 1, index(line, " (") - 1)
+        if (pid != me && f[1] != "Z" && f[1] != "X") print pid, f[2], f[3], f[20]
+      }')
+    set -f
+  elif [ -n "$proc" ]; then
+    set +f
+    stats=$(cat /proc/[0-9]*/stat 2>/dev/null)
+    set -f
+    part=
+    IFS=$nl
+    for line in $stats; do
+      IFS=$ifs
+      line="$part$line"
+      rest=\${line##*') '}
+      set -- $rest
+      if [ "$#" -lt 20 ]; then part="$line "; continue; fi
+      part=
+      case $1 in Z|X) continue ;; esac
+      p=\${line%%' ('*}
+      [ "$p" = "$me" ] && continue
+      table="$table$p $2 $3 \${20}$nl"
+    done
+    IFS=$ifs
+  else
+    table=$(ps -A -o pid= -o ppid= -o pgid= 2>/dev/null)
+  fi
+}
+
+# collect: members = seeds still running + their descendants + members of their groups, to a
+# fixed point; groups grows with every member's group, except the host's, ours and init's: members
+# in those are loners, to be signalled one by one
+collect() {
+  members=' '
+  loners=' '
+  pids=' '
+  more=1
+  while [ -n "$more" ]; do
+    more=
+    IFS=$nl
+    for row in $table; do
+      IFS=' '
+      set -- $row
+      p=$1 pp=$2 g=$3 t=\${4:--}
+      [ -n "$g" ] || continue
+      has "$pids" "$p" && continue
+      if has "$seeds" "$p:$t" || has "$seeds" "$p:-" || has "$pids" "$pp" || has "$groups" "$g"; then
+        pids="$pids$p "
+        members="$members$p:$t "
+        if [ "$g" -le 1 ] || [ "$g" = "$hostpgid" ] || [ "$g" = "$me" ]; then
+          loners="$loners$p:$t "
+        elif ! has "$groups" "$g"; then
+          groups="$groups$g "
+        fi
+        more=1
+      fi
+    done
+    IFS=$ifs
+  done
+}
+
+# hit SIG: signal every group, then every loner still carrying its start time (a member reached
+# through its group is not signalled twice: to some programs a second SIGTERM means "force")
+hit() {
+  for g in $groups; do kill -s "$1" -- "-$g" 2>/dev/null; done
+  for e in $loners; do
+    alive "\${e%%:*}" "\${e#*:}" && kill -s "$1" "\${e%%:*}" 2>/dev/null
+  done
+}
+
+seeds=$reg
+groups=' '
+scan
+collect
+[ "$members" = ' ' ] && exit 0
+hit TERM
+# Grace of 0.5 s in all, polled early and often first: most trees are gone within milliseconds of
+# SIGTERM, and every sleep is a fork. A sleep without fractions waits 1 s once instead.
+for delay in 0.02 0.03 0.05 0.1 0.1 0.2; do
+  sleep "$delay" 2>/dev/null || { sleep 1; break; }
+  left=
+  for e in $members; do
+    alive "\${e%%:*}" "\${e#*:}" && { left=1; break; }
+  done
+  [ -n "$left" ] || break
+done
+seeds=$members
+scan
+collect
+[ "$members" = ' ' ] || hit KILL
+exit 0
+`;

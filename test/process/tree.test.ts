@@ -1,0 +1,233 @@
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { listPids, readLink, readStat } from '../../src/process/proc.js';
+import {
+  killTreeFallback,
+  refreshTree,
+  signalTree,
+  snapshotTree,
+  TreeTracker,
+  waitGone,
+} from '../../src/process/tree.js';
+import type { ProcessId } from '../../src/process/tree.js';
+import { getReaper } from '../../src/reaper/client.js';
+import { alive, fixture, NODE, until } from '../helpers.js';
+
+const linux = process.platform === 'linux';
+
+interface TreeInfo {
+  root: number;
+  sleepers: number[];
+  setsid?: number;
+  ignoreTerm?: number;
+  orphan?: number;
+}
+
+/** Every pid a tree-fork fixture reported. */
+function allPids(info: TreeInfo): number[] {
+  return [info.root, ...info.sleepers, info.setsid, info.ignoreTerm, info.orphan].filter(
+    (pid): pid is number => pid !== undefined,
+  );
+}
+
+/** Starts test/fixtures/tree-fork.mjs as a detached group leader and waits for its pid line. */
+async function startTree(...args: string[]): Promise<{ child: ChildProcess; info: TreeInfo }> {
+  const child = spawn(NODE, [fixture('tree-fork.mjs'), ...args], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  // Should this worker die mid-test, its trees die with it.
+  getReaper().track(child.pid as number, readStat(child.pid as number)?.starttime);
+  let text = '';
+  const line = await new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      const end = text.indexOf('\n');
+      if (end >= 0) resolve(text.slice(0, end));
+    });
+    child.on('exit', () => reject(new Error('tree-fork exited early')));
+  });
+  return { child, info: JSON.parse(line) as TreeInfo };
+}
+
+/** SIGKILLs whatever is left of a fixture tree, whatever the test did. */
+function cleanup(info: TreeInfo | undefined): void {
+  if (!info) return;
+  getReaper().untrack(info.root);
+  for (const target of [-info.root, ...allPids(info)]) {
+    try {
+      process.kill(target, 'SIGKILL');
+    } catch {}
+  }
+}
+
+function starttimeOf(pid: number): number {
+  const stat = readStat(pid);
+  if (!stat) throw new Error(`process ${pid} is gone`);
+  return stat.starttime;
+}
+
+describe.runIf(linux)('readLink', () => {
+  it('agrees with readStat on every process', () => {
+    let compared = 0;
+    for (const pid of listPids()) {
+      const link = readLink(pid);
+      const stat = readStat(pid);
+      // Skip processes that changed between the reads (exited, reparented, pid reused).
+      if (!link || !stat || JSON.stringify(readLink(pid)) !== JSON.stringify(link)) continue;
+      expect(link.ppid).toBe(stat.ppid);
+      expect(link.gone).toBe(stat.state === 'Z' || stat.state === 'X');
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(2);
+  });
+});
+
+describe.runIf(linux)('snapshotTree', () => {
+  it('finds the root and every descendant, including one in its own session', async () => {
+    let info: TreeInfo | undefined;
+    try {
+      ({ info } = await startTree('3', '--setsid', '--ignore-term', '--orphan'));
+      const tree = snapshotTree(info.root);
+      const pids = tree.map((id) => id.pid);
+      expect(pids[0]).toBe(info.root);
+      for (const pid of [...info.sleepers, info.setsid, info.ignoreTerm]) expect(pids).toContain(pid);
+      // The orphan's parent exited before the snapshot: its parent link is gone, only its group remains.
+      expect(pids).not.toContain(info.orphan);
+      expect(readStat(info.setsid as number)?.sid).toBe(info.setsid);
+      for (const id of tree) expect(id.starttime).toBe(starttimeOf(id.pid));
+    } finally {
+      cleanup(info);
+    }
+  });
+
+  it('is empty when the root is gone or carries another start time', async () => {
+    let info: TreeInfo | undefined;
+    try {
+      ({ info } = await startTree('1'));
+      expect(snapshotTree(info.root, starttimeOf(info.root) + 1)).toEqual([]);
+      expect(snapshotTree(info.root, starttimeOf(info.root))).toHaveLength(2);
+    } finally {
+      cleanup(info);
+    }
+    expect(snapshotTree(2 ** 22 + 1)).toEqual([]);
+  });
+});
+
+describe.runIf(linux)('signalTree and waitGone', () => {
+  it('kills the whole tree, escalating past a SIGTERM-ignoring member, and its group', async () => {
+    let info: TreeInfo | undefined;
+    try {
+      ({ info } = await startTree('3', '--setsid', '--ignore-term', '--orphan'));
+      const tree = snapshotTree(info.root);
+      const termed = signalTree(tree, 'SIGTERM', { groups: true });
+      expect(termed.sort()).toEqual(tree.map((id) => id.pid).sort());
+      expect(await waitGone(tree, { timeout: 300 })).toBe(false);
+      const ignoring = info.ignoreTerm as number;
+      expect(alive(ignoring)).toBe(true);
+      expect(tree.filter((id) => alive(id.pid)).map((id) => id.pid)).toEqual([ignoring]);
+
+      expect(signalTree(tree, 'SIGKILL', { groups: true })).toEqual([ignoring]);
+      expect(await waitGone(tree, { timeout: 5000 })).toBe(true);
+      // Not a member, but in the root's group: the group signal reached it.
+      await until(() => !alive(info?.orphan as number), 5000, 'the orphan to die');
+    } finally {
+      cleanup(info);
+    }
+  });
+
+  it('signals no groups unless asked', async () => {
+    let info: TreeInfo | undefined;
+    try {
+      ({ info } = await startTree('1', '--orphan'));
+      const tree = snapshotTree(info.root);
+      signalTree(tree, 'SIGKILL');
+      expect(await waitGone(tree, { timeout: 5000 })).toBe(true);
+      expect(alive(info.orphan as number)).toBe(true);
+    } finally {
+      cleanup(info);
+    }
+  });
+
+  it('never signals a process whose start time differs (a reused pid)', async () => {
+    let info: TreeInfo | undefined;
+    try {
+      ({ info } = await startTree('2'));
+      const victim = info.sleepers[0] as number;
+      const impostor: ProcessId = { pid: victim, starttime: starttimeOf(victim) + 1 };
+      expect(signalTree([impostor], 'SIGKILL', { groups: true })).toEqual([]);
+      expect(await waitGone([impostor], { timeout: 1000 })).toBe(true);
+      expect(alive(victim)).toBe(true);
+    } finally {
+      cleanup(info);
+    }
+  });
+
+  it('never signals the host itself', () => {
+    const self: ProcessId = { pid: process.pid, starttime: starttimeOf(process.pid) };
+    expect(signalTree([self], 0, { groups: true })).toEqual([]);
+  });
+
+  it('resolves false on timeout and on abort', async () => {
+    const self: ProcessId = { pid: process.pid, starttime: starttimeOf(process.pid) };
+    const started = performance.now();
+    expect(await waitGone([self], { timeout: 100 })).toBe(false);
+    expect(performance.now() - started).toBeGreaterThanOrEqual(95);
+    const controller = new AbortController();
+    const waiting = waitGone([self], { timeout: 60_000, signal: controller.signal });
+    setTimeout(() => controller.abort(), 20);
+    expect(await waiting).toBe(false);
+    expect(await waitGone([self], { timeout: 60_000, signal: AbortSignal.abort() })).toBe(false);
+  });
+});
+
+describe.runIf(linux)('refreshTree and TreeTracker', () => {
+  it('adds descendants of live members, and none through a stale identity', async () => {
+    let info: TreeInfo | undefined;
+    try {
+      ({ info } = await startTree('2', '--setsid'));
+      const rootId: ProcessId = { pid: info.root, starttime: starttimeOf(info.root) };
+      const refreshed = refreshTree([rootId], info.root);
+      expect(refreshed[0]).toEqual(rootId);
+      expect(refreshed.map((id) => id.pid).sort()).toEqual(snapshotTree(info.root).map((id) => id.pid).sort());
+      expect(refreshTree(refreshed, info.root)).toEqual(refreshed);
+
+      const stale: ProcessId = { pid: info.root, starttime: rootId.starttime as number + 1 };
+      expect(refreshTree([stale], info.root)).toEqual([stale]);
+      // The root is only ever followed through its recorded identity.
+      expect(refreshTree([], info.root)).toEqual([]);
+    } finally {
+      cleanup(info);
+    }
+  });
+
+  it('follows a tree through a stop', async () => {
+    let info: TreeInfo | undefined;
+    try {
+      ({ info } = await startTree('2', '--setsid'));
+      const tracker = new TreeTracker(info.root, starttimeOf(info.root));
+      expect(tracker.members).toHaveLength(4);
+      expect(tracker.refresh()).toEqual([]);
+      expect(tracker.signal('SIGKILL', { groups: true })).toHaveLength(4);
+      expect(await tracker.waitGone({ timeout: 5000 })).toBe(true);
+      expect(new TreeTracker(info.root).members).toEqual([]);
+    } finally {
+      cleanup(info);
+    }
+  });
+});
+
+describe.runIf(linux)('killTreeFallback', () => {
+  it('kills a tree through tree-kill', async () => {
+    let info: TreeInfo | undefined;
+    try {
+      ({ info } = await startTree('2', '--setsid'));
+      const tree = snapshotTree(info.root);
+      await killTreeFallback(info.root, 'SIGKILL');
+      expect(await waitGone(tree, { timeout: 5000 })).toBe(true);
+    } finally {
+      cleanup(info);
+    }
+  });
+});

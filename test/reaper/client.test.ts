@@ -1,0 +1,134 @@
+import { spawn } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { readStat } from '../../src/process/proc.js';
+import { createReaper, getReaper, reaperSupported } from '../../src/reaper/client.js';
+import type { Reaper } from '../../src/reaper/client.js';
+import { alive, delay, until } from '../helpers.js';
+
+/** Kills every fixture group should this worker die mid-test (a reaper independent of those tested). */
+const safety = createReaper();
+
+/** A detached `sh` group leader with two `sleep` children; resolves once it reported them. */
+async function startGroup(): Promise<{ pid: number; starttime: number | undefined; pids: number[] }> {
+  const child = spawn('sh', ['-c', 'sleep 1000 & a=$!; sleep 1000 & echo "$a $!"; wait'], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'ignore'],
+  });
+  const pid = child.pid as number;
+  safety.track(pid, readStat(pid)?.starttime);
+  let text = '';
+  await new Promise<void>((resolve) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      if (text.includes('\n')) resolve();
+    });
+  });
+  child.stdout?.destroy();
+  const kids = text.trim().split(' ').map(Number);
+  return { pid, starttime: readStat(pid)?.starttime, pids: [pid, ...kids] };
+}
+
+function killAll(pids: number[], reaper?: Reaper): void {
+  for (const pid of pids) safety.untrack(pid);
+  for (const pid of [...pids.map((p) => -p), ...pids, reaper?.pid ?? 0]) {
+    if (pid === 0) continue;
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
+  }
+}
+
+describe.runIf(process.platform === 'linux')('reaper client', () => {
+  it('is one lazily started reaper per host', () => {
+    expect(reaperSupported()).toBe(true);
+    const reaper = getReaper();
+    expect(getReaper()).toBe(reaper);
+    expect(reaper.mode).toBe('process');
+    expect(reaper.pid).toBeUndefined();
+  });
+
+  it('close() kills tracked trees and spares untracked ones', async () => {
+    const reaper = createReaper();
+    const groups = [await startGroup(), await startGroup()];
+    const [kept, dropped] = groups as [Awaited<ReturnType<typeof startGroup>>, Awaited<ReturnType<typeof startGroup>>];
+    try {
+      reaper.track(kept.pid, kept.starttime);
+      reaper.track(dropped.pid, dropped.starttime);
+      const pid = reaper.pid as number;
+      expect(alive(pid)).toBe(true);
+      reaper.untrack(dropped.pid);
+      reaper.close();
+      expect(reaper.pid).toBeUndefined();
+      await until(() => kept.pids.every((p) => !alive(p)) && !alive(pid), 5000, 'the tracked tree and reaper to go');
+      expect(dropped.pids.every(alive)).toBe(true);
+    } finally {
+      killAll([...kept.pids, ...dropped.pids], reaper);
+    }
+  });
+
+  it('starts a new reaper on the next track() after one died, and registers everything again', async () => {
+    const reaper = createReaper();
+    const first = await startGroup();
+    const second = await startGroup();
+    let firstReaper = 0;
+    try {
+      reaper.track(first.pid, first.starttime);
+      firstReaper = reaper.pid as number;
+      process.kill(firstReaper, 'SIGKILL');
+      await until(() => reaper.pid === undefined, 5000, 'the client to notice its reaper died');
+      reaper.track(second.pid, second.starttime);
+      expect(reaper.pid).toBeTypeOf('number');
+      expect(reaper.pid).not.toBe(firstReaper);
+      reaper.close();
+      const all = [...first.pids, ...second.pids];
+      await until(() => all.every((p) => !alive(p)), 5000, 'both trees to go');
+    } finally {
+      killAll([...first.pids, ...second.pids, firstReaper], reaper);
+    }
+  });
+
+  it('replaces at once a reaper that dies after living a while', async () => {
+    const reaper = createReaper();
+    const group = await startGroup();
+    let first = 0;
+    try {
+      reaper.track(group.pid, group.starttime);
+      first = reaper.pid as number;
+      await delay(1200); // deliberate: only a reaper older than 1 s is replaced without a track()
+      process.kill(first, 'SIGKILL');
+      await until(() => reaper.pid !== undefined && reaper.pid !== first, 5000, 'a new reaper');
+      const second = reaper.pid as number;
+      reaper.close();
+      await until(() => group.pids.every((p) => !alive(p)) && !alive(second), 5000, 'the tree and reaper to go');
+    } finally {
+      killAll([...group.pids, first], reaper);
+    }
+  });
+
+  it('does not signal a tracked pid whose start time differs', async () => {
+    const reaper = createReaper();
+    const group = await startGroup();
+    try {
+      reaper.track(group.pid, (group.starttime as number) + 1);
+      const pid = reaper.pid as number;
+      reaper.close();
+      await until(() => !alive(pid), 5000, 'the reaper to exit');
+      expect(group.pids.every(alive)).toBe(true);
+    } finally {
+      killAll(group.pids, reaper);
+    }
+  });
+
+  it('in exit-hook mode spawns nothing', async () => {
+    const reaper = createReaper({ mode: 'exit-hook' });
+    const group = await startGroup();
+    try {
+      reaper.track(group.pid, group.starttime);
+      expect(reaper.pid).toBeUndefined();
+      reaper.close();
+      expect(group.pids.every(alive)).toBe(true);
+    } finally {
+      killAll(group.pids, reaper);
+    }
+  });
+});
