@@ -1,0 +1,205 @@
+/**
+ * Host side of the IPC channel to one incarnation spawned with an `'ipc'` stdio slot. Decodes the
+ * child's control messages into callbacks, sends user messages, and correlates requests with
+ * responses by id. It never throws on a closed channel: sends reject with `IPC_UNAVAILABLE`, and
+ * every pending request is rejected the moment the channel closes.
+ */
+import type { ChildProcess } from 'node:child_process';
+import { ProcvisorError, TimeoutError } from '../errors.js';
+import {
+  encodeMessage,
+  envelope,
+  isEnvelope,
+  isMarked,
+  type Envelope,
+  type RemoteErrorData,
+  type RequestEnvelope,
+  type ShutdownEnvelope,
+} from './protocol.js';
+
+/** Callbacks for what the child sends. */
+export interface IpcChannelHandlers {
+  /** The child called `ready(data)`. */
+  onReady?(data: unknown): void;
+  /** The child called `heartbeat()`. */
+  onHeartbeat?(): void;
+  /** A user message (`send()` from procvisor/child, or any non-procvisor `process.send`). */
+  onMessage?(payload: unknown): void;
+  /** The channel closed (the child exited or disconnected); called once. */
+  onClose?(): void;
+}
+
+/** Options of {@link IpcChannel.request}. */
+export interface RequestOptions {
+  /** Milliseconds to wait for the response before rejecting with a TimeoutError. */
+  timeout: number;
+  /** Abandons the request (rejects with the signal's reason). */
+  signal?: AbortSignal;
+}
+
+/** An error thrown by the child's `onMessage` handler while answering a request. */
+export class IpcRemoteError extends Error {
+  /** The `code` of the child's error, when it had a string one. */
+  readonly code: string | undefined;
+  constructor(data: RemoteErrorData) {
+    super(data.message);
+    this.name = data.name === 'Error' ? 'IpcRemoteError' : data.name;
+    this.code = data.code;
+  }
+}
+
+interface Pending {
+  resolve(value: unknown): void;
+  reject(error: unknown): void;
+  timer: NodeJS.Timeout;
+  cleanup(): void;
+}
+
+function unavailable(detail: string, cause?: unknown): ProcvisorError {
+  return new ProcvisorError('IPC_UNAVAILABLE', `The IPC channel is not available: ${detail}`, { cause });
+}
+
+/** The host end of one child's IPC channel. */
+export class IpcChannel {
+  readonly #child: ChildProcess;
+  readonly #handlers: IpcChannelHandlers;
+  readonly #pending = new Map<number, Pending>();
+  #nextId = 1;
+  #closed = false;
+
+  constructor(child: ChildProcess, handlers: IpcChannelHandlers = {}) {
+    this.#child = child;
+    this.#handlers = handlers;
+    if (typeof child.send !== 'function' || !child.connected) {
+      this.#closed = true;
+      return;
+    }
+    child.on('message', this.#onMessage);
+    // Not `exit`: messages the child sent just before exiting are still delivered after it, and a
+    // last `response` must not be dropped. `disconnect` comes once the channel is drained.
+    child.once('disconnect', this.#onGone);
+    child.once('close', this.#onGone);
+  }
+
+  /** True while messages can be sent. */
+  get connected(): boolean {
+    return !this.#closed && this.#child.connected;
+  }
+
+  /** Sends a user message; resolves once handed to the OS, rejects with `IPC_UNAVAILABLE` otherwise. */
+  send(message: unknown): Promise<void> {
+    return this.#send(encodeMessage(message));
+  }
+
+  /**
+   * Sends `message` as a request and resolves with the value the child's `onMessage` handler
+   * returned. Rejects with a TimeoutError (`TIMEOUT`) after `timeout` ms, with `IPC_UNAVAILABLE` at
+   * once when the channel is closed or closes while waiting, and with an IpcRemoteError when the
+   * handler threw (or the child has none).
+   */
+  request(message: unknown, options: RequestOptions): Promise<unknown> {
+    if (!this.connected) return Promise.reject(unavailable('the channel is closed'));
+    const { signal } = options;
+    if (signal?.aborted) return Promise.reject(signal.reason);
+    const id = this.#nextId++;
+    return new Promise<unknown>((resolve, reject) => {
+      const onAbort = (): void => settle(() => reject(signal?.reason));
+      const settle = (how: () => void): void => {
+        if (!this.#pending.delete(id)) return;
+        entry.cleanup();
+        how();
+      };
+      const entry: Pending = {
+        resolve: (value) => settle(() => resolve(value)),
+        reject: (error) => settle(() => reject(error)),
+        timer: setTimeout(
+          () => settle(() => reject(new TimeoutError(`No response to IPC request ${id} within ${options.timeout} ms`))),
+          options.timeout,
+        ),
+        cleanup: () => {
+          clearTimeout(entry.timer);
+          signal?.removeEventListener('abort', onAbort);
+        },
+      };
+      this.#pending.set(id, entry);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      this.#send(envelope<RequestEnvelope>({ type: 'request', id, payload: message })).catch(entry.reject);
+    });
+  }
+
+  /** Asks the child to shut down (its `onShutdown` handler). Resolves false when it could not be sent. */
+  requestShutdown(): Promise<boolean> {
+    return this.#send(envelope<ShutdownEnvelope>({ type: 'shutdown' })).then(
+      () => true,
+      () => false,
+    );
+  }
+
+  /** Stops listening and rejects pending requests with `IPC_UNAVAILABLE`; does not disconnect the child. */
+  close(): void {
+    this.#shut('the channel was closed');
+  }
+
+  #send(message: unknown): Promise<void> {
+    if (!this.connected) return Promise.reject(unavailable('the channel is closed'));
+    return new Promise((resolve, reject) => {
+      try {
+        // Always with a callback: without one, a send on a closing channel emits an `error` event.
+        this.#child.send(message as Parameters<ChildProcess['send']>[0], (error) => {
+          if (error) reject(unavailable(error.message, error));
+          else resolve();
+        });
+      } catch (error) {
+        // Serialisation failures (a BigInt with JSON serialisation, ...) are the caller's to see.
+        reject(error);
+      }
+    });
+  }
+
+  readonly #onMessage = (raw: unknown): void => {
+    if (!isEnvelope(raw)) {
+      if (!isMarked(raw)) this.#handlers.onMessage?.(raw);
+      return;
+    }
+    this.#dispatch(raw);
+  };
+
+  #dispatch(message: Envelope): void {
+    switch (message.type) {
+      case 'ready':
+        this.#handlers.onReady?.(message.data);
+        return;
+      case 'heartbeat':
+        this.#handlers.onHeartbeat?.();
+        return;
+      case 'message':
+        this.#handlers.onMessage?.(message.payload);
+        return;
+      case 'response': {
+        const pending = this.#pending.get(message.id);
+        if (pending === undefined) return; // late answer to a request that timed out
+        if (message.error !== undefined) pending.reject(new IpcRemoteError(message.error));
+        else pending.resolve(message.payload);
+        return;
+      }
+      case 'request':
+      case 'shutdown':
+        return; // host-to-child types: a child has no business sending them
+    }
+  }
+
+  readonly #onGone = (): void => {
+    this.#shut('the child disconnected');
+  };
+
+  #shut(reason: string): void {
+    if (this.#closed && this.#pending.size === 0) return;
+    const wasOpen = !this.#closed;
+    this.#closed = true;
+    this.#child.off('message', this.#onMessage);
+    this.#child.off('disconnect', this.#onGone);
+    this.#child.off('close', this.#onGone);
+    for (const pending of [...this.#pending.values()]) pending.reject(unavailable(reason));
+    if (wasOpen) this.#handlers.onClose?.();
+  }
+}
