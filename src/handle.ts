@@ -103,7 +103,12 @@ export class Handle {
 
   /** Resolves when the child reaches `state`; rejects with a TimeoutError after `timeout`. */
   waitFor(state: State, options: { timeout?: number } = {}): Promise<void> {
-    return this.owner.waitFor(this.name, state, options.timeout);
+    // A call that returns a promise reports every failure through it (a removed child included).
+    try {
+      return this.owner.waitFor(this.name, state, options.timeout);
+    } catch (error) {
+      return Promise.reject(error);
+    }
   }
 
   /** Sends an IPC message (spec `ipc: true`). */

@@ -3,17 +3,19 @@
  * root supervisor (SEMANTICS: "the manager's root never gives up") and turns names into nodes.
  */
 import { EventEmitter } from 'eventemitter3';
-import { AlreadyExistsError, NotFoundError, ProcvisorError, ShutdownError, StateError, TimeoutError } from './errors.js';
+import { AlreadyExistsError, NotFoundError, ValidationError, ProcvisorError, ShutdownError, StateError, TimeoutError } from './errors.js';
 import type { EventName, EventPayload, ProcvisorEvents } from './events.js';
 import { Handle, type HandleOwner } from './handle.js';
 import { Extensions } from './extensions.js';
+import { JobRunner, type RunOptions } from './jobs/runner.js';
+import { createWatcher, type Watcher } from './watch/watcher.js';
 import { ProcessWorker } from './process/worker.js';
 import { getReaper } from './reaper/client.js';
 import type { ResolvedChildSpec, ResolvedSupervisorSpec } from './spec/resolved.js';
 import { resolveChildSpec, resolveManagerOptions, type ResolvedManagerOptions } from './spec/resolve.js';
 import type { ChildNode } from './supervisor/slot.js';
 import { Supervisor, type SupervisorHost } from './supervisor/supervisor.js';
-import type { ChildSpec, Duration, ManagerOptions, Snapshot, State } from './types.js';
+import type { ChildSpec, Duration, JobResult, JobSpec, ManagerOptions, Snapshot, State } from './types.js';
 import { parseDuration } from './util/units.js';
 
 /** Where a child sits: its node and the supervisor that holds it. */
@@ -39,6 +41,8 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   private readonly root: Supervisor;
   private readonly extensions: Extensions;
   private closing: Promise<void> | undefined;
+  private readonly jobs: JobRunner;
+  private readonly watchers = new Map<ChildNode, Watcher>();
   private readonly owner: HandleOwner;
   private readonly host: SupervisorHost;
 
@@ -52,7 +56,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
     const emit = <E extends EventName>(event: E, payload: EventPayload<E>): void => {
       (this.emit as (event: E, payload: EventPayload<E>) => boolean)(event, payload);
     };
-    this.extensions = new Extensions(this.options, emit);
+    this.extensions = new Extensions(emit);
     const reaper = this.options.orphans === 'kill' ? getReaper() : undefined;
     const workerHost = {
       clock: this.options.clock,
@@ -61,7 +65,9 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
       ...(reaper ? { track: (pid: number, starttime: number | undefined) => reaper.track(pid, starttime), untrack: (pid: number) => reaper.untrack(pid) } : {}),
       stateChanged: (node: ChildNode) => this.notify(node),
       attach: this.extensions.attach,
+      onSpawn: this.extensions.onSpawn,
     };
+    this.jobs = new JobRunner({ host: workerHost, defaults: this.options.defaults, maxConcurrentJobs: this.options.maxConcurrentJobs });
     this.host = {
       clock: this.options.clock,
       emit,
@@ -91,10 +97,37 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
     const node: ChildNode =
       spec.kind === 'process' ? new ProcessWorker(spec, path, workerHost) : new Supervisor(spec, path, this.host);
     this.entries.set(spec.name, { node, parent });
+    if (node.kind === 'process' && spec.kind === 'process' && spec.watch) this.watch(node, spec.watch, spec.cwd);
     return node;
   }
 
+  /**
+   * Restarts a process when its watched files change. A restart for a file change is a manual
+   * restart, not a crash: it never counts toward intensity. A process stopped by hand stays stopped.
+   */
+  private watch(node: ProcessWorker, spec: NonNullable<ProcessWorker['spec']['watch']>, cwd: string | undefined): void {
+    const watcher = createWatcher(
+      spec,
+      cwd,
+      (paths) => {
+        if (this.closing || this.entries.get(node.name)?.node !== node) return;
+        this.emit('watch', { name: node.name, time: this.options.clock.now(), path: node.path, paths, ...(node.pid ? { pid: node.pid } : {}) });
+        if (node.state === 'stopped' || node.state === 'stopping' || node.state === 'idle') return;
+        this.restart(node.name).catch(() => {
+          // A failed start is already a state (`failed`) and a `failed-start` event.
+        });
+      },
+      { onError: (error) => this.emit('warning', { name: node.name, time: this.options.clock.now(), path: node.path, message: `watch: ${error.message}` }) },
+    );
+    this.watchers.set(node, watcher);
+  }
+
   private forget(node: ChildNode): void {
+    const watcher = this.watchers.get(node);
+    if (watcher) {
+      this.watchers.delete(node);
+      void watcher.close();
+    }
     if (node.kind === 'supervisor') for (const slot of node.slots) this.forget(slot.node);
     if (this.entries.get(node.name)?.node === node) {
       this.entries.delete(node.name);
@@ -145,7 +178,9 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   add(spec: ChildSpec, opts: { parent?: string } = {}): Handle {
     this.assertOpen();
     const parent = opts.parent === undefined ? this.root : this.supervisorNamed(opts.parent);
-    const resolved = resolveChildSpec(spec, this.options.defaults, '', parent === this.root ? {} : { parentAutoShutdown: parent.spec.autoShutdown });
+    const resolved = expandInstances(
+      resolveChildSpec(spec, this.options.defaults, '', parent === this.root ? {} : { parentAutoShutdown: parent.spec.autoShutdown }),
+    );
     for (const name of ProcessManager.namesOf(resolved)) {
       if (this.entries.has(name)) throw new AlreadyExistsError(name, this.entries.get(name)?.node.state === 'running' ? 'already started' : 'already present');
     }
@@ -170,12 +205,19 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
     const { node, parent } = this.entry(handle.name);
     const slot = parent.slots.find((s) => s.node === node);
     if (!slot) throw new NotFoundError(handle.name);
-    if (parent === this.root && node.kind === 'supervisor') {
-      await this.root.startChild(slot);
-    } else {
-      await parent.startChild(slot);
-    }
+    await parent.startChild(slot);
     return handle;
+  }
+
+  /**
+   * Runs a one-shot job to completion: retried up to `retries` times, stopped by the ladder after
+   * `timeout` or when `signal` aborts. Resolves with a JobResult in every case but invalid input.
+   * At most `maxConcurrentJobs` run at once; more wait in FIFO order.
+   * @throws ValidationError (before anything spawns), ShutdownError
+   */
+  async run(job: JobSpec, opts: RunOptions = {}): Promise<JobResult> {
+    this.assertOpen();
+    return this.jobs.run(job, opts);
   }
 
   /** Stops a child by its termination ladder. It keeps its spec and is not restarted. Idempotent. */
@@ -234,10 +276,11 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   }
 
   /** Resolves when the named child reaches `state`. */
-  waitFor(name: string, state: State, timeout?: Duration): Promise<void> {
+  async waitFor(name: string, state: State, timeout?: Duration): Promise<void> {
     const { node } = this.entry(name);
-    if (node.state === state) return Promise.resolve();
+    if (node.state === state) return;
     const ms = timeout === undefined ? undefined : parseDuration(timeout);
+    if (ms === undefined && timeout !== undefined) throw new ValidationError('timeout', timeout, `Expected \`timeout\` to be a non-negative duration, got \`${String(timeout)}\``);
     return new Promise((resolve, reject) => {
       let set = this.waiters.get(node);
       if (!set) this.waiters.set(node, (set = new Set()));
@@ -271,6 +314,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
     if (this.closing) return this.closing;
     const limit = opts.timeout === undefined ? undefined : parseDuration(opts.timeout);
     this.closing = (async () => {
+      await this.jobs.close();
       const stopping = this.root.stop();
       if (limit !== undefined && limit !== Infinity) {
         let timer: NodeJS.Timeout | undefined;
@@ -280,6 +324,8 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
         if (late) for (const { node } of this.entries.values()) if (node.kind === 'process') node.kill();
       }
       await stopping;
+      await Promise.all([...this.watchers.values()].map((w) => w.close()));
+      this.watchers.clear();
       this.extensions.close();
     })();
     return this.closing;
@@ -297,6 +343,40 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
     process.once('SIGINT', onSignal);
     process.once('SIGTERM', onSignal);
   }
+}
+
+/**
+ * `instances: N` becomes a one-for-one supervisor named like the spec, holding replicas `name#0` …
+ * `name#N-1`; each replica gets `PROCVISOR_INSTANCE` (its index) unless the spec sets it. So
+ * `pm.stop('web')` stops them all and `pm.get('web#1')` is one replica.
+ */
+function expandInstances(spec: ResolvedChildSpec): ResolvedChildSpec {
+  if (spec.kind === 'supervisor') {
+    const children = spec.children.map(expandInstances);
+    return children.every((c, i) => c === spec.children[i]) ? spec : Object.freeze({ ...spec, children });
+  }
+  if (spec.instances === undefined) return spec;
+  const replicas = Array.from({ length: spec.instances }, (_, i) =>
+    Object.freeze({
+      ...spec,
+      name: `${spec.name}#${i}`,
+      instances: undefined,
+      significant: false,
+      env: Object.freeze({ PROCVISOR_INSTANCE: String(i), ...spec.env }),
+    }),
+  );
+  return Object.freeze({
+    kind: 'supervisor',
+    name: spec.name,
+    strategy: 'one-for-one',
+    children: replicas,
+    intensity: spec.intensity,
+    restart: spec.restart,
+    autoShutdown: 'never',
+    significant: spec.significant,
+    shutdownTimeout: Infinity,
+    backoff: spec.backoff,
+  } as const);
 }
 
 function rootSpec(options: ResolvedManagerOptions): ResolvedSupervisorSpec {

@@ -8,17 +8,20 @@ import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process'
 import { statSync } from 'node:fs';
 import { DEFAULTS } from '../defaults.js';
 import { SpawnError } from '../errors.js';
+import { SUPERVISED_ENV } from '../ipc/protocol.js';
 import type { ResolvedProcessSpec } from '../spec/resolved.js';
 
 /** Whether children get their own process group (and session): everywhere but Windows. */
 export const USE_PROCESS_GROUPS = process.platform !== 'win32';
 
 /** The environment of a child: host env (unless `extendEnv: false`), unbuffering defaults, then the spec. */
-export function childEnv(spec: Pick<ResolvedProcessSpec, 'env' | 'extendEnv'>): NodeJS.ProcessEnv {
+export function childEnv(spec: Pick<ResolvedProcessSpec, 'env' | 'extendEnv' | 'ipc'>): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = spec.extendEnv ? { ...process.env } : {};
   for (const [key, value] of Object.entries(DEFAULTS.unbufferedEnv)) {
     if (env[key] === undefined && !(key in spec.env)) env[key] = value;
   }
+  // procvisor/child helpers act only when this is set (and delete it, so grandchildren don't inherit it).
+  if (spec.ipc) env[SUPERVISED_ENV] = String(process.pid);
   for (const [key, value] of Object.entries(spec.env)) {
     if (value === undefined) delete env[key];
     else env[key] = value;

@@ -36,6 +36,8 @@ export interface WorkerHost {
   readonly untrack?: (pid: number) => void;
   /** Told about every state change (waiters, snapshots). */
   readonly stateChanged?: (node: ProcessWorker) => void;
+  /** Connects a freshly spawned incarnation (IPC channel), before readiness. */
+  readonly onSpawn?: (worker: ProcessWorker, inc: Incarnation) => void;
   /** Attaches per-incarnation machinery once it is running (liveness, heartbeats, sampling, IPC). */
   readonly attach?: (worker: ProcessWorker, inc: Incarnation) => void;
 }
@@ -172,6 +174,7 @@ export class ProcessWorker {
     this.current = inc;
     this.wire(inc);
     this.host.track?.(pid, inc.starttime);
+    this.host.onSpawn?.(this, inc);
     this.host.emit('spawn', { ...this.base(pid), pid, restarts: this.restarts });
     if (attempt.stopRequested) void this.stop();
 
@@ -189,9 +192,11 @@ export class ProcessWorker {
       if (timer) clearTimeout(timer);
     }
     if (inc.ended || inc.terminationReason) {
-      // Ready and ended in the same turn: report it as a failed start.
+      // Ready and ended in the same turn: a failed start, unless a stop asked for the end (a stop
+      // that arrived while spawning lands here when there is no readiness probe to wait on).
       const error = await this.whyNotStarted(inc, false, undefined);
-      this.failStart(error);
+      if (error instanceof StoppedWhileStartingError) this.state = 'stopped';
+      else this.failStart(error);
       throw error;
     }
     this.state = 'running';

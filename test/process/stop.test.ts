@@ -1,0 +1,120 @@
+/**
+ * The termination ladder on its own (runLadder) against real detached processes: the signal, the
+ * escalation, `'kill'`, whole trees, and a target that never reports its exit.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { describe, expect, it } from 'vitest';
+import { runLadder } from '../../src/process/stop.js';
+import type { LadderTarget } from '../../src/process/stop.js';
+import { alive, fixture, NODE } from '../helpers.js';
+
+/** Spawns a fixture as the leader of its own group and waits for its first line. */
+async function leader(script: string, ...args: string[]): Promise<{ child: ChildProcess; first: string }> {
+  const child = spawn(NODE, [fixture(script), ...args], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+  let text = '';
+  const first = await new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      const end = text.indexOf('\n');
+      if (end >= 0) resolve(text.slice(0, end));
+    });
+    child.once('exit', () => reject(new Error(`${script} exited early`)));
+  });
+  return { child, first };
+}
+
+function target(child: ChildProcess): LadderTarget {
+  const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : once(child, 'exit');
+  return { pid: child.pid as number, exited };
+}
+
+function kill(pids: readonly number[]): void {
+  for (const pid of pids) {
+    for (const t of [-pid, pid]) {
+      try {
+        process.kill(t, 'SIGKILL');
+      } catch {}
+    }
+  }
+}
+
+describe('runLadder', () => {
+  it('stops a process that honours SIGTERM without escalating', async () => {
+    const { child } = await leader('idle.mjs');
+    const kills: number[][] = [];
+    try {
+      const outcome = await runLadder(target(child), { signal: 'SIGTERM', timeout: 3000 }, { unstoppedGrace: 500, onKill: (p) => kills.push(p) });
+      expect(outcome).toEqual({ escalated: false, unstopped: [] });
+      expect(kills).toEqual([]);
+      expect(child.signalCode).toBe('SIGTERM');
+    } finally {
+      kill([child.pid as number]);
+    }
+  });
+
+  it('escalates to SIGKILL after the timeout and reports the pids', async () => {
+    const { child } = await leader('ignore-sigterm.mjs');
+    const pid = child.pid as number;
+    const kills: number[][] = [];
+    try {
+      const started = performance.now();
+      const outcome = await runLadder(target(child), { signal: 'SIGTERM', timeout: 250 }, { unstoppedGrace: 1000, onKill: (p) => kills.push(p) });
+      expect(performance.now() - started).toBeGreaterThanOrEqual(240);
+      expect(outcome).toEqual({ escalated: true, unstopped: [] });
+      expect(kills).toHaveLength(1);
+      expect(kills[0]).toContain(pid);
+      expect(child.signalCode).toBe('SIGKILL');
+    } finally {
+      kill([pid]);
+    }
+  });
+
+  it("'kill' sends SIGKILL at once", async () => {
+    const { child } = await leader('ignore-sigterm.mjs');
+    try {
+      const started = performance.now();
+      const outcome = await runLadder(target(child), 'kill', { unstoppedGrace: 1000 });
+      expect(performance.now() - started).toBeLessThan(2000);
+      expect(outcome.escalated).toBe(true);
+      expect(child.signalCode).toBe('SIGKILL');
+    } finally {
+      kill([child.pid as number]);
+    }
+  });
+
+  it.runIf(process.platform === 'linux')('ends the whole tree, the setsid grandchild included', async () => {
+    const { child, first } = await leader('fork-tree.mjs');
+    const tree = JSON.parse(first) as { pid: number; group: number[]; setsid: number };
+    const pids = [tree.pid, ...tree.group, tree.setsid];
+    try {
+      expect(pids.every((pid) => alive(pid))).toBe(true);
+      await runLadder(target(child), { signal: 'SIGTERM', timeout: 3000 }, { unstoppedGrace: 1000 });
+      expect(pids.filter((pid) => alive(pid))).toEqual([]);
+    } finally {
+      kill(pids);
+    }
+  });
+
+  it('finishes after the grace when the exit is never reported, and says so', async () => {
+    const { child } = await leader('ignore-sigterm.mjs');
+    const pid = child.pid as number;
+    const unstopped: number[][] = [];
+    try {
+      const never = new Promise<void>(() => {});
+      const started = performance.now();
+      const outcome = await runLadder({ pid, exited: never }, { signal: 'SIGTERM', timeout: 100 }, { unstoppedGrace: 300, onUnstopped: (p) => unstopped.push(p) });
+      const took = performance.now() - started;
+      expect(took).toBeGreaterThanOrEqual(390);
+      expect(took).toBeLessThan(3000);
+      expect(outcome.escalated).toBe(true);
+      expect(unstopped).toHaveLength(1);
+      // The SIGKILL did land: nothing is actually left alive.
+      expect(outcome.unstopped).toEqual([]);
+      expect(alive(pid)).toBe(false);
+    } finally {
+      kill([pid]);
+    }
+  });
+});
