@@ -4,7 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { ChildNode } from './supervisor/slot.js';
-import type { ExitInfo, HealthStatus, OutputLine, State, Usage } from './types.js';
+import type { ExitInfo, HealthStatus, OutputLine, State, Usage, UsageStats } from './types.js';
 
 /** What a Handle asks of its manager. */
 export interface HandleOwner {
@@ -15,6 +15,7 @@ export interface HandleOwner {
   waitFor(name: string, state: State, timeout: number | undefined): Promise<void>;
   send(name: string, message: unknown): void;
   request(name: string, message: unknown, timeout: number | undefined): Promise<unknown>;
+  usageStats(name: string, windowMs: number | undefined): UsageStats;
 }
 
 /** A live view of one process or supervisor. */
@@ -75,6 +76,14 @@ export class Handle {
   get usage(): Usage | undefined {
     const node = this.node;
     return node?.kind === 'process' ? node.usage : undefined;
+  }
+
+  /**
+   * The kept resource samples (see `sampling.history`) with average and peak over the last
+   * `windowMs` (all kept samples by default), for plotting trends.
+   */
+  usageHistory(windowMs?: number): UsageStats {
+    return this.owner.usageStats(this.name, windowMs);
   }
 
   /** What the readiness probe produced (log match, HTTP status, data passed to `ready()`). */

@@ -7,6 +7,7 @@ import { AlreadyExistsError, NotFoundError, ValidationError, ProcvisorError, Shu
 import type { EventName, EventPayload, ProcvisorEvents } from './events.js';
 import { Handle, type HandleOwner } from './handle.js';
 import { Extensions } from './extensions.js';
+import { ResourceMonitor } from './resources/monitor.js';
 import { JobRunner, type RunOptions } from './jobs/runner.js';
 import { createWatcher, type Watcher } from './watch/watcher.js';
 import { ProcessWorker } from './process/worker.js';
@@ -40,6 +41,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   private readonly waiters = new Map<ChildNode, Set<() => void>>();
   private readonly root: Supervisor;
   private readonly extensions: Extensions;
+  private readonly resources: ResourceMonitor;
   private closing: Promise<void> | undefined;
   private readonly jobs: JobRunner;
   private readonly watchers = new Map<ChildNode, Watcher>();
@@ -57,6 +59,12 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
       (this.emit as (event: E, payload: EventPayload<E>) => boolean)(event, payload);
     };
     this.extensions = new Extensions(emit);
+    this.resources = new ResourceMonitor(this.options.sampling, {
+      emit,
+      now: () => this.options.clock.now(),
+      stop: (name) => void this.stop(name).catch(() => {}),
+      fault: (error) => emit('error', { name: '', time: this.options.clock.now(), path: [], error }),
+    });
     const reaper = this.options.orphans === 'kill' ? getReaper() : undefined;
     const workerHost = {
       clock: this.options.clock,
@@ -64,7 +72,10 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
       polledReadiness: this.extensions.polledReadiness,
       ...(reaper ? { track: (pid: number, starttime: number | undefined) => reaper.track(pid, starttime), untrack: (pid: number) => reaper.untrack(pid) } : {}),
       stateChanged: (node: ChildNode) => this.notify(node),
-      attach: this.extensions.attach,
+      attach: (worker: ProcessWorker, inc: Parameters<Extensions['attach']>[1]) => {
+        this.extensions.attach(worker, inc);
+        this.resources.watch(worker, inc);
+      },
       onSpawn: this.extensions.onSpawn,
     };
     this.jobs = new JobRunner({ host: workerHost, defaults: this.options.defaults, maxConcurrentJobs: this.options.maxConcurrentJobs });
@@ -87,6 +98,14 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
       waitFor: (name, state, timeout) => this.waitFor(name, state, timeout),
       send: (name, message) => this.extensions.send(this.processNamed(name), message),
       request: (name, message, timeout) => this.extensions.request(this.processNamed(name), message, timeout),
+      usageStats: (name, windowMs) => {
+        const history = this.resources.history(this.processNamed(name));
+        return {
+          samples: history?.toArray() ?? [],
+          average: history?.average(windowMs),
+          peak: history?.peak(windowMs),
+        };
+      },
     };
     if (this.options.handleSignals) this.installSignalHandlers();
   }
@@ -327,6 +346,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
       await Promise.all([...this.watchers.values()].map((w) => w.close()));
       this.watchers.clear();
       this.extensions.close();
+      this.resources.close();
     })();
     return this.closing;
   }

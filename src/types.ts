@@ -358,6 +358,26 @@ export interface Usage {
   tree: { pids: number; cpu: number; memory: number };
 }
 
+/** Average or peak figures over a window of samples. */
+export interface UsageSummary {
+  /** CPU in % of one core. */
+  cpu: number;
+  /** RSS in bytes. */
+  memory: number;
+  /** The same for the process tree. */
+  tree: { cpu: number; memory: number };
+}
+
+/** The kept sample history of a process, with average and peak over a window. */
+export interface UsageStats {
+  /** Samples, oldest first. */
+  samples: Usage[];
+  /** Average over the window, or undefined without samples. */
+  average: UsageSummary | undefined;
+  /** Peak over the window, or undefined without samples. */
+  peak: UsageSummary | undefined;
+}
+
 /** One line of output. */
 export interface OutputLine {
   /** Which stream. */

@@ -14,7 +14,8 @@ import { ProcvisorError, StartError, StateError, TimeoutError } from '../errors.
 import type { EventName, EventPayload } from '../events.js';
 import { classifyExit } from '../policy/classify.js';
 import type { ResolvedProcessSpec } from '../spec/resolved.js';
-import type { Clock, ExitInfo, ExitReason, HealthStatus, OutputLine, ProcessState, Signal, Usage } from '../types.js';
+import type { Clock, ExitInfo, ExitReason, HealthStatus, OutputLine, ProbeResult, ProcessState, Signal, Usage } from '../types.js';
+import { newTreeCookie, sweepSoon } from './cookie.js';
 import { Incarnation, type OsExit } from './incarnation.js';
 import { createMasker, LineSplitter, parseOutputCommand, RingBuffer } from './output.js';
 import { readStat } from './proc.js';
@@ -31,7 +32,7 @@ export interface WorkerHost {
   /** Runs polled readiness probes (http, tcp, exec, custom). */
   readonly polledReadiness: PolledReadiness;
   /** Registers a live process group so it dies with the host (`orphans: 'kill'`). */
-  readonly track?: (pid: number, starttime: number | undefined) => void;
+  readonly track?: (pid: number, starttime: number | undefined, cookie?: string) => void;
   /** Forgets a process group that is gone. */
   readonly untrack?: (pid: number) => void;
   /** Told about every state change (waiters, snapshots). */
@@ -134,6 +135,15 @@ export class ProcessWorker {
     return this.incarnation?.child.stderr ?? undefined;
   }
 
+  /** Sets the health status and emits a `health` event when it changes. */
+  setHealth(status: HealthStatus, source: string, result?: ProbeResult): void {
+    const previous = this.health;
+    if (previous === status) return;
+    this.health = status;
+    const pid = this.pid;
+    this.host.emit('health', { ...this.base(pid), status, previous, source, ...(result ? { result } : {}) });
+  }
+
   /** Masks secrets in any text (errors, messages) with the spec's masks. */
   maskText(text: string): string {
     return this.mask ? this.mask(text) : text;
@@ -161,8 +171,9 @@ export class ProcessWorker {
     const attempt = { stopRequested: false };
     this.spawning = attempt;
     let child: ChildProcess;
+    const cookie = newTreeCookie();
     try {
-      child = await spawnChild(this.spec);
+      child = await spawnChild(this.spec, cookie);
     } catch (error) {
       this.spawning = undefined;
       this.failStart(error as Error);
@@ -170,10 +181,10 @@ export class ProcessWorker {
     }
     this.spawning = undefined;
     const pid = child.pid as number;
-    const inc = new Incarnation(++this.incarnations, child, pid, readStat(pid)?.starttime, this.host.clock.now());
+    const inc = new Incarnation(++this.incarnations, child, pid, readStat(pid)?.starttime, this.host.clock.now(), cookie);
     this.current = inc;
     this.wire(inc);
-    this.host.track?.(pid, inc.starttime);
+    this.host.track?.(pid, inc.starttime, cookie);
     this.host.onSpawn?.(this, inc);
     this.host.emit('spawn', { ...this.base(pid), pid, restarts: this.restarts });
     if (attempt.stopRequested) void this.stop();
@@ -299,6 +310,9 @@ export class ProcessWorker {
         process.kill(-inc.pid, 'SIGKILL');
       } catch {}
     }
+    // And descendants that left the group and lost their parent link, found by the tree cookie
+    // (on the next turn: the restart this exit may trigger spawns first).
+    if (!inc.stopping && inc.cookie !== undefined) sweepSoon(inc.cookie);
     this.host.untrack?.(inc.pid);
     if (inc !== this.current || inc.terminationReason || this.state === 'starting') return;
     const info = this.exitInfo(exit, 'exit');
@@ -349,7 +363,7 @@ export class ProcessWorker {
       const pid = inc.pid;
       if (!inc.ended) {
         await runLadder(
-          { pid, exited: inc.exit.promise, askToStop: this.askToStop },
+          { pid, exited: inc.exit.promise, askToStop: this.askToStop, cookie: inc.cookie },
           this.spec.shutdown,
           {
             unstoppedGrace: DEFAULTS.unstoppedGrace,

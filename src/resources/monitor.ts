@@ -1,0 +1,100 @@
+/**
+ * Resource sampling for the manager: one Sampler (one timer) for every sampled process, a short
+ * history per process, and the limit monitors that turn sustained breaches into `limit` events and
+ * actions. Per incarnation: added when it runs, removed when it ends.
+ */
+import type { EventName, EventPayload } from '../events.js';
+import type { Incarnation } from '../process/incarnation.js';
+import type { ProcessWorker } from '../process/worker.js';
+import type { ResolvedSampling } from '../spec/resolved.js';
+import { UsageHistory } from './history.js';
+import { LimitMonitor } from './limits.js';
+import { Sampler } from './sampler.js';
+
+type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
+
+/** What the resource monitor needs from the manager. */
+export interface ResourceHost {
+  readonly emit: Emit;
+  readonly now: () => number;
+  /** Stops a process by hand (limit action `stop`). */
+  readonly stop: (name: string) => void;
+  /** Reports a fault of procvisor itself. */
+  readonly fault: (error: Error) => void;
+}
+
+interface Target {
+  readonly worker: ProcessWorker;
+  readonly inc: Incarnation;
+  readonly limits: LimitMonitor | undefined;
+}
+
+export class ResourceMonitor {
+  private sampler: Sampler | undefined;
+  private readonly targets = new Map<string, Target>();
+  private readonly histories = new WeakMap<ProcessWorker, UsageHistory>();
+
+  constructor(
+    private readonly defaults: ResolvedSampling | false,
+    private readonly host: ResourceHost,
+  ) {}
+
+  /** The history of a process (kept across its incarnations). */
+  history(worker: ProcessWorker): UsageHistory | undefined {
+    return this.histories.get(worker);
+  }
+
+  /** Starts sampling a running incarnation, if sampling is on for it. */
+  watch(worker: ProcessWorker, inc: Incarnation): void {
+    const sampling = worker.spec.sampling ?? this.defaults;
+    if (!sampling) return;
+    const key = `${worker.name}\0${inc.id}`;
+    const limits = worker.spec.limits ? new LimitMonitor(worker.spec.limits, sampling.interval) : undefined;
+    let history = this.histories.get(worker);
+    if (!history || history.capacity !== sampling.history) this.histories.set(worker, (history = new UsageHistory(sampling.history)));
+    this.targets.set(key, { worker, inc, limits });
+    this.samplerFor(sampling.interval).add(key, inc.pid, sampling.interval);
+    inc.signal.addEventListener(
+      'abort',
+      () => {
+        this.targets.delete(key);
+        this.sampler?.remove(key);
+      },
+      { once: true },
+    );
+  }
+
+  private samplerFor(interval: number): Sampler {
+    this.sampler ??= new Sampler({
+      interval,
+      onSample: (key, usage) => this.onSample(key, usage),
+      onError: (error) => this.host.fault(error),
+    });
+    return this.sampler;
+  }
+
+  private onSample(key: string, usage: import('../types.js').Usage): void {
+    const target = this.targets.get(key);
+    if (!target || target.inc.ended) return;
+    const { worker, inc, limits } = target;
+    worker.usage = usage;
+    this.histories.get(worker)?.push(usage);
+    const base = { name: worker.name, time: this.host.now(), path: worker.path, pid: inc.pid };
+    this.host.emit('usage', { ...base, usage });
+    if (!limits) return;
+    const verdicts = limits.observe(usage);
+    for (const verdict of verdicts) this.host.emit('limit', { ...base, ...verdict });
+    worker.setHealth(limits.status === 'healthy' ? 'healthy' : limits.status, 'limits');
+    const breach = verdicts.find((v) => v.level === 'limit');
+    if (!breach) return;
+    if (breach.action === 'restart') void worker.terminate('limit');
+    else if (breach.action === 'stop') this.host.stop(worker.name);
+  }
+
+  /** Stops the sampler. */
+  close(): void {
+    this.sampler?.stop();
+    this.sampler = undefined;
+    this.targets.clear();
+  }
+}
