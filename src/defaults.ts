@@ -41,6 +41,8 @@ export const DEFAULTS = Object.freeze({
   /** After SIGKILL, how long to wait for an exit report before declaring a process `unstopped`. */
   unstoppedGrace: 2_000,
   autoShutdown: 'never' as const,
+  /** How long `handle.request()` waits for the child's answer unless told otherwise. */
+  ipcRequestTimeout: 30_000,
   /** Variables set for children unless the spec sets them, so their output arrives line by line. */
   unbufferedEnv: Object.freeze({ PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' }) as Readonly<Record<string, string>>,
 });

@@ -3,6 +3,7 @@
  * the IPC channel. The manager owns one Extensions; workers call `onSpawn` when an incarnation is
  * spawned and `attach` once it runs. Everything is torn down by the incarnation's abort signal.
  */
+import { DEFAULTS } from './defaults.js';
 import { ProcvisorError, StateError } from './errors.js';
 import type { EventName, EventPayload } from './events.js';
 import { createHeartbeatMonitor } from './health/heartbeat.js';
@@ -11,25 +12,53 @@ import { IpcChannel } from './ipc/channel.js';
 import type { Incarnation } from './process/incarnation.js';
 import type { PolledReadiness } from './process/readiness.js';
 import type { ProcessWorker } from './process/worker.js';
-import type { HealthStatus, ProbeResult } from './types.js';
+import type { ResolvedProbe } from './spec/resolved.js';
+import type { Clock, HealthStatus, ProbeResult } from './types.js';
+import { systemClock } from './util/clock.js';
 
 type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
-/** Default time an IPC request waits for its answer when the caller gives none. */
-const DEFAULT_REQUEST_TIMEOUT = 30_000;
+
+/**
+ * An `ipc` liveness probe is driven by the child's heartbeats (`heartbeat()` from procvisor/child or
+ * `::procvisor::heartbeat` lines): each check passes when at least one arrived since the previous
+ * check. The first check comes one `interval` after `initialDelay`, so it judges a whole interval
+ * (beats are counted from the moment the process became ready). Unlike the `heartbeat` watchdog,
+ * which ends the incarnation on the first silence, this goes through the health levels and the
+ * probe's thresholds like any other liveness probe.
+ */
+function heartbeatProbe(probe: Extract<ResolvedProbe, { type: 'ipc' }>, beats: (() => void)[]): ResolvedProbe {
+  let count = 0;
+  beats.push(() => {
+    count += 1;
+  });
+  const check = (): Promise<ProbeResult> => {
+    const seen = count;
+    count = 0;
+    return Promise.resolve(seen > 0 ? { ok: true, data: { heartbeats: seen } } : { ok: false, message: 'No heartbeat since the previous check' });
+  };
+  return { ...probe, type: 'custom', initialDelay: probe.initialDelay + probe.interval, check };
+}
 
 export class Extensions {
   private readonly channels = new WeakMap<ProcessWorker, IpcChannel>();
 
-  constructor(private readonly emit: Emit) {}
+  /**
+   * @param emit emits a manager event.
+   * @param clock the manager's clock: event times, liveness intervals and heartbeat timeouts.
+   */
+  constructor(
+    private readonly emit: Emit,
+    private readonly clock: Clock = systemClock,
+  ) {}
 
   private base(worker: ProcessWorker, pid: number): { name: string; time: number; path: readonly string[]; pid: number } {
-    return { name: worker.name, time: Date.now(), path: worker.path, pid };
+    return { name: worker.name, time: this.clock.now(), path: worker.path, pid };
   }
 
   /** Runs a polled readiness probe (http, tcp, exec, custom) until it passes; its data becomes `readyData`. */
   readonly polledReadiness: PolledReadiness = async (probe, ctx) => {
-    const result = await waitReady(probe, ctx);
+    const result = await waitReady(probe, { ...ctx, clock: this.clock });
     return result.data ?? result;
   };
 
@@ -55,41 +84,58 @@ export class Extensions {
     );
   };
 
-  /** Starts liveness probes and the heartbeat watchdog of a running incarnation. */
+  /**
+   * Starts liveness probes and the heartbeat watchdog of a running incarnation. Their verdicts are
+   * dropped once the incarnation is being ended for any reason: a process on its way out (a stop, a
+   * restart) routinely fails its checks, and that is no news.
+   */
   readonly attach = (worker: ProcessWorker, inc: Incarnation): void => {
     const { spec } = worker;
+    const ending = (): boolean => inc.terminationReason !== undefined || inc.signal.aborted;
     const setHealth = (status: HealthStatus, source: string, result?: ProbeResult): void => {
       const previous = worker.health;
-      if (previous === status) return;
+      if (previous === status || ending()) return;
       worker.health = status;
       this.emit('health', { ...this.base(worker, inc.pid), status, previous, source, ...(result ? { result } : {}) });
     };
-    if (spec.readiness || spec.liveness.length > 0) setHealth('healthy', spec.liveness.length > 0 ? 'liveness' : 'readiness');
+    const beats: (() => void)[] = [];
+    const source = spec.liveness.length > 0 ? 'liveness' : spec.heartbeat ? 'heartbeat' : 'readiness';
+    if (spec.readiness || spec.liveness.length > 0 || spec.heartbeat) setHealth('healthy', source);
     if (spec.liveness.length > 0) {
       const liveness = startLiveness(
-        spec.liveness,
-        { name: worker.name, pid: inc.pid, signal: inc.signal, initialStatus: 'healthy' },
+        spec.liveness.map((probe) => (probe.type === 'ipc' ? heartbeatProbe(probe, beats) : probe)),
+        { name: worker.name, pid: inc.pid, signal: inc.signal, initialStatus: 'healthy', clock: this.clock },
         {
           onStatus: (status, result) => setHealth(status, 'liveness', result),
-          onFailed: () => void worker.terminate('liveness'),
+          onFailed: () => {
+            if (!ending()) void worker.terminate('liveness');
+          },
         },
       );
       inc.signal.addEventListener('abort', () => liveness.stop(), { once: true });
     }
     if (spec.heartbeat) {
       const monitor = createHeartbeatMonitor(spec.heartbeat, {
+        clock: this.clock,
         onMissed: ({ silence, phi }) => {
+          if (ending()) return;
           this.emit('heartbeat-missed', { ...this.base(worker, inc.pid), silence, ...(phi === undefined ? {} : { phi }) });
           setHealth('failed', 'heartbeat');
           void worker.terminate('heartbeat');
         },
       });
-      worker.onHeartbeat = () => monitor.beat();
+      beats.push(() => monitor.beat());
+      inc.signal.addEventListener('abort', () => monitor.stop(), { once: true });
+    }
+    if (beats.length > 0) {
+      const onHeartbeat = (): void => {
+        for (const beat of beats) beat();
+      };
+      worker.onHeartbeat = onHeartbeat;
       inc.signal.addEventListener(
         'abort',
         () => {
-          monitor.stop();
-          worker.onHeartbeat = undefined;
+          if (worker.onHeartbeat === onHeartbeat) worker.onHeartbeat = undefined;
         },
         { once: true },
       );
@@ -115,7 +161,7 @@ export class Extensions {
   /** Sends an IPC request to a process and resolves with its answer. */
   request(worker: ProcessWorker, message: unknown, timeout: number | undefined): Promise<unknown> {
     try {
-      return this.channelOf(worker).request(message, { timeout: timeout ?? DEFAULT_REQUEST_TIMEOUT });
+      return this.channelOf(worker).request(message, { timeout: timeout ?? DEFAULTS.ipcRequestTimeout });
     } catch (error) {
       return Promise.reject(error);
     }

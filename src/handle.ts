@@ -126,7 +126,7 @@ export class Handle {
   }
 
   /** Sends an IPC request and resolves with the child's answer (spec `ipc: true`). */
-  request(message: unknown, options: { timeout?: number } = {}): Promise<unknown> {
+  async request(message: unknown, options: { timeout?: number } = {}): Promise<unknown> {
     return this.owner.request(this.name, message, options.timeout);
   }
 

@@ -18,6 +18,7 @@ export {
   type ErrorCode,
 } from './errors.js';
 export { EVENTS } from './events.js';
+export { IpcRemoteError } from './ipc/channel.js';
 export type * from './events.js';
 export type * from './types.js';
 export { backoff } from './policy/helpers.js';

@@ -58,7 +58,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
     const emit = <E extends EventName>(event: E, payload: EventPayload<E>): void => {
       (this.emit as (event: E, payload: EventPayload<E>) => boolean)(event, payload);
     };
-    this.extensions = new Extensions(emit);
+    this.extensions = new Extensions(emit, this.options.clock);
     this.resources = new ResourceMonitor(this.options.sampling, {
       emit,
       now: () => this.options.clock.now(),

@@ -1,0 +1,61 @@
+/**
+ * Helpers for the health and IPC integration tests: a free local port, and specs for the Node child
+ * using procvisor/child (it4-ipc.mjs) and for the shell child speaking output commands.
+ */
+import { createServer } from 'node:net';
+import { fileURLToPath } from 'node:url';
+import type { ProcessSpec } from '../../src/index.js';
+import { fixture, NODE } from '../helpers.js';
+
+/** The repository root: `--import tsx` resolves tsx from the child's working directory. */
+export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
+
+/** A port nothing listens on right now (the OS picks it; it is free again once this resolves). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
+    });
+  });
+}
+
+/** What it4-ipc.mjs reads from its argument. */
+export interface IpcChildConfig {
+  readyData?: unknown;
+  readyAfter?: number;
+  beatEvery?: number;
+  beatFor?: number;
+  marker?: string;
+}
+
+/**
+ * it4-ipc.mjs as an `ipc: true` child with readiness by `ready()`. Run as `node --import tsx` (not the
+ * `tsx` CLI, which would put a second process between procvisor and the child's IPC channel).
+ */
+export function ipcSpec(name: string, config: IpcChildConfig = {}, extra: Omit<ProcessSpec, 'name' | 'command'> = {}): ProcessSpec {
+  return {
+    readiness: { type: 'ipc' },
+    startTimeout: 20_000,
+    ...extra,
+    name,
+    command: NODE,
+    args: ['--import', 'tsx', fixture('it4-ipc.mjs'), JSON.stringify(config)],
+    cwd: ROOT,
+    ipc: true,
+  };
+}
+
+/** A shell fixture with output commands on and readiness by `::procvisor::ready`. */
+export function shSpec(name: string, script: string, args: string[] = [], extra: Omit<ProcessSpec, 'name' | 'command'> = {}): ProcessSpec {
+  return {
+    readiness: { type: 'ipc' },
+    output: { commands: true },
+    ...extra,
+    name,
+    command: 'sh',
+    args: [fixture(script), ...args],
+  };
+}
