@@ -3,7 +3,7 @@
  * root supervisor (SEMANTICS: "the manager's root never gives up") and turns names into nodes.
  */
 import { EventEmitter } from 'eventemitter3';
-import { AlreadyExistsError, NotFoundError, ValidationError, ProcvisorError, ShutdownError, StateError, TimeoutError } from './errors.js';
+import { AlreadyExistsError, NotFoundError, ValidationError, ShutdownError, StateError, TimeoutError } from './errors.js';
 import type { EventName, EventPayload, ProcvisorEvents } from './events.js';
 import { Handle, type HandleOwner } from './handle.js';
 import { Extensions } from './extensions.js';
@@ -12,7 +12,9 @@ import { JobRunner, type RunOptions } from './jobs/runner.js';
 import { createWatcher, type Watcher } from './watch/watcher.js';
 import { ProcessWorker } from './process/worker.js';
 import { getReaper } from './reaper/client.js';
-import type { ResolvedChildSpec, ResolvedSupervisorSpec } from './spec/resolved.js';
+import type { ResolvedChildSpec } from './spec/resolved.js';
+import { expandInstances, rootSpec } from './spec/instances.js';
+import { snapshotTree } from './snapshot.js';
 import { resolveChildSpec, resolveManagerOptions, type ResolvedManagerOptions } from './spec/resolve.js';
 import type { ChildNode } from './supervisor/slot.js';
 import { Supervisor, type SupervisorHost } from './supervisor/supervisor.js';
@@ -268,30 +270,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
 
   /** Plain, serialisable snapshots of every process and supervisor, in tree order. */
   list(): Snapshot[] {
-    const out: Snapshot[] = [];
-    const walk = (supervisor: Supervisor, depth: number): void => {
-      supervisor.slots.forEach((slot, startOrder) => {
-        const node = slot.node;
-        out.push({
-          name: node.name,
-          kind: node.kind,
-          state: node.state,
-          parent: supervisor === this.root ? undefined : supervisor.name,
-          path: [...node.path],
-          depth,
-          startOrder,
-          pid: node.pid,
-          restarts: node.restarts,
-          startedAt: node.startedAt,
-          lastExit: node.lastExit ? { ...node.lastExit } : undefined,
-          health: node.kind === 'process' ? node.health : 'unknown',
-          usage: node.kind === 'process' && node.usage ? structuredClone(node.usage) : undefined,
-        });
-        if (node.kind === 'supervisor') walk(node, depth + 1);
-      });
-    };
-    walk(this.root, 0);
-    return out;
+    return snapshotTree(this.root);
   }
 
   /** Resolves when the named child reaches `state`. */
@@ -365,53 +344,3 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   }
 }
 
-/**
- * `instances: N` becomes a one-for-one supervisor named like the spec, holding replicas `name#0` …
- * `name#N-1`; each replica gets `PROCVISOR_INSTANCE` (its index) unless the spec sets it. So
- * `pm.stop('web')` stops them all and `pm.get('web#1')` is one replica.
- */
-function expandInstances(spec: ResolvedChildSpec): ResolvedChildSpec {
-  if (spec.kind === 'supervisor') {
-    const children = spec.children.map(expandInstances);
-    return children.every((c, i) => c === spec.children[i]) ? spec : Object.freeze({ ...spec, children });
-  }
-  if (spec.instances === undefined) return spec;
-  const replicas = Array.from({ length: spec.instances }, (_, i) =>
-    Object.freeze({
-      ...spec,
-      name: `${spec.name}#${i}`,
-      instances: undefined,
-      significant: false,
-      env: Object.freeze({ PROCVISOR_INSTANCE: String(i), ...spec.env }),
-    }),
-  );
-  return Object.freeze({
-    kind: 'supervisor',
-    name: spec.name,
-    strategy: 'one-for-one',
-    children: replicas,
-    intensity: spec.intensity,
-    restart: spec.restart,
-    autoShutdown: 'never',
-    significant: spec.significant,
-    shutdownTimeout: Infinity,
-    backoff: spec.backoff,
-  } as const);
-}
-
-function rootSpec(options: ResolvedManagerOptions): ResolvedSupervisorSpec {
-  return {
-    kind: 'supervisor',
-    name: '',
-    strategy: 'one-for-one',
-    children: [],
-    intensity: options.defaults.intensity,
-    restart: 'permanent',
-    autoShutdown: 'never',
-    significant: false,
-    shutdownTimeout: Infinity,
-    backoff: options.defaults.backoff,
-  };
-}
-
-export { ProcvisorError };

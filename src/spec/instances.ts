@@ -1,0 +1,56 @@
+/**
+ * Spec shapes the manager derives: replicas for `instances`, and the root supervisor's own spec.
+ */
+import type { ResolvedChildSpec, ResolvedSupervisorSpec } from './resolved.js';
+import type { ResolvedManagerOptions } from './resolve.js';
+
+/**
+ * `instances: N` becomes a one-for-one supervisor named like the spec, holding replicas `name#0` …
+ * `name#N-1`; each replica gets `PROCVISOR_INSTANCE` (its index) unless the spec sets it. So
+ * `pm.stop('web')` stops them all and `pm.get('web#1')` is one replica.
+ */
+export function expandInstances(spec: ResolvedChildSpec): ResolvedChildSpec {
+  if (spec.kind === 'supervisor') {
+    const children = spec.children.map(expandInstances);
+    return children.every((c, i) => c === spec.children[i]) ? spec : Object.freeze({ ...spec, children });
+  }
+  if (spec.instances === undefined) return spec;
+  const replicas = Array.from({ length: spec.instances }, (_, i) =>
+    Object.freeze({
+      ...spec,
+      name: `${spec.name}#${i}`,
+      instances: undefined,
+      significant: false,
+      env: Object.freeze({ PROCVISOR_INSTANCE: String(i), ...spec.env }),
+    }),
+  );
+  return Object.freeze({
+    kind: 'supervisor',
+    name: spec.name,
+    strategy: 'one-for-one',
+    children: replicas,
+    intensity: spec.intensity,
+    restart: spec.restart,
+    autoShutdown: 'never',
+    significant: spec.significant,
+    shutdownTimeout: Infinity,
+    backoff: spec.backoff,
+  } as const);
+}
+
+/** The spec of the manager's root: one-for-one, never gives up (the Supervisor's root mode). */
+export function rootSpec(options: ResolvedManagerOptions): ResolvedSupervisorSpec {
+  return {
+    kind: 'supervisor',
+    name: '',
+    strategy: 'one-for-one',
+    children: [],
+    intensity: options.defaults.intensity,
+    restart: 'permanent',
+    autoShutdown: 'never',
+    significant: false,
+    shutdownTimeout: Infinity,
+    backoff: options.defaults.backoff,
+  };
+}
+
