@@ -150,6 +150,7 @@ export async function run(): Promise<BenchFigure[]> {
       baselineName: 'same host, no sampler',
       goal: { max: 2 },
       notes: [
+        `the sampler's own share (with sampling minus without): ${(busy - idle).toFixed(2)} % of one core`,
         `${counted} samples in the ${CPU_WINDOW_MS / 1000} s window, after ${WARM_UP_MS / 1000} s of warm-up; ${sampler.skipped} rounds skipped`,
         `first round (full scan, opening fds): ${ms(first)}`,
       ],

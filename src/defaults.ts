@@ -31,7 +31,8 @@ export const DEFAULTS = Object.freeze({
   }),
   heartbeat: Object.freeze({ detector: 'timeout' as const, threshold: 8 }),
   limits: Object.freeze({ action: 'restart' as const, scope: 'tree' as const, samples: 3 }),
-  sampling: Object.freeze({ history: 60 }),
+  /** `extrasEvery`: open fds and disk I/O are re-read every N rounds (they move slowly, and cost most). */
+  sampling: Object.freeze({ history: 60, extrasEvery: 5 }),
   watch: Object.freeze({ debounce: 200 }),
   maxConcurrentJobs: 4,
   /** Jobs run by `pm.run()`: no time limit and no retries unless the job says so. */

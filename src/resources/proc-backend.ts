@@ -4,6 +4,7 @@
  * targets and their descendants are read afresh each round, and the extras — open fds and disk
  * I/O — only for the targets. See `proc-table.ts` for how a round stays near one read per pid.
  */
+import { DEFAULTS } from '../defaults.js';
 import type { ProcStat } from '../process/proc.js';
 import { readUptime } from '../process/proc.js';
 import type { RawProcess, RawSample, SampleTarget, SamplerBackend } from './backend.js';
@@ -30,6 +31,9 @@ export class ProcBackend implements SamplerBackend {
   readonly #fds: boolean;
   readonly #io: boolean;
   readonly #table: ProcTable;
+  /** Open fds and disk I/O move slowly: they are re-read every few rounds, not every round. */
+  readonly #extras = new Map<number, { round: number; fds: number | undefined; io: RawSample['io'] }>();
+  #round = 0;
 
   constructor(options: ProcBackendOptions = {}) {
     this.#fds = options.fds ?? true;
@@ -66,6 +70,7 @@ export class ProcBackend implements SamplerBackend {
       return samples;
     }
     table.update(targets.map((target) => target.pid));
+    const round = ++this.#round;
     const uptime = readUptime();
     const msPerTick = 1000 / clockTicks();
     const page = pageSize();
@@ -96,11 +101,18 @@ export class ProcBackend implements SamplerBackend {
       sample.threads = stat.threads;
       sample.descendants = descendants;
       // A permission error on an extra drops that figure, never the sample.
-      const fds = this.#fds ? table.fds(pid) : undefined;
-      if (fds !== undefined) sample.fds = fds;
-      const io = this.#io ? table.io(pid) : undefined;
-      if (io !== undefined) sample.io = io;
+      let extras = this.#extras.get(pid);
+      if (!extras || round - extras.round >= DEFAULTS.sampling.extrasEvery) {
+        extras = { round, fds: this.#fds ? table.fds(pid) : undefined, io: this.#io ? table.io(pid) : undefined };
+        this.#extras.set(pid, extras);
+      }
+      if (extras.fds !== undefined) sample.fds = extras.fds;
+      if (extras.io !== undefined) sample.io = extras.io;
       samples.set(key, sample);
+    }
+    if (this.#extras.size > targets.length) {
+      const live = new Set(targets.map((t) => t.pid));
+      for (const pid of this.#extras.keys()) if (!live.has(pid)) this.#extras.delete(pid);
     }
     return samples;
   }
