@@ -2,18 +2,22 @@
  * Stopping a whole tree: time from "kill requested" to "all 10 processes gone", and what the
  * reaper costs the host. Run standalone with `npx tsx bench/stop-tree.ts`.
  *
- * Trees: a detached `sh` (own group) that forks 9 `sleep`s in its group.
+ * Trees: a detached `sh` (own group, carrying a tree cookie) that forks 9 `sleep`s in its group.
  *   baseline: `process.kill(-pgid, 'SIGKILL')`, then a tight /proc poll (every ~1 ms) until all gone;
  *   procvisor: snapshotTree + signalTree(SIGKILL, groups) + waitGone;
+ *   also: the whole ladder (`runLadder`, `shutdown: 'kill'`), which adds the sweep by tree cookie;
  *   note: tree-kill (walks the tree with one `ps` per process) + the same tight poll.
  */
 import { spawn, spawnSync } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { formatFigure, median } from './lib.js';
 import type { BenchFigure } from './lib.js';
-import { isAlive, listPids, readStat } from '../src/process/proc.js';
+import { findByCookie, newTreeCookie, TREE_COOKIE_ENV } from '../src/process/cookie.js';
+import { descendantsOf, hasChildrenFiles, isAlive, listPids, readStat, scanLinks } from '../src/process/proc.js';
+import { runLadder } from '../src/process/stop.js';
 import { killTreeFallback, signalTree, snapshotTree, waitGone } from '../src/process/tree.js';
 import type { ProcessId } from '../src/process/tree.js';
 import { createReaper } from '../src/reaper/client.js';
@@ -36,8 +40,10 @@ function firstLine(child: ChildProcess): Promise<string> {
 }
 
 /** Starts a 10-process tree and returns it once all 10 exist. */
-async function startTree(): Promise<{ child: ChildProcess; tree: ProcessId[] }> {
-  const child = spawn('sh', ['-c', TREE_SCRIPT], { detached: true, stdio: ['ignore', 'pipe', 'ignore'] });
+async function startTree(): Promise<{ child: ChildProcess; tree: ProcessId[]; cookie: string }> {
+  const cookie = newTreeCookie();
+  const env = { ...process.env, [TREE_COOKIE_ENV]: cookie };
+  const child = spawn('sh', ['-c', TREE_SCRIPT], { detached: true, stdio: ['ignore', 'pipe', 'ignore'], env });
   await firstLine(child);
   child.stdout?.destroy();
   const pid = child.pid as number;
@@ -47,7 +53,7 @@ async function startTree(): Promise<{ child: ChildProcess; tree: ProcessId[] }> 
     tree = snapshotTree(pid);
   }
   if (tree.length !== 10) throw new Error(`expected a tree of 10, got ${tree.length}`);
-  return { child, tree };
+  return { child, tree, cookie };
 }
 
 /** The baseline's observer: polls /proc about every millisecond until every member is gone. */
@@ -59,21 +65,33 @@ async function tightPoll(tree: readonly ProcessId[]): Promise<void> {
   }
 }
 
-/** Median ms from "kill requested" to "all gone" over RUNS fresh trees. */
-async function timeStops(stop: (root: number, tree: readonly ProcessId[]) => Promise<void>): Promise<number> {
-  const times: number[] = [];
+/** How one contender stops a fresh tree. */
+type Stop = (root: number, tree: readonly ProcessId[], child: ChildProcess, cookie: string) => Promise<void>;
+
+/**
+ * Median ms from "kill requested" to "all gone" over RUNS fresh trees per contender. The
+ * contenders take turns, tree after tree, so a change of load on the machine hits them alike.
+ */
+async function timeStops<K extends string>(contenders: Record<K, Stop>): Promise<Record<K, number>> {
+  const times = new Map<K, number[]>();
   for (let i = 0; i < RUNS; i++) {
-    const { child, tree } = await startTree();
-    const root = child.pid as number;
-    try {
-      const started = performance.now();
-      await stop(root, tree);
-      times.push(performance.now() - started);
-    } finally {
-      signalTree(tree, 'SIGKILL', { groups: true });
+    for (const [name, stop] of Object.entries(contenders) as [K, Stop][]) {
+      const { child, tree, cookie } = await startTree();
+      const root = child.pid as number;
+      const exited = once(child, 'exit');
+      try {
+        const started = performance.now();
+        await stop(root, tree, child, cookie);
+        const list = times.get(name) ?? [];
+        list.push(performance.now() - started);
+        times.set(name, list);
+      } finally {
+        signalTree(tree, 'SIGKILL', { groups: true });
+        await exited;
+      }
     }
   }
-  return median(times);
+  return Object.fromEntries([...times].map(([name, list]) => [name, median(list)])) as Record<K, number>;
 }
 
 function vmRssMb(pid: number): number {
@@ -144,27 +162,50 @@ async function reaperCost(): Promise<BenchFigure[]> {
 /** Every figure of this benchmark. */
 export async function run(): Promise<BenchFigure[]> {
   if (process.platform !== 'linux') return [];
-  const baseline = await timeStops(async (root, tree) => {
-    process.kill(-root, 'SIGKILL');
-    await tightPoll(tree);
-  });
-  const ours = await timeStops(async (root) => {
-    const tree = snapshotTree(root);
-    signalTree(tree, 'SIGKILL', { groups: true });
-    if (!(await waitGone(tree, { timeout: 10_000 }))) throw new Error('tree survived 10 s');
-  });
-  const treeKill = await timeStops(async (root, tree) => {
-    await killTreeFallback(root, 'SIGKILL');
-    await tightPoll(tree);
+  const { baseline, ours, treeKill, ladder } = await timeStops({
+    baseline: async (root, tree) => {
+      process.kill(-root, 'SIGKILL');
+      await tightPoll(tree);
+    },
+    ours: async (root) => {
+      const tree = snapshotTree(root);
+      signalTree(tree, 'SIGKILL', { groups: true });
+      if (!(await waitGone(tree, { timeout: 10_000 }))) throw new Error('tree survived 10 s');
+    },
+    treeKill: async (root, tree) => {
+      await killTreeFallback(root, 'SIGKILL');
+      await tightPoll(tree);
+    },
+    ladder: async (root, _tree, child, cookie) => {
+      const exited = child.exitCode === null ? once(child, 'exit') : Promise.resolve();
+      const outcome = await runLadder({ pid: root, exited, cookie }, 'kill', { unstoppedGrace: 10_000 });
+      if (outcome.unstopped.length > 0) throw new Error('tree survived 10 s');
+    },
   });
   const psVersion = spawnSync('ps', ['--version'], { encoding: 'utf8' }).stdout.trim();
-  // Where the difference goes: one scan of every process on the machine, before any signal.
+  // Where the time goes, on a live 10-process tree: the walk that names the members (what a stop
+  // costs before any signal), the full /proc scan it replaced, and the cookie sweep's scan.
+  const walks: number[] = [];
   const scans: number[] = [];
-  for (let i = 0; i < RUNS; i++) {
-    const started = performance.now();
-    snapshotTree(process.pid);
-    scans.push(performance.now() - started);
+  const sweeps: number[] = [];
+  const { child, tree, cookie } = await startTree();
+  try {
+    const root = child.pid as number;
+    for (let i = 0; i < RUNS; i++) {
+      let started = performance.now();
+      snapshotTree(root);
+      walks.push(performance.now() - started);
+      started = performance.now();
+      descendantsOf(root, scanLinks().children);
+      scans.push(performance.now() - started);
+      started = performance.now();
+      findByCookie(cookie);
+      sweeps.push(performance.now() - started);
+    }
+  } finally {
+    signalTree(tree, 'SIGKILL', { groups: true });
   }
+  const processes = listPids().length;
   return [
     {
       name: 'stop a 10-process tree (SIGKILL → all gone)',
@@ -174,9 +215,19 @@ export async function run(): Promise<BenchFigure[]> {
       baselineName: 'kill(-pgid) + tight poll',
       goal: { ratio: 2 },
       notes: [
-        `of which snapshotTree (one /proc scan of ${listPids().length} processes): ${median(scans).toFixed(2)} ms`,
+        `of which snapshotTree (${hasChildrenFiles() ? 'walk of /proc/<pid>/task/*/children' : 'one /proc scan'}): ${median(walks).toFixed(2)} ms; ` +
+          `a full /proc scan of ${processes} processes instead: ${median(scans).toFixed(2)} ms`,
         `tree-kill + tight poll: ${treeKill.toFixed(2)} ms (median of ${RUNS}; ${psVersion})`,
       ],
+    },
+    {
+      name: "the whole ladder, `shutdown: 'kill'` (SIGKILL → all gone, cookie sweep included)",
+      unit: 'ms',
+      value: ladder,
+      baseline,
+      baselineName: 'kill(-pgid) + tight poll',
+      goal: { ratio: 2 },
+      notes: [`of which the cookie sweep (one read of every environ of ${processes} processes): ${median(sweeps).toFixed(2)} ms`],
     },
     ...(await reaperCost()),
   ];

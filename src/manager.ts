@@ -72,7 +72,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
       clock: this.options.clock,
       emit,
       polledReadiness: this.extensions.polledReadiness,
-      ...(reaper ? { track: (pid: number, starttime: number | undefined) => reaper.track(pid, starttime), untrack: (pid: number) => reaper.untrack(pid) } : {}),
+      ...(reaper ? { track: (pid: number, starttime: number | undefined, cookie?: string) => reaper.track(pid, starttime, cookie), untrack: (pid: number) => reaper.untrack(pid) } : {}),
       stateChanged: (node: ChildNode) => this.notify(node),
       attach: (worker: ProcessWorker, inc: Parameters<Extensions['attach']>[1]) => {
         this.extensions.attach(worker, inc);

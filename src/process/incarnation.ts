@@ -37,6 +37,8 @@ export class Incarnation {
     /** Kernel start time, naming this process for ever together with the pid. */
     readonly starttime: number | undefined,
     readonly startedAt: number,
+    /** Tree cookie in its environment (`PROCVISOR_TREE`), inherited by every descendant. */
+    readonly cookie?: string | undefined,
   ) {}
 
   /** The incarnation's abort signal. */

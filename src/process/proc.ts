@@ -317,3 +317,149 @@ export function scanLinks(): { links: Map<number, ProcLink>; children: Map<numbe
   }
   return { links, children };
 }
+
+/** What a tree walk and a signal need of one process: {@link readNode}. */
+export interface ProcNode extends ProcLink {
+  pgid: number;
+  /** Threads: a single-threaded process lists its children in one file. */
+  threads: number;
+}
+
+/**
+ * Reads ppid, pgid, state, thread count and start time from `/proc/<pid>/stat`, counting spaces
+ * instead of splitting the 52 fields (a stop reads this for every member, several times).
+ */
+export function readNode(pid: number): ProcNode | undefined {
+  const text = readProcText(`/proc/${pid}/stat`);
+  if (text === undefined) return undefined;
+  // Fields are counted after the last ')': the command name may hold spaces and parentheses.
+  const state = text.lastIndexOf(')') + 2;
+  if (state < 2) return undefined;
+  const starts: number[] = [];
+  let at = state;
+  for (let field = 1; field <= 19; field++) {
+    at = text.indexOf(' ', at) + 1;
+    if (at === 0) return undefined;
+    starts.push(at);
+  }
+  const int = (field: number): number => {
+    const from = starts[field - 1] as number;
+    return Number.parseInt(text.slice(from, text.indexOf(' ', from)), 10);
+  };
+  const code = text.charCodeAt(state);
+  return {
+    ppid: int(1),
+    pgid: int(2),
+    threads: int(17),
+    starttime: int(19),
+    gone: code === 90 /* Z */ || code === 88 /* X */,
+  };
+}
+
+let childrenFiles: boolean | undefined;
+
+/**
+ * True where the kernel lists each task's children in `/proc/<pid>/task/<tid>/children`
+ * (`CONFIG_PROC_CHILDREN`, on in the common distribution kernels): a tree can then be walked from
+ * its root in a few reads instead of a scan of every process on the machine.
+ */
+export function hasChildrenFiles(): boolean {
+  if (childrenFiles === undefined) {
+    childrenFiles = HAS_PROC && readProcText(`/proc/${process.pid}/task/${process.pid}/children`) !== undefined;
+  }
+  return childrenFiles;
+}
+
+/** Appends the PIDs of a `children` file's text ("12 34 ") to `into`. */
+function parsePids(text: string, into: number[]): void {
+  let value = 0;
+  let digits = false;
+  for (let i = 0; i < text.length; i++) {
+    const code = text.charCodeAt(i);
+    if (code >= 48 && code <= 57) {
+      value = value * 10 + (code - 48);
+      digits = true;
+    } else if (digits) {
+      into.push(value);
+      value = 0;
+      digits = false;
+    }
+  }
+  if (digits) into.push(value);
+}
+
+/**
+ * The children of `pid` from `/proc/<pid>/task/<tid>/children` of every thread (a child belongs to
+ * the thread that forked it), or `undefined` when the process is gone. `threads` (from
+ * {@link readNode}) of 1 saves listing the task directory. The kernel documents the list as
+ * possibly incomplete while children exit or fork during the read: callers must tolerate a miss.
+ */
+export function readChildren(pid: number, threads = 0): number[] | undefined {
+  const found: number[] = [];
+  if (threads === 1) {
+    const text = readProcText(`/proc/${pid}/task/${pid}/children`);
+    if (text === undefined) return undefined;
+    parsePids(text, found);
+    return found;
+  }
+  let tasks: string[];
+  try {
+    tasks = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  for (const tid of tasks) {
+    const text = readProcText(`/proc/${pid}/task/${tid}/children`);
+    if (text !== undefined) parsePids(text, found);
+  }
+  return found;
+}
+
+/** Grows as needed: environments are usually a few KB, but may reach the kernel's ARG_MAX share. */
+let environBuffer = Buffer.allocUnsafe(16 * 1024);
+
+/**
+ * The raw bytes of `/proc/<pid>/environ` (NUL-separated `KEY=value` entries), or `undefined` when
+ * it is gone or not readable (another user's process: EACCES). The result is a view of a shared
+ * buffer, valid until the next call: search it, don't keep it. Empty for zombies and kernel threads.
+ */
+export function readEnvironRaw(pid: number): Buffer | undefined {
+  let fd: number;
+  try {
+    fd = openSync(`/proc/${pid}/environ`, 'r');
+  } catch {
+    return undefined;
+  }
+  try {
+    // The kernel fills a read of environ up to the end of the block: a short read is the end.
+    let length = readSync(fd, environBuffer, 0, environBuffer.length, null);
+    while (length === environBuffer.length) {
+      const bigger = Buffer.allocUnsafe(environBuffer.length * 2);
+      environBuffer.copy(bigger, 0, 0, length);
+      environBuffer = bigger;
+      length += readSync(fd, environBuffer, length, environBuffer.length - length, null);
+    }
+    return environBuffer.subarray(0, length);
+  } catch {
+    return undefined;
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/**
+ * The PIDs of kernel threads: the children of `kthreadd` (PID 2), from one read. They have no
+ * environment, and opening theirs fails (an exception per thread), so scans skip them. Empty where
+ * PID 2 is not `kthreadd` (a PID namespace, where kernel threads are not visible anyway).
+ */
+export function kernelThreads(): Set<number> {
+  const threads = new Set<number>();
+  if (!HAS_PROC || readProcText('/proc/2/comm') !== 'kthreadd\n') return threads;
+  const text = readProcText('/proc/2/task/2/children');
+  if (text === undefined) return threads;
+  const pids: number[] = [];
+  parsePids(text, pids);
+  for (const pid of pids) threads.add(pid);
+  threads.add(2);
+  return threads;
+}

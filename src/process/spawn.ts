@@ -10,12 +10,16 @@ import { DEFAULTS } from '../defaults.js';
 import { SpawnError } from '../errors.js';
 import { SUPERVISED_ENV } from '../ipc/protocol.js';
 import type { ResolvedProcessSpec } from '../spec/resolved.js';
+import { newTreeCookie, TREE_COOKIE_ENV } from './cookie.js';
 
 /** Whether children get their own process group (and session): everywhere but Windows. */
 export const USE_PROCESS_GROUPS = process.platform !== 'win32';
 
-/** The environment of a child: host env (unless `extendEnv: false`), unbuffering defaults, then the spec. */
-export function childEnv(spec: Pick<ResolvedProcessSpec, 'env' | 'extendEnv' | 'ipc'>): NodeJS.ProcessEnv {
+/**
+ * The environment of a child: host env (unless `extendEnv: false`), unbuffering defaults, then the
+ * spec; last, with a `cookie`, the tree cookie (`PROCVISOR_TREE`), which the spec cannot override.
+ */
+export function childEnv(spec: Pick<ResolvedProcessSpec, 'env' | 'extendEnv' | 'ipc'>, cookie?: string): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = spec.extendEnv ? { ...process.env } : {};
   for (const [key, value] of Object.entries(DEFAULTS.unbufferedEnv)) {
     if (env[key] === undefined && !(key in spec.env)) env[key] = value;
@@ -26,6 +30,8 @@ export function childEnv(spec: Pick<ResolvedProcessSpec, 'env' | 'extendEnv' | '
     if (value === undefined) delete env[key];
     else env[key] = value;
   }
+  // Every descendant inherits it: how an escapee that lost its parent link is still found.
+  if (cookie !== undefined) env[TREE_COOKIE_ENV] = cookie;
   return env;
 }
 
@@ -65,16 +71,17 @@ export function toSpawnError(spec: ResolvedProcessSpec, error: NodeJS.ErrnoExcep
 
 /**
  * Spawns the process. Resolves once the OS reports it spawned; rejects with a SpawnError for a missing
- * binary, a bad cwd or a permission error. The child leads its own process group.
+ * binary, a bad cwd or a permission error. The child leads its own process group, and carries
+ * `cookie` (see cookie.ts: one per incarnation, from `newTreeCookie()`) in its environment.
  */
-export function spawnChild(spec: ResolvedProcessSpec): Promise<ChildProcess> {
+export function spawnChild(spec: ResolvedProcessSpec, cookie: string = newTreeCookie()): Promise<ChildProcess> {
   checkCwd(spec);
   const stdio: StdioOptions = spec.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'];
   let child: ChildProcess;
   try {
     child = spawn(spec.command, spec.args as string[], {
       cwd: spec.cwd,
-      env: childEnv(spec),
+      env: childEnv(spec, cookie),
       shell: spec.shell,
       detached: USE_PROCESS_GROUPS,
       stdio,

@@ -1,9 +1,12 @@
 /**
  * The termination ladder (SEMANTICS: stopping one process): ask, signal the process group, wait,
  * then SIGKILL the whole tree — including descendants that left the group — and give up waiting
- * after a short grace, reporting what would not die.
+ * after a short grace, reporting what would not die. Last, whatever still carries the
+ * incarnation's tree cookie (a descendant that lost its parent link, out of the walk's reach) is
+ * SIGKILLed, so a stop leaves nothing behind.
  */
 import type { ResolvedShutdown } from '../spec/resolved.js';
+import { sweep } from './cookie.js';
 import { isAlive } from './proc.js';
 import { refreshTree, signalTree, snapshotTree, waitGone, type ProcessId } from './tree.js';
 
@@ -15,6 +18,8 @@ export interface LadderTarget {
   readonly exited: Promise<unknown>;
   /** Asks the process to stop over IPC, where it has a channel (the only graceful path on Windows). */
   readonly askToStop?: (() => void) | undefined;
+  /** The tree cookie its descendants inherit (`PROCVISOR_TREE`); without one, nothing is swept. */
+  readonly cookie?: string | undefined;
 }
 
 /** Hooks the ladder reports through. */
@@ -33,6 +38,8 @@ export interface LadderOutcome {
   escalated: boolean;
   /** PIDs still alive after the grace (normally empty). */
   unstopped: number[];
+  /** PIDs found by the tree cookie only (escapees without a parent link), SIGKILLed. */
+  swept: number[];
 }
 
 /** Resolves true when `promise` settles within `ms` (`Infinity` waits for ever), false otherwise. */
@@ -69,6 +76,22 @@ async function treeGone(target: LadderTarget, tree: { current: ProcessId[] }, ca
   }
 }
 
+/**
+ * SIGKILLs what carries `cookie` and is not in `spare`, scanning again after each find: a swept
+ * process may have forked between the scan and its SIGKILL. A scan that finds nothing ends it
+ * (usually the first). SIGKILLed members cannot fork any more, so nothing escapes behind it.
+ */
+async function sweepLeftovers(cookie: string | undefined, spare: readonly ProcessId[]): Promise<ProcessId[]> {
+  const swept: ProcessId[] = [];
+  if (cookie === undefined) return swept;
+  for (let round = 0; round < 4; round++) {
+    const found = await sweep(cookie, [...spare, ...swept]);
+    if (found.length === 0) break;
+    swept.push(...found);
+  }
+  return swept;
+}
+
 /** Runs the ladder to its end. Never rejects. */
 export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown, hooks: LadderHooks): Promise<LadderOutcome> {
   const tree = { current: snapshotTree(target.pid) };
@@ -81,15 +104,29 @@ export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown
         // a closed channel only means the signal has to do the asking
       }
       signalTree(tree.current, shutdown.signal, { groups: true });
-      if (await within(treeGone(target, tree, cancel.signal), shutdown.timeout)) return { escalated: false, unstopped: [] };
+      if (await within(treeGone(target, tree, cancel.signal), shutdown.timeout)) {
+        // The tree is gone: what the cookie still finds escaped the walk (its parent died before
+        // the walk could see it), and is SIGKILLed at once — it never got the shutdown signal.
+        const swept = await sweepLeftovers(target.cookie, []);
+        const outcome = { escalated: false, swept: swept.map((id) => id.pid) };
+        if (swept.length === 0 || (await waitGone(swept, { timeout: hooks.unstoppedGrace }))) return { ...outcome, unstopped: [] };
+        const unstopped = swept.filter((p) => isAlive(p.pid, p.starttime)).map((p) => p.pid);
+        hooks.onUnstopped?.(unstopped);
+        return { ...outcome, unstopped };
+      }
     }
     tree.current = refreshTree(tree.current, target.pid);
     const killed = signalTree(tree.current, 'SIGKILL', { groups: true });
     hooks.onKill?.(killed);
-    if (await within(treeGone(target, tree, cancel.signal), hooks.unstoppedGrace)) return { escalated: true, unstopped: [] };
+    // Swept now rather than once the tree is gone: no member can fork any more, and the scan
+    // overlaps the kernel's teardown of the tree.
+    const swept = await sweepLeftovers(target.cookie, tree.current);
+    tree.current = [...tree.current, ...swept];
+    const outcome = { escalated: true, swept: swept.map((id) => id.pid) };
+    if (await within(treeGone(target, tree, cancel.signal), hooks.unstoppedGrace)) return { ...outcome, unstopped: [] };
     const unstopped = tree.current.filter((p) => isAlive(p.pid, p.starttime)).map((p) => p.pid);
     hooks.onUnstopped?.(unstopped);
-    return { escalated: true, unstopped };
+    return { ...outcome, unstopped };
   } finally {
     cancel.abort();
   }

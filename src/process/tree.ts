@@ -5,10 +5,14 @@
  * A member is named by `(pid, starttime)`: a PID alone may be reused by an unrelated process as soon
  * as the original dies, but the pair names one process for ever. Every signal is preceded by a check
  * that the PID still carries the recorded start time.
+ *
+ * On Linux a tree is walked down from its root through the kernel's children lists, a few reads per
+ * member; where the kernel has none, one scan of every process's parent link; elsewhere, `ps`. A
+ * descendant whose parent died is out of reach of all three: cookie.ts finds it by its environment.
  */
 import { execFileSync } from 'node:child_process';
-import { descendantsOf, HAS_PROC, isAlive, readStat, scanLinks } from './proc.js';
-import type { ProcLink, ProcStat } from './proc.js';
+import { descendantsOf, HAS_PROC, hasChildrenFiles, isAlive, readChildren, readLink, readNode, readStat, scanLinks } from './proc.js';
+import type { ProcLink, ProcNode } from './proc.js';
 
 /** One process, named so that a reused PID never matches it. */
 export interface ProcessId {
@@ -52,12 +56,52 @@ function psChildrenIndex(): Map<number, number[]> {
   return index;
 }
 
-/** The live (non-zombie) stat of `id`, or `undefined` when it is gone or its PID was reused. */
-function liveStat(id: ProcessId): ProcStat | undefined {
-  const stat = readStat(id.pid);
-  if (!stat || stat.state === 'Z' || stat.state === 'X') return undefined;
-  if (id.starttime !== undefined && stat.starttime !== id.starttime) return undefined;
-  return stat;
+/** The live (non-zombie) node of `id`, or `undefined` when it is gone or its PID was reused. */
+function liveNode(id: ProcessId): ProcNode | undefined {
+  const node = readNode(id.pid);
+  if (!node || node.gone) return undefined;
+  if (id.starttime !== undefined && node.starttime !== id.starttime) return undefined;
+  return node;
+}
+
+/** True while `id` runs (not a zombie) with its recorded start time. */
+function aliveAs(id: ProcessId): boolean {
+  if (!HAS_PROC) return isAlive(id.pid);
+  const link = readLink(id.pid);
+  return link !== undefined && !link.gone && (id.starttime === undefined || link.starttime === id.starttime);
+}
+
+/**
+ * Walks down from `seeds` through the kernel's per-task children lists: a few reads per member
+ * instead of a scan of every process on the machine (the dominant cost of a stop). Seeds gone or
+ * carrying another start time are skipped, not walked. A child is taken only while its parent link
+ * still points at the member it was listed under (a PID reused meanwhile does not). The kernel may
+ * omit a child that forks or exits during the read: refreshes and the cookie sweep catch those.
+ */
+function walk(seeds: readonly ProcessId[]): ProcessId[] {
+  const found: ProcessId[] = [];
+  const seen = new Set<number>();
+  const queue: { pid: number; threads: number }[] = [];
+  for (const seed of seeds) {
+    if (seen.has(seed.pid)) continue;
+    const node = liveNode(seed);
+    if (!node) continue;
+    seen.add(seed.pid);
+    found.push({ pid: seed.pid, starttime: node.starttime });
+    queue.push({ pid: seed.pid, threads: node.threads });
+    for (let i = queue.length - 1; i < queue.length; i++) {
+      const parent = queue[i] as { pid: number; threads: number };
+      for (const pid of readChildren(parent.pid, parent.threads) ?? []) {
+        if (seen.has(pid)) continue;
+        const child = readNode(pid);
+        if (!child || child.gone || child.ppid !== parent.pid) continue;
+        seen.add(pid);
+        found.push({ pid, starttime: child.starttime });
+        queue.push({ pid, threads: child.threads });
+      }
+    }
+  }
+  return found;
 }
 
 /** The processes of a scan reachable from `seeds` through parent links, seeds first. */
@@ -81,8 +125,8 @@ function matches(id: ProcessId, link: ProcLink | undefined): boolean {
 }
 
 /**
- * The process `rootPid` and every descendant, from one scan of the process table. Descendants that
- * moved to another session or process group are included (the walk follows parent links).
+ * The process `rootPid` and every descendant, root first. Descendants that moved to another
+ * session or process group are included (the walk follows parent links, not groups).
  *
  * With `starttime`, the snapshot is empty unless `rootPid` still carries it. Empty when the root is
  * gone or a zombie; zombies are left out everywhere (they have no children and cannot be killed).
@@ -93,6 +137,7 @@ export function snapshotTree(rootPid: number, starttime?: number): ProcessId[] {
     if (!isAlive(rootPid)) return [];
     return [rootPid, ...descendantsOf(rootPid, psChildrenIndex())].map((pid) => ({ pid, starttime: undefined }));
   }
+  if (hasChildrenFiles()) return walk([{ pid: rootPid, starttime }]);
   const scan = scanLinks();
   const root = scan.links.get(rootPid);
   if (!matches({ pid: rootPid, starttime }, root)) return [];
@@ -100,7 +145,7 @@ export function snapshotTree(rootPid: number, starttime?: number): ProcessId[] {
 }
 
 /**
- * Re-scans for members born since `tracked` was taken: adds every descendant of each tracked
+ * Looks again for members born since `tracked` was taken: adds every descendant of each tracked
  * member still alive with its recorded start time, the root (`rootPid`, which must be in `tracked`)
  * first. Returns `tracked` followed by the new members (dead members are kept: they are harmless,
  * their identities never match again). A PID is never adopted without its start time, so a reused
@@ -110,7 +155,9 @@ export function refreshTree(tracked: readonly ProcessId[], rootPid: number): Pro
   const known = new Set(tracked.map((id) => `${id.pid}:${id.starttime}`));
   const ordered = [...tracked.filter((id) => id.pid === rootPid), ...tracked];
   let found: ProcessId[];
-  if (HAS_PROC) {
+  if (hasChildrenFiles()) {
+    found = walk(ordered);
+  } else if (HAS_PROC) {
     const scan = scanLinks();
     const seeds = ordered.filter((id) => matches(id, scan.links.get(id.pid))).map((id) => id.pid);
     found = closure(seeds, scan);
@@ -162,8 +209,8 @@ export function signalTree(
   for (const id of tree) {
     if (id.pid <= 1 || id.pid === process.pid || live.has(id.pid)) continue;
     if (HAS_PROC) {
-      const stat = liveStat(id);
-      if (stat) live.set(id.pid, stat.pgid > 1 && stat.pgid !== skipGroup ? stat.pgid : 0);
+      const node = liveNode(id);
+      if (node) live.set(id.pid, node.pgid > 1 && node.pgid !== skipGroup ? node.pgid : 0);
     } else if (isAlive(id.pid)) {
       live.set(id.pid, 0);
     }
@@ -185,18 +232,24 @@ export function signalTree(
 
 /** True when no member of `tree` is alive (zombies count as gone: they hold no resources but a slot). */
 export function allGone(tree: readonly ProcessId[]): boolean {
-  return tree.every((id) => !isAlive(id.pid, id.starttime));
+  return !tree.some(aliveAs);
 }
+
+/** Polls of {@link waitGone} stay 1 ms apart this long (ms): a SIGKILLed tree takes a few ms to go. */
+const TIGHT_POLL_MS = 10;
 
 /**
  * Resolves `true` as soon as every member of `tree` is dead or a zombie, `false` on timeout or
- * abort. Polls `/proc` at once, then 1 ms later, each interval 25% longer up to `pollMs`: a SIGKILLed
- * tree is seen gone about a millisecond after it is, and a slow one costs one read per member every
- * `pollMs` (the first 10 ms take about 7 polls).
+ * abort. Polls `/proc` at once, then every millisecond for the first 10 ms, then each interval 25%
+ * longer up to `pollMs`: a SIGKILLed tree is seen gone about a millisecond after it is, and a slow
+ * one costs one read per member still alive every `pollMs` (a member seen gone is not read again:
+ * its identity never comes back).
  */
 export function waitGone(tree: readonly ProcessId[], opts: WaitGoneOptions): Promise<boolean> {
   const maxPoll = opts.pollMs ?? 50;
-  const deadline = performance.now() + opts.timeout;
+  const started = performance.now();
+  const deadline = started + opts.timeout;
+  let left: readonly ProcessId[] = tree;
   return new Promise((resolve) => {
     let interval = Math.min(1, maxPoll);
     let timer: NodeJS.Timeout | undefined;
@@ -207,11 +260,12 @@ export function waitGone(tree: readonly ProcessId[], opts: WaitGoneOptions): Pro
     };
     const onAbort = (): void => finish(false);
     const poll = (): void => {
-      if (allGone(tree)) return finish(true);
-      const left = deadline - performance.now();
-      if (left <= 0) return finish(false);
-      timer = setTimeout(poll, Math.min(interval, left));
-      interval = Math.min(interval * 1.25, maxPoll);
+      left = left.filter(aliveAs);
+      if (left.length === 0) return finish(true);
+      const now = performance.now();
+      if (now >= deadline) return finish(false);
+      timer = setTimeout(poll, Math.min(interval, deadline - now));
+      if (now - started >= TIGHT_POLL_MS) interval = Math.min(interval * 1.25, maxPoll);
     };
     if (opts.signal?.aborted) return finish(false);
     opts.signal?.addEventListener('abort', onAbort, { once: true });

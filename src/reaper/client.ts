@@ -7,7 +7,8 @@
  * was told about. It is started on the first `track()`, in its own session (a Ctrl-C to the host's
  * terminal group must not kill it before the host), and unref'd so it never keeps the host alive.
  * If it dies (someone killed it), the next one starts at once, or on the next `track()` when it
- * died young.
+ * died young. With each child goes its tree cookie, so the reaper also finds descendants that left
+ * the group and lost their parent link (by their environment, see process/cookie.ts).
  *
  * A `process.on('exit')` hook backs it up: when the reaper is not running (it died, or this
  * platform has no `sh`), still-tracked trees are SIGKILLed synchronously as the host exits.
@@ -16,6 +17,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
+import { isTreeCookie, killByCookie } from '../process/cookie.js';
 import { HAS_PROC, isAlive } from '../process/proc.js';
 import { refreshTree, signalTree } from '../process/tree.js';
 import { REAPER_SCRIPT } from './script.js';
@@ -29,8 +31,11 @@ export interface Reaper {
   readonly mode: ReaperMode;
   /** PID of the reaper process while one runs. */
   readonly pid: number | undefined;
-  /** Registers a child that leads its own process group (spawned `detached`). */
-  track(pid: number, starttime: number | undefined): void;
+  /**
+   * Registers a child that leads its own process group (spawned `detached`), and the tree cookie
+   * in its environment (`PROCVISOR_TREE`), if it has one.
+   */
+  track(pid: number, starttime: number | undefined, cookie?: string): void;
   /** Forgets a child, typically once it has exited. */
   untrack(pid: number): void;
   /**
@@ -55,8 +60,14 @@ export function reaperSupported(): boolean {
   return process.platform !== 'win32' && existsSync(SHELL);
 }
 
+/** What the client keeps of a tracked child. */
+interface Tracked {
+  starttime: number | undefined;
+  cookie: string | undefined;
+}
+
 /** SIGKILLs tracked trees at once, synchronously: the exit hook cannot wait for anything. */
-function killTreesNow(tracked: ReadonlyMap<number, number | undefined>): void {
+function killTreesNow(tracked: ReadonlyMap<number, Tracked>): void {
   if (process.platform === 'win32') {
     for (const pid of tracked.keys()) {
       try {
@@ -65,14 +76,23 @@ function killTreesNow(tracked: ReadonlyMap<number, number | undefined>): void {
     }
     return;
   }
-  const roots = [...tracked].map(([pid, starttime]) => ({ pid, starttime }));
-  // One scan for all: the descendants of every root still alive with its start time.
+  const roots = [...tracked].map(([pid, { starttime }]) => ({ pid, starttime }));
+  // One walk for all: the descendants of every root still alive with its start time.
   if (roots[0]) signalTree(refreshTree(roots, roots[0].pid), 'SIGKILL', { groups: true });
+  // Then, in one scan, what only the cookies still find.
+  const cookies = [...tracked.values()].flatMap(({ cookie }) => (cookie === undefined ? [] : [cookie]));
+  killByCookie(cookies);
+}
+
+/** A protocol line registering a child (the cookie only when it is one: digits and dots). */
+function trackLine(pid: number, { starttime, cookie }: Tracked): string {
+  const tail = cookie !== undefined && isTreeCookie(cookie) ? ` ${cookie}` : '';
+  return `+ ${pid} ${starttime ?? '-'}${tail}\n`;
 }
 
 class ReaperClient implements Reaper {
   #mode: ReaperMode;
-  readonly #tracked = new Map<number, number | undefined>();
+  readonly #tracked = new Map<number, Tracked>();
   #child: ChildProcess | undefined;
   #stdin: Socket | undefined;
   #hooked = false;
@@ -96,14 +116,15 @@ class ReaperClient implements Reaper {
     return this.#running() ? this.#child?.pid : undefined;
   }
 
-  track(pid: number, starttime: number | undefined): void {
-    this.#tracked.set(pid, starttime);
+  track(pid: number, starttime: number | undefined, cookie?: string): void {
+    const entry = { starttime, cookie };
+    this.#tracked.set(pid, entry);
     if (!this.#hooked) {
       process.on('exit', this.#onExit);
       this.#hooked = true;
     }
     if (this.#mode !== 'process') return;
-    if (this.#running()) this.#write(`+ ${pid} ${starttime ?? '-'}\n`);
+    if (this.#running()) this.#write(trackLine(pid, entry));
     else this.#start();
   }
 
@@ -160,7 +181,7 @@ class ReaperClient implements Reaper {
     this.#stdin = stdin;
     this.#startedAt = performance.now();
     let lines = '';
-    for (const [pid, starttime] of this.#tracked) lines += `+ ${pid} ${starttime ?? '-'}\n`;
+    for (const [pid, entry] of this.#tracked) lines += trackLine(pid, entry);
     this.#write(lines);
   }
 

@@ -4,25 +4,32 @@
  * Why `sh` and not Node: the reaper idles for the whole life of the host, so its cost is paid for
  * ever; an idle `sh` (dash) blocked in `read` holds 1.7 MB resident, an idle Node 41 MB.
  *
- * Protocol on stdin, one line each: `+ <pid> <starttime|->` registers a child (a process-group
- * leader), `- <pid>` forgets it. End of input means the host is gone (exit, crash or SIGKILL: the
- * kernel closes the host's end of the pipe in every case). The reaper then:
- *   1. scans the process table once (`cat` of every stat file, cut by `awk`, or by a slower shell
- *      loop where there is no awk) and collects every registered pid whose start time still
+ * Protocol on stdin, one line each: `+ <pid> <starttime|-> [<cookie>]` registers a child (a
+ * process-group leader) and the tree cookie its descendants inherit (`PROCVISOR_TREE`, see
+ * process/cookie.ts), `- <pid>` forgets both. End of input means the host is gone (exit, crash or
+ * SIGKILL: the kernel closes the host's end of the pipe in every case). The reaper then:
+ *   1. finds every process whose environment holds a registered cookie (a descendant that left the
+ *      group and lost its parent link is found only so), with one `grep` over `/proc/[0-9]*\/environ`;
+ *   2. scans the process table once (`cat` of every stat file, cut by `awk`, or by a slower shell
+ *      loop where there is no awk) and collects those, every registered pid whose start time still
  *      matches, every descendant by parent links (so grandchildren in other sessions are found),
  *      and every process in the groups of those, to a fixed point;
- *   2. SIGTERMs their groups (and members outside any group it may signal, one by one);
- *   3. polls for up to ~0.5 s until they are gone (6 polls, the first after 20 ms);
- *   4. re-scans (catching anything forked meanwhile) and SIGKILLs whatever remains; then exits.
+ *   3. SIGTERMs their groups (and members outside any group it may signal, one by one);
+ *   4. polls for up to ~0.5 s until they are gone (6 polls, the first after 20 ms);
+ *   5. looks again (1 and 2, catching anything forked meanwhile) and SIGKILLs whatever remains;
+ *      then exits.
  * The host's group and the reaper's own group are never signalled. SIGINT and SIGHUP are ignored
  * (a terminal sends them to a whole job); SIGTERM still ends the reaper, on purpose.
  *
  * `$1` is `1` where `/proc/<pid>/stat` exists (Linux); otherwise `ps -A -o pid=,ppid=,pgid=` feeds
- * the scan and start times are not checked.
+ * the scan, start times are not checked, and cookies are not looked for (no portable way to read
+ * another process's environment).
  *
- * Written in a template literal: every shell `${` is escaped as `\${`, and the script uses no
- * backticks or backslashes.
+ * Written in a template literal: every shell `${` is escaped as `\${`, backslashes are doubled,
+ * and the script uses no backticks.
  */
+import { TREE_COOKIE_ENV } from '../process/cookie.js';
+
 export const REAPER_SCRIPT = `
 trap '' INT HUP
 set -f
@@ -33,6 +40,7 @@ ifs=$IFS
 nl='
 '
 reg=' '
+cookies=' '
 hostpgid=
 
 # stat_of PID: sets s_state s_ppid s_pgid s_start from /proc/PID/stat, fails when it is unreadable.
@@ -74,20 +82,59 @@ else
   hostpgid=\${hostpgid##* }
 fi
 
-while read -r op pid start; do
+# reg holds "pid:start" words, cookies "pid=cookie" words (a cookie is digits and dots)
+while read -r op pid start cookie; do
   case $pid in ''|*[!0-9]*) continue ;; esac
   [ -n "$proc" ] || start=-
   case $op in
-    +) reg="$reg$pid:\${start:--} " ;;
+    +)
+      reg="$reg$pid:\${start:--} "
+      case $cookie in ''|*[!0-9.]*) ;; *) cookies="$cookies$pid=$cookie " ;; esac
+      ;;
     -)
       keep=' '
       for e in $reg; do
         case $e in "$pid":*) ;; *) keep="$keep$e " ;; esac
       done
       reg=$keep
+      keep=' '
+      for e in $cookies; do
+        case $e in "$pid"=*) ;; *) keep="$keep$e " ;; esac
+      done
+      cookies=$keep
       ;;
   esac
 done
+
+# marked: adds "pid:-" to seeds for every process whose environment holds a registered cookie.
+# With grep -z (GNU, busybox) one grep reads every environ as NUL-separated entries and -x
+# matches whole entries, so cookie 1.2.3 does not match 1.2.30. Without it, a plain grep -a picks
+# the candidates and each is checked entry by entry through tr. Unreadable files are skipped.
+marked() {
+  [ -n "$proc" ] || return 0
+  [ "$cookies" = ' ' ] && return 0
+  if [ -z "$zgrep" ]; then
+    zgrep=no
+    printf 'x\\0' | grep -q -z -x -F x 2>/dev/null && zgrep=yes
+  fi
+  set --
+  for e in $cookies; do set -- "$@" -e "${TREE_COOKIE_ENV}=\${e#*=}"; done
+  set +f
+  if [ "$zgrep" = yes ]; then
+    files=$(grep -l -s -z -x -F "$@" /proc/[0-9]*/environ)
+  else
+    files=
+    for f in $(grep -l -s -a -F "$@" /proc/[0-9]*/environ); do
+      tr '\\0' '\\n' < "$f" 2>/dev/null | grep -q -x -F "$@" && files="$files $f"
+    done
+  fi
+  set -f
+  for f in $files; do
+    p=\${f#/proc/}
+    p=\${p%/environ}
+    [ "$p" = "$me" ] || seeds="$seeds$p:- "
+  done
+}
 
 # scan: table of "pid ppid pgid start" lines, one per live process other than the reaper. One cat
 # reads every stat file (the read builtin may read byte by byte) and awk cuts the fields: a shell
@@ -173,7 +220,9 @@ hit() {
   done
 }
 
+zgrep=
 seeds=$reg
+marked
 groups=' '
 scan
 collect
@@ -190,6 +239,7 @@ for delay in 0.02 0.03 0.05 0.1 0.1 0.2; do
   [ -n "$left" ] || break
 done
 seeds=$members
+marked
 scan
 collect
 [ "$members" = ' ' ] || hit KILL

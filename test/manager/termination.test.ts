@@ -1,11 +1,13 @@
 /**
  * The termination ladder through the manager: the signal, escalation to SIGKILL with a `kill`
  * event, `shutdown: 'kill'`, `timeout: Infinity`, and whole trees — including a grandchild that
- * made itself a session leader — gone after a stop or when the leader crashes.
+ * made itself a session leader, even one whose parent died (found by its tree cookie only) — gone
+ * after a stop or when the leader crashes.
  */
 import { describe, it } from 'vitest';
 import { ProcessManager } from '../../src/index.js';
-import { alive, delay, track, until } from '../helpers.js';
+import type { ProcessSpec } from '../../src/index.js';
+import { alive, delay, fixture, track, until } from '../helpers.js';
 import { killAll, living, nextEvent, nodeSpec, payloads, READY_LINE, record, TREE_READY, treeOf, treePids } from './support.js';
 
 const linux = process.platform === 'linux';
@@ -164,11 +166,8 @@ describe.runIf(linux).concurrent('whole trees', () => {
     }
   });
 
-  // GAP (worker.ts onOsExit, reaper untrack): when a leader crashes, only its process group is
-  // killed. A descendant that moved to its own session has lost its parent link by then, so
-  // nothing finds it: it outlives the crash, and the reaper (which untracked the leader) will not
-  // kill it when the host dies either. Finding it needs a tree snapshot taken while the leader lived.
-  it.fails('kills the setsid grandchild a crashed leader left behind', async () => {
+  // The setsid grandchild lost its parent link when the leader died: only its cookie finds it.
+  it('kills the setsid grandchild a crashed leader left behind', async () => {
     const pm = track(new ProcessManager());
     const exited = nextEvent(pm, 'exit');
     const handle = await pm.start(nodeSpec('tree', 'fork-tree.mjs', ['200'], { readiness: TREE_READY, restart: 'temporary' }));
@@ -178,6 +177,43 @@ describe.runIf(linux).concurrent('whole trees', () => {
       await until(() => !alive(tree.setsid), 2000, 'the setsid grandchild to die');
     } finally {
       killAll(treePids(tree));
+    }
+  });
+
+  /** test/fixtures/unlinked-tree.sh: a setsid `sleep` whose parent (an intermediate sh) exited. */
+  const unlinkedSpec = (name: string, ...args: string[]): ProcessSpec => ({
+    name,
+    command: 'sh',
+    args: [fixture('unlinked-tree.sh'), ...args],
+    readiness: { type: 'log', pattern: /^\d+$/ },
+  });
+  const unlinkedPid = (readyData: unknown): number => Number((readyData as RegExpMatchArray)[0]);
+
+  it('a stop leaves nothing, not even a setsid grandchild whose parent died', async ({ expect }) => {
+    const pm = track(new ProcessManager({ shutdown: { timeout: 3000 } }));
+    const handle = await pm.start(unlinkedSpec('unlinked'));
+    const leader = handle.pid as number;
+    const escapee = unlinkedPid(handle.readyData);
+    try {
+      expect(living([leader, escapee])).toEqual([leader, escapee]);
+      await pm.stop('unlinked');
+      expect(living([leader, escapee])).toEqual([]);
+    } finally {
+      killAll([leader, escapee]);
+    }
+  });
+
+  it('kills the setsid grandchild whose parent died, when the leader crashes', async () => {
+    const pm = track(new ProcessManager());
+    const exited = nextEvent(pm, 'exit');
+    const handle = await pm.start({ ...unlinkedSpec('unlinked', 'crash'), restart: 'temporary' });
+    const leader = handle.pid as number;
+    const escapee = unlinkedPid(handle.readyData);
+    try {
+      await exited;
+      await until(() => !alive(escapee), 2000, 'the unlinked grandchild to die');
+    } finally {
+      killAll([leader, escapee]);
     }
   });
 });

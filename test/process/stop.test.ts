@@ -1,11 +1,13 @@
 /**
  * The termination ladder on its own (runLadder) against real detached processes: the signal, the
- * escalation, `'kill'`, whole trees, and a target that never reports its exit.
+ * escalation, `'kill'`, whole trees, a target that never reports its exit, and the sweep by tree
+ * cookie of a descendant that lost its parent link.
  */
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
+import { newTreeCookie, TREE_COOKIE_ENV } from '../../src/process/cookie.js';
 import { runLadder } from '../../src/process/stop.js';
 import type { LadderTarget } from '../../src/process/stop.js';
 import { alive, fixture, NODE } from '../helpers.js';
@@ -13,8 +15,19 @@ import { alive, fixture, NODE } from '../helpers.js';
 /** Spawns a fixture as the leader of its own group and waits for its first line. */
 async function leader(script: string, ...args: string[]): Promise<{ child: ChildProcess; first: string }> {
   const child = spawn(NODE, [fixture(script), ...args], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
+  return { child, first: await firstLine(child, script) };
+}
+
+/** test/fixtures/unlinked-tree.sh carrying `cookie`: a leader, and a setsid `sleep` whose parent is gone. */
+async function unlinked(cookie: string): Promise<{ child: ChildProcess; unlinked: number }> {
+  const env = { ...process.env, [TREE_COOKIE_ENV]: cookie };
+  const child = spawn('sh', [fixture('unlinked-tree.sh')], { detached: true, stdio: ['ignore', 'pipe', 'inherit'], env });
+  return { child, unlinked: Number(await firstLine(child, 'unlinked-tree.sh')) };
+}
+
+function firstLine(child: ChildProcess, script: string): Promise<string> {
   let text = '';
-  const first = await new Promise<string>((resolve, reject) => {
+  return new Promise<string>((resolve, reject) => {
     child.stdout?.on('data', (chunk: Buffer) => {
       text += chunk.toString();
       const end = text.indexOf('\n');
@@ -22,12 +35,11 @@ async function leader(script: string, ...args: string[]): Promise<{ child: Child
     });
     child.once('exit', () => reject(new Error(`${script} exited early`)));
   });
-  return { child, first };
 }
 
-function target(child: ChildProcess): LadderTarget {
+function target(child: ChildProcess, cookie?: string): LadderTarget {
   const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : once(child, 'exit');
-  return { pid: child.pid as number, exited };
+  return { pid: child.pid as number, exited, cookie };
 }
 
 function kill(pids: readonly number[]): void {
@@ -46,7 +58,7 @@ describe('runLadder', () => {
     const kills: number[][] = [];
     try {
       const outcome = await runLadder(target(child), { signal: 'SIGTERM', timeout: 3000 }, { unstoppedGrace: 500, onKill: (p) => kills.push(p) });
-      expect(outcome).toEqual({ escalated: false, unstopped: [] });
+      expect(outcome).toEqual({ escalated: false, unstopped: [], swept: [] });
       expect(kills).toEqual([]);
       expect(child.signalCode).toBe('SIGTERM');
     } finally {
@@ -62,7 +74,7 @@ describe('runLadder', () => {
       const started = performance.now();
       const outcome = await runLadder(target(child), { signal: 'SIGTERM', timeout: 250 }, { unstoppedGrace: 1000, onKill: (p) => kills.push(p) });
       expect(performance.now() - started).toBeGreaterThanOrEqual(240);
-      expect(outcome).toEqual({ escalated: true, unstopped: [] });
+      expect(outcome).toEqual({ escalated: true, unstopped: [], swept: [] });
       expect(kills).toHaveLength(1);
       expect(kills[0]).toContain(pid);
       expect(child.signalCode).toBe('SIGKILL');
@@ -116,5 +128,43 @@ describe('runLadder', () => {
     } finally {
       kill([pid]);
     }
+  });
+
+  describe.runIf(process.platform === 'linux')('the sweep by tree cookie', () => {
+    it('SIGKILLs, after a graceful stop, a descendant that lost its parent link', async () => {
+      const cookie = newTreeCookie();
+      const { child, unlinked: escapee } = await unlinked(cookie);
+      try {
+        const outcome = await runLadder(target(child, cookie), { signal: 'SIGTERM', timeout: 3000 }, { unstoppedGrace: 1000 });
+        expect(outcome).toEqual({ escalated: false, unstopped: [], swept: [escapee] });
+        expect(child.signalCode).toBe('SIGTERM');
+        expect(alive(escapee)).toBe(false);
+      } finally {
+        kill([child.pid as number, escapee]);
+      }
+    });
+
+    it("sweeps it with `'kill'` too", async () => {
+      const cookie = newTreeCookie();
+      const { child, unlinked: escapee } = await unlinked(cookie);
+      try {
+        const outcome = await runLadder(target(child, cookie), 'kill', { unstoppedGrace: 1000 });
+        expect(outcome).toEqual({ escalated: true, unstopped: [], swept: [escapee] });
+        expect(alive(escapee)).toBe(false);
+      } finally {
+        kill([child.pid as number, escapee]);
+      }
+    });
+
+    it('without a cookie, nothing finds it: it survives the stop', async () => {
+      const { child, unlinked: escapee } = await unlinked(newTreeCookie());
+      try {
+        const outcome = await runLadder(target(child), 'kill', { unstoppedGrace: 1000 });
+        expect(outcome.swept).toEqual([]);
+        expect(alive(escapee)).toBe(true);
+      } finally {
+        kill([child.pid as number, escapee]);
+      }
+    });
   });
 });

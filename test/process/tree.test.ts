@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { listPids, readLink, readStat } from '../../src/process/proc.js';
+import { descendantsOf, hasChildrenFiles, listPids, readChildren, readLink, readNode, readStat, scanLinks } from '../../src/process/proc.js';
 import {
   killTreeFallback,
   refreshTree,
@@ -84,7 +84,57 @@ describe.runIf(linux)('readLink', () => {
   });
 });
 
+describe.runIf(linux)('readNode and readChildren', () => {
+  it('readNode agrees with readStat on every process', () => {
+    let compared = 0;
+    for (const pid of listPids()) {
+      const node = readNode(pid);
+      const stat = readStat(pid);
+      if (!node || !stat || JSON.stringify(readNode(pid)) !== JSON.stringify(node)) continue;
+      expect(node).toEqual({
+        ppid: stat.ppid,
+        pgid: stat.pgid,
+        threads: stat.threads,
+        starttime: stat.starttime,
+        gone: stat.state === 'Z' || stat.state === 'X',
+      });
+      compared++;
+    }
+    expect(compared).toBeGreaterThan(2);
+  });
+
+  it.runIf(hasChildrenFiles())('readChildren lists what parent links say, for one thread and for many', async () => {
+    let info: TreeInfo | undefined;
+    try {
+      ({ info } = await startTree('3', '--setsid'));
+      const expected = [...info.sleepers, info.setsid as number].sort((a, b) => a - b);
+      const threads = readNode(info.root)?.threads as number;
+      expect(threads).toBeGreaterThan(1); // Node: the children sit on the main thread's list
+      expect(readChildren(info.root, threads)?.sort((a, b) => a - b)).toEqual(expected);
+      expect(readChildren(info.root)?.sort((a, b) => a - b)).toEqual(expected);
+      expect(readChildren(info.sleepers[0] as number, 1)).toEqual([]);
+      expect(readChildren(2 ** 22 + 1)).toBeUndefined();
+    } finally {
+      cleanup(info);
+    }
+  });
+});
+
 describe.runIf(linux)('snapshotTree', () => {
+  it('finds what a scan of every parent link finds', async () => {
+    let info: TreeInfo | undefined;
+    try {
+      ({ info } = await startTree('3', '--setsid', '--ignore-term'));
+      const walked = snapshotTree(info.root).map((id) => id.pid).sort((a, b) => a - b);
+      const scanned = [info.root, ...descendantsOf(info.root, scanLinks().children)].sort((a, b) => a - b);
+      expect(walked).toEqual(scanned);
+      expect(walked).toHaveLength(6);
+    } finally {
+      cleanup(info);
+    }
+  });
+
+
   it('finds the root and every descendant, including one in its own session', async () => {
     let info: TreeInfo | undefined;
     try {

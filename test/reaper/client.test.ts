@@ -1,9 +1,10 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
+import { newTreeCookie, TREE_COOKIE_ENV } from '../../src/process/cookie.js';
 import { readStat } from '../../src/process/proc.js';
 import { createReaper, getReaper, reaperSupported } from '../../src/reaper/client.js';
 import type { Reaper } from '../../src/reaper/client.js';
-import { alive, delay, until } from '../helpers.js';
+import { alive, delay, fixture, until } from '../helpers.js';
 
 /** Kills every fixture group should this worker die mid-test (a reaper independent of those tested). */
 const safety = createReaper();
@@ -26,6 +27,24 @@ async function startGroup(): Promise<{ pid: number; starttime: number | undefine
   child.stdout?.destroy();
   const kids = text.trim().split(' ').map(Number);
   return { pid, starttime: readStat(pid)?.starttime, pids: [pid, ...kids] };
+}
+
+/**
+ * test/fixtures/unlinked-tree.sh carrying a fresh tree cookie: a leader and a setsid `sleep` whose
+ * parent already exited, so only the cookie leads to it.
+ */
+async function startUnlinked(): Promise<{ pid: number; starttime: number | undefined; cookie: string; pids: number[] }> {
+  const cookie = newTreeCookie();
+  const child = spawn('sh', [fixture('unlinked-tree.sh')], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'ignore'],
+    env: { ...process.env, [TREE_COOKIE_ENV]: cookie },
+  });
+  const pid = child.pid as number;
+  safety.track(pid, readStat(pid)?.starttime, cookie);
+  const line = await new Promise<string>((resolve) => child.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString())));
+  child.stdout?.destroy();
+  return { pid, starttime: readStat(pid)?.starttime, cookie, pids: [pid, Number(line)] };
 }
 
 function killAll(pids: number[], reaper?: Reaper): void {
@@ -102,6 +121,23 @@ describe.runIf(process.platform === 'linux')('reaper client', () => {
       await until(() => group.pids.every((p) => !alive(p)) && !alive(second), 5000, 'the tree and reaper to go');
     } finally {
       killAll([...group.pids, first], reaper);
+    }
+  });
+
+  it('close() also kills what only a tracked tree cookie finds; untrack() forgets the cookie too', async () => {
+    const reaper = createReaper();
+    const kept = await startUnlinked();
+    const dropped = await startUnlinked();
+    try {
+      reaper.track(kept.pid, kept.starttime, kept.cookie);
+      reaper.track(dropped.pid, dropped.starttime, dropped.cookie);
+      const pid = reaper.pid as number;
+      reaper.untrack(dropped.pid);
+      reaper.close();
+      await until(() => kept.pids.every((p) => !alive(p)) && !alive(pid), 5000, 'the tree, its unlinked sleep and the reaper to go');
+      expect(dropped.pids.every(alive)).toBe(true);
+    } finally {
+      killAll([...kept.pids, ...dropped.pids], reaper);
     }
   });
 

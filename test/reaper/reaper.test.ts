@@ -126,4 +126,83 @@ describe.runIf(process.platform === 'linux')('reaper, end to end', () => {
       cleanup(host, report);
     }
   });
+
+  describe('a descendant that lost its parent link (found by its tree cookie)', () => {
+    interface UnlinkedReport {
+      host: number;
+      reaper: number | null;
+      mode: string;
+      leader: number;
+      unlinked: number;
+    }
+
+    /** Starts test/fixtures/reaper-unlinked-host.mjs and waits for its report. */
+    async function startUnlinkedHost(...args: string[]): Promise<{ host: ChildProcess; report: UnlinkedReport }> {
+      const host = spawn(NODE, ['--import', 'tsx', fixture('reaper-unlinked-host.mjs'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      let text = '';
+      let errors = '';
+      host.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
+      const line = await new Promise<string>((resolve, reject) => {
+        host.stdout?.on('data', (chunk: Buffer) => {
+          text += chunk.toString();
+          const end = text.indexOf('\n');
+          if (end >= 0) resolve(text.slice(0, end));
+        });
+        host.on('exit', (code) => {
+          if (!text.includes('\n')) reject(new Error(`reaper-unlinked-host exited (${code}) before reporting: ${errors}`));
+        });
+      });
+      return { host, report: JSON.parse(line) as UnlinkedReport };
+    }
+
+    function cleanupUnlinked(host: ChildProcess | undefined, report: UnlinkedReport | undefined): void {
+      const targets = report ? [-report.leader, report.leader, report.unlinked, report.reaper ?? 0] : [];
+      if (host?.pid) targets.push(host.pid);
+      for (const target of targets) {
+        if (target === 0) continue;
+        try {
+          process.kill(target, 'SIGKILL');
+        } catch {}
+      }
+    }
+
+    async function expectGoneWithin2s(host: ChildProcess, report: UnlinkedReport): Promise<void> {
+      if (host.exitCode === null && host.signalCode === null) await once(host, 'exit');
+      const pids = [report.leader, report.unlinked, ...(report.reaper ? [report.reaper] : [])];
+      const started = performance.now();
+      await until(() => pids.every((pid) => !alive(pid)), 2000, `every pid of ${JSON.stringify(report)} to die`);
+      expect(performance.now() - started).toBeLessThan(2000);
+    }
+
+    it('is gone within 2 s of the host being SIGKILLed', async () => {
+      let host: ChildProcess | undefined;
+      let report: UnlinkedReport | undefined;
+      try {
+        ({ host, report } = await startUnlinkedHost('idle'));
+        expect(report.mode).toBe('process');
+        // Own session, parent gone: neither its group nor a parent link leads to it.
+        const text = readFileSync(`/proc/${report.unlinked}/stat`, 'latin1');
+        const [, ppid, , sid] = text.slice(text.lastIndexOf(')') + 2).split(' ');
+        expect(Number(ppid)).not.toBe(report.leader);
+        expect(Number(sid)).toBe(report.unlinked);
+        expect(alive(report.unlinked)).toBe(true);
+        host.kill('SIGKILL');
+        await expectGoneWithin2s(host, report);
+      } finally {
+        cleanupUnlinked(host, report);
+      }
+    });
+
+    it('without a reaper, the exit hook kills it on a normal exit', async () => {
+      let host: ChildProcess | undefined;
+      let report: UnlinkedReport | undefined;
+      try {
+        ({ host, report } = await startUnlinkedHost('exit', '--hook-only'));
+        expect(report.mode).toBe('exit-hook');
+        await expectGoneWithin2s(host, report);
+      } finally {
+        cleanupUnlinked(host, report);
+      }
+    });
+  });
 });

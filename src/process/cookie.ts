@@ -1,0 +1,179 @@
+/**
+ * Tree cookies: every incarnation gets an environment variable, `PROCVISOR_TREE=<cookie>`, that all
+ * its descendants inherit. A descendant that left the process group *and* lost its parent link (its
+ * parent died, it was re-parented to init) can no longer be found by walking the tree; it can still
+ * be found by its environment. The same idea as Jenkins' ProcessTreeKiller with `BUILD_ID`.
+ *
+ * A cookie is `<host pid>.<host start time>.<nonce>.<seq>`: unique per incarnation, never reused
+ * by a later host that gets the same PID, nor by a second copy of this module in the same host (a
+ * duplicated dependency, a test runner that reloads modules): each copy counts from 1, hence the
+ * random nonce. The limit: a descendant that starts with a scrubbed environment (`env -i`, `sudo`,
+ * a service manager) does not carry it.
+ */
+import { lstatSync } from 'node:fs';
+import { HAS_PROC, kernelThreads, listPids, readEnvironRaw, readLink, readStat } from './proc.js';
+import { signalTree, type ProcessId } from './tree.js';
+
+/** The environment variable carrying an incarnation's tree cookie. */
+export const TREE_COOKIE_ENV = 'PROCVISOR_TREE';
+
+let hostPart: string | undefined;
+let sequence = 0;
+
+/** `<host pid>.<host start time>.<nonce>.`, the prefix of every cookie this module hands out. */
+export function hostCookiePrefix(): string {
+  if (hostPart === undefined) {
+    // Without /proc the start time only tells hosts apart: the time origin does that as well.
+    const started = readStat(process.pid)?.starttime ?? Math.round(performance.timeOrigin);
+    hostPart = `${process.pid}.${started}.${Math.floor(Math.random() * 2 ** 32)}.`;
+  }
+  return hostPart;
+}
+
+/** A cookie for one new incarnation: unique within this host, and across hosts. */
+export function newTreeCookie(): string {
+  return `${hostCookiePrefix()}${++sequence}`;
+}
+
+/** True for the characters a cookie is made of (the reaper script relies on it too). */
+export function isTreeCookie(value: string): boolean {
+  return /^[0-9][0-9.]*$/.test(value);
+}
+
+/** Options of {@link findByCookie}. */
+export interface FindByCookieOptions {
+  /** Match every cookie that starts with the given text (e.g. {@link hostCookiePrefix}). */
+  prefix?: boolean;
+}
+
+/**
+ * Which processes' environments to read: all when we are root (a descendant may have switched to
+ * another user, and root reads every environment); otherwise only our own user's, since another
+ * user's is unreadable anyway and a failed open costs more (an Error with a stack) than a stat of
+ * the `/proc/<pid>` directory, whose owner is the process's user.
+ */
+function readableBy(uid: number | undefined): (pid: number) => boolean {
+  if (uid === undefined || uid === 0) return () => true;
+  return (pid) => lstatSync(`/proc/${pid}`, { throwIfNoEntry: false })?.uid === uid;
+}
+
+/** Which process holds which cookie: one scan, each process matched to its first needle. */
+function scan(cookies: readonly string[], prefix: boolean): { id: ProcessId; index: number }[] {
+  if (!HAS_PROC || cookies.length === 0) return [];
+  // `\0KEY=cookie\0` anchors both ends, so cookie 1.2.3 does not match 1.2.30. The first entry of
+  // a block has no NUL before it: it is compared separately, without the leading NUL.
+  const end = prefix ? '' : '\0';
+  const needles = cookies.map((cookie) => Buffer.from(`\0${TREE_COOKIE_ENV}=${cookie}${end}`, 'latin1'));
+  const readable = readableBy(process.getuid?.());
+  const skip = kernelThreads();
+  skip.add(process.pid);
+  const found: { id: ProcessId; index: number }[] = [];
+  for (const pid of listPids()) {
+    if (skip.has(pid) || !readable(pid)) continue;
+    const environ = readEnvironRaw(pid);
+    if (!environ) continue;
+    const index = needles.findIndex((needle) => holds(environ, needle));
+    if (index < 0) continue;
+    const link = readLink(pid);
+    if (link && !link.gone) found.push({ id: { pid, starttime: link.starttime }, index });
+  }
+  return found;
+}
+
+/** True when `environ` holds `needle` (`\0KEY=value…`), also as its very first entry. */
+function holds(environ: Buffer, needle: Buffer): boolean {
+  if (environ.indexOf(needle) >= 0) return true;
+  const first = needle.length - 1;
+  return environ.length >= first && environ.compare(needle, 1, needle.length, 0, first) === 0;
+}
+
+/**
+ * Every live process (zombies excluded, this process excluded) whose environment holds
+ * `PROCVISOR_TREE=<cookie>` for one of `cookies` — exactly, or as a prefix with `prefix: true` —
+ * from one scan of `/proc/<pid>/environ`. Only processes of our own user are read (all of them
+ * when we are root), kernel threads are skipped, and so are unreadable or vanished processes. The
+ * raw bytes are searched, no environment is decoded. Linux only: elsewhere, `[]`.
+ *
+ * The kernel shows the environment a process was started with (its initial block): a process
+ * that merely `unsetenv`s the variable is still found; one exec'd with a scrubbed environment is not.
+ */
+export function findByCookie(cookies: string | readonly string[], opts: FindByCookieOptions = {}): ProcessId[] {
+  return scan(typeof cookies === 'string' ? [cookies] : cookies, opts.prefix ?? false).map(({ id }) => id);
+}
+
+const keyOf = (id: ProcessId): string => `${id.pid}:${id.starttime}`;
+
+/**
+ * SIGKILLs every process found by {@link findByCookie} (and the groups they lead: a member that
+ * scrubbed its environment but stayed in an escapee's group goes too), except `spare` (members
+ * already being dealt with). Returns what was found, `spare` left out. Synchronous, for the exit
+ * hook; elsewhere {@link sweep} shares one scan between concurrent callers.
+ */
+export function killByCookie(cookies: string | readonly string[], spare: readonly ProcessId[] = []): ProcessId[] {
+  const known = new Set(spare.map(keyOf));
+  const found = findByCookie(cookies).filter((id) => !known.has(keyOf(id)));
+  if (found.length > 0) signalTree(found, 'SIGKILL', { groups: true });
+  return found;
+}
+
+interface SweepRequest {
+  cookie: string;
+  spare: Set<string>;
+  resolve: (swept: ProcessId[]) => void;
+}
+
+let requests: SweepRequest[] = [];
+
+/** Runs every queued sweep on one scan. Never throws: it runs on its own turn of the loop. */
+function runSweeps(): void {
+  const batch = requests;
+  requests = [];
+  let swept: ProcessId[][] = batch.map(() => []);
+  try {
+    const found = scan(batch.map((r) => r.cookie), false);
+    swept = batch.map((r, index) => found.filter((f) => f.index === index && !r.spare.has(keyOf(f.id))).map((f) => f.id));
+    const all = swept.flat();
+    if (all.length > 0) signalTree(all, 'SIGKILL', { groups: true });
+  } catch {
+    // /proc unreadable as a whole: nothing to sweep with, the walk did what it could
+  }
+  batch.forEach((r, index) => r.resolve(swept[index] ?? []));
+}
+
+/**
+ * Like {@link killByCookie} for one cookie, on the next turn of the event loop, in one scan with
+ * every sweep requested meanwhile: a shutdown ends many trees at about the same time, and a scan
+ * reads every process on the machine. Resolves with what was found (`spare` left out), SIGKILLed.
+ */
+export function sweep(cookie: string, spare: readonly ProcessId[] = []): Promise<ProcessId[]> {
+  if (!HAS_PROC) return Promise.resolve([]);
+  return new Promise((resolve) => {
+    if (requests.length === 0) setImmediate(runSweeps);
+    requests.push({ cookie, spare: new Set(spare.map(keyOf)), resolve });
+  });
+}
+
+/**
+ * How long an unexpected exit's sweep waits, in ms. Not on the next turn (setImmediate, or a 0 ms
+ * timer): the restart this exit triggers is a 0 ms timer itself, and would wait behind the scan.
+ * Sweeps queued within this window share one scan (a crash loop, or a group that fails together).
+ */
+const SWEEP_DELAY = 20;
+
+const later = new Set<string>();
+
+/**
+ * {@link sweep}s `cookie` a little later ({@link SWEEP_DELAY}), in one scan for every cookie queued
+ * meanwhile: an unexpected exit runs this, and must not delay the restart it triggers. The timer
+ * is not unref'd: a host about to go idle still sweeps first.
+ */
+export function sweepSoon(cookie: string): void {
+  if (!HAS_PROC) return;
+  if (later.size === 0) {
+    setTimeout(() => {
+      for (const queued of later) void sweep(queued);
+      later.clear();
+    }, SWEEP_DELAY);
+  }
+  later.add(cookie);
+}

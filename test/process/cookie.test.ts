@@ -1,0 +1,178 @@
+/**
+ * Tree cookies: unique per incarnation, found in the environment of every descendant — one that
+ * lost its parent link included — matched by whole entries, and swept.
+ */
+import { spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { findByCookie, hostCookiePrefix, killByCookie, newTreeCookie, sweep, sweepSoon, TREE_COOKIE_ENV } from '../../src/process/cookie.js';
+import { readStat } from '../../src/process/proc.js';
+import { snapshotTree } from '../../src/process/tree.js';
+import { alive, fixture, until } from '../helpers.js';
+
+const linux = process.platform === 'linux';
+
+/** The host environment without any cookie of its own (the suite may itself run supervised). */
+function baseEnv(): NodeJS.ProcessEnv {
+  const env = { ...process.env };
+  delete env[TREE_COOKIE_ENV];
+  return env;
+}
+
+/**
+ * Starts test/fixtures/unlinked-tree.sh carrying `cookie`: a leader, and a `sleep` in its own
+ * session whose parent already exited. Resolves once the leader printed the sleep's pid.
+ */
+async function unlinkedTree(cookie: string): Promise<{ child: ChildProcess; leader: number; unlinked: number }> {
+  const child = spawn('sh', [fixture('unlinked-tree.sh')], {
+    detached: true,
+    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...baseEnv(), [TREE_COOKIE_ENV]: cookie },
+  });
+  let text = '';
+  const line = await new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      const end = text.indexOf('\n');
+      if (end >= 0) resolve(text.slice(0, end));
+    });
+    child.once('exit', () => reject(new Error('unlinked-tree.sh exited early')));
+  });
+  return { child, leader: child.pid as number, unlinked: Number(line) };
+}
+
+/** A `sleep` whose environment is `env`, once it runs (exec done: its environ is the new one). */
+async function sleeper(env: NodeJS.ProcessEnv): Promise<number> {
+  const child = spawn('sleep', ['1000'], { detached: true, stdio: 'ignore', env });
+  await new Promise((resolve, reject) => child.once('spawn', resolve).once('error', reject));
+  return child.pid as number;
+}
+
+function killAll(pids: readonly (number | undefined)[]): void {
+  for (const pid of pids) {
+    if (pid === undefined) continue;
+    for (const target of [-pid, pid]) {
+      try {
+        process.kill(target, 'SIGKILL');
+      } catch {}
+    }
+  }
+}
+
+const pidsOf = (ids: readonly { pid: number }[]): number[] => ids.map((id) => id.pid).sort((a, b) => a - b);
+
+describe('newTreeCookie', () => {
+  it('is unique, made of digits and dots, and starts with the host prefix', () => {
+    const a = newTreeCookie();
+    const b = newTreeCookie();
+    expect(a).not.toBe(b);
+    expect(a.startsWith(hostCookiePrefix())).toBe(true);
+    expect(hostCookiePrefix()).toMatch(new RegExp(`^${process.pid}\\.\\d+\\.\\d+\\.$`));
+    expect(a).toMatch(/^[0-9.]+$/);
+  });
+});
+
+describe.runIf(linux)('findByCookie', () => {
+  it('finds a descendant that lost its parent link, which a tree walk cannot', async () => {
+    const cookie = newTreeCookie();
+    let tree: Awaited<ReturnType<typeof unlinkedTree>> | undefined;
+    try {
+      tree = await unlinkedTree(cookie);
+      const { leader, unlinked } = tree;
+      expect(readStat(unlinked)?.sid).toBe(unlinked);
+      expect(pidsOf(snapshotTree(leader))).toEqual([leader]);
+      const found = findByCookie(cookie);
+      expect(pidsOf(found)).toEqual([leader, unlinked].sort((a, b) => a - b));
+      for (const id of found) expect(id.starttime).toBe(readStat(id.pid)?.starttime);
+      expect(findByCookie(newTreeCookie())).toEqual([]);
+      expect(pidsOf(findByCookie(hostCookiePrefix(), { prefix: true }))).toEqual(expect.arrayContaining([leader, unlinked]));
+    } finally {
+      killAll([tree?.leader, tree?.unlinked]);
+    }
+  });
+
+  it('matches whole entries, the first one of an environment included', async () => {
+    const cookie = newTreeCookie();
+    const pids: number[] = [];
+    try {
+      // `${cookie}0` as the very first entry (no NUL before it); `cookie` in the middle.
+      const longer = await sleeper({ [TREE_COOKIE_ENV]: `${cookie}0`, ...baseEnv() });
+      const exact = await sleeper({ ...baseEnv(), [TREE_COOKIE_ENV]: cookie, ZZZ_AFTER: '1' });
+      pids.push(longer, exact);
+      expect(pidsOf(findByCookie(cookie))).toEqual([exact]);
+      expect(pidsOf(findByCookie(`${cookie}0`))).toEqual([longer]);
+      expect(pidsOf(findByCookie([cookie, `${cookie}0`]))).toEqual(pids.sort((a, b) => a - b));
+      expect(pidsOf(findByCookie(cookie, { prefix: true }))).toEqual(pids.sort((a, b) => a - b));
+      expect(findByCookie([])).toEqual([]);
+    } finally {
+      killAll(pids);
+    }
+  });
+
+  it('leaves out zombies', async () => {
+    const cookie = newTreeCookie();
+    // The leader execs `sleep`, which never reaps the child the shell left: a zombie with the cookie.
+    const child = spawn('sh', ['-c', 'sh -c "exit 0" & echo $!; exec sleep 1000'], {
+      detached: true,
+      stdio: ['ignore', 'pipe', 'ignore'],
+      env: { ...baseEnv(), [TREE_COOKIE_ENV]: cookie },
+    });
+    const leader = child.pid as number;
+    try {
+      const zombie = Number(await new Promise<string>((resolve) => child.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString()))));
+      await until(() => readStat(zombie)?.state === 'Z', 2000, 'the child to be a zombie');
+      expect(pidsOf(findByCookie(cookie))).toEqual([leader]);
+    } finally {
+      killAll([leader]);
+    }
+  });
+});
+
+describe.runIf(linux)('killByCookie, sweep and sweepSoon', () => {
+  it('killByCookie SIGKILLs what it finds and spares what it is told to', async () => {
+    const cookie = newTreeCookie();
+    let tree: Awaited<ReturnType<typeof unlinkedTree>> | undefined;
+    try {
+      tree = await unlinkedTree(cookie);
+      const { leader, unlinked } = tree;
+      const spared = { pid: leader, starttime: readStat(leader)?.starttime };
+      expect(pidsOf(killByCookie(cookie, [spared]))).toEqual([unlinked]);
+      await until(() => !alive(unlinked), 2000, 'the unlinked sleep to die');
+      expect(alive(leader)).toBe(true);
+      expect(killByCookie(cookie, [spared])).toEqual([]);
+    } finally {
+      killAll([tree?.leader, tree?.unlinked]);
+    }
+  });
+
+  it('sweep: concurrent sweeps share a scan, each gets what its own cookie marks', async () => {
+    const cookies = [newTreeCookie(), newTreeCookie()];
+    const trees: Awaited<ReturnType<typeof unlinkedTree>>[] = [];
+    try {
+      for (const cookie of cookies) trees.push(await unlinkedTree(cookie));
+      const [a, b] = trees as [(typeof trees)[0], (typeof trees)[0]];
+      const spared = { pid: a.leader, starttime: readStat(a.leader)?.starttime };
+      const [sweptA, sweptB] = await Promise.all([sweep(cookies[0] as string, [spared]), sweep(cookies[1] as string)]);
+      expect(pidsOf(sweptA)).toEqual([a.unlinked]);
+      expect(pidsOf(sweptB)).toEqual([b.leader, b.unlinked].sort((x, y) => x - y));
+      await until(() => [a.unlinked, b.leader, b.unlinked].every((pid) => !alive(pid)), 2000, 'the swept processes to die');
+      expect(alive(a.leader)).toBe(true);
+    } finally {
+      killAll(trees.flatMap((t) => [t.leader, t.unlinked]));
+    }
+  });
+
+  it('sweepSoon kills, a little later, what several cookies mark', async () => {
+    const cookies = [newTreeCookie(), newTreeCookie()];
+    const trees: Awaited<ReturnType<typeof unlinkedTree>>[] = [];
+    try {
+      for (const cookie of cookies) trees.push(await unlinkedTree(cookie));
+      for (const cookie of cookies) sweepSoon(cookie);
+      const pids = trees.flatMap((t) => [t.leader, t.unlinked]);
+      expect(pids.every((pid) => alive(pid))).toBe(true);
+      await until(() => pids.every((pid) => !alive(pid)), 2000, 'both trees to die');
+    } finally {
+      killAll(trees.flatMap((t) => [t.leader, t.unlinked]));
+    }
+  });
+});
