@@ -10,7 +10,7 @@
  * random nonce. The limit: a descendant that starts with a scrubbed environment (`env -i`, `sudo`,
  * a service manager) does not carry it.
  */
-import { lstatSync } from 'node:fs';
+import { lstatSync, readFileSync } from 'node:fs';
 import { HAS_PROC, kernelThreads, listPids, readEnvironRaw, readLink, readStat } from './proc.js';
 import { signalTree, type ProcessId } from './tree.js';
 
@@ -57,8 +57,54 @@ function readableBy(uid: number | undefined): (pid: number) => boolean {
   return (pid) => lstatSync(`/proc/${pid}`, { throwIfNoEntry: false })?.uid === uid;
 }
 
+/**
+ * Where a tree began: its leader's pid and when it was spawned (`performance.now()`). Descendants
+ * get pids allocated after the leader's, in the kernel's cyclic order; for a young tree that lets a
+ * sweep read only the environments of processes created since, instead of every process.
+ */
+export interface TreeOrigin {
+  readonly pid: number;
+  readonly bornAt: number;
+}
+
+/**
+ * A tree younger than this is swept by pid range. The kernel hands out pids cyclically up to
+ * `pid_max` (32768 by default): a range is only wrong after a whole wrap, i.e. more than `pid_max`
+ * processes created during the tree's life, which does not happen in a few seconds.
+ */
+const RANGE_MAX_AGE_MS = 5_000;
+
+/** The most recently allocated pid (in our pid namespace), from `/proc/loadavg`. */
+function lastPid(): number | undefined {
+  try {
+    const text = readFileSync('/proc/loadavg', 'latin1').trim();
+    const value = Number(text.slice(text.lastIndexOf(' ') + 1));
+    return Number.isInteger(value) && value > 0 ? value : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** A filter for pids created after `origins` began, or undefined when every pid must be read. */
+function createdSince(origins: readonly (TreeOrigin | undefined)[]): ((pid: number) => boolean) | undefined {
+  const now = performance.now();
+  let oldest: TreeOrigin | undefined;
+  for (const origin of origins) {
+    if (origin === undefined || now - origin.bornAt > RANGE_MAX_AGE_MS) return undefined;
+    if (!oldest || origin.bornAt < oldest.bornAt) oldest = origin;
+  }
+  const last = lastPid();
+  if (!oldest || last === undefined) return undefined;
+  return pidRange(oldest.pid, last);
+}
+
+/** Pids allocated after `from` up to `last`, in the kernel's cyclic order (wrapping past pid_max). */
+export function pidRange(from: number, last: number): (pid: number) => boolean {
+  return from <= last ? (pid) => pid > from && pid <= last : (pid) => pid > from || pid <= last;
+}
+
 /** Which process holds which cookie: one scan, each process matched to its first needle. */
-function scan(cookies: readonly string[], prefix: boolean): { id: ProcessId; index: number }[] {
+function scan(cookies: readonly string[], prefix: boolean, inRange?: (pid: number) => boolean): { id: ProcessId; index: number }[] {
   if (!HAS_PROC || cookies.length === 0) return [];
   // `\0KEY=cookie\0` anchors both ends, so cookie 1.2.3 does not match 1.2.30. The first entry of
   // a block has no NUL before it: it is compared separately, without the leading NUL.
@@ -69,7 +115,7 @@ function scan(cookies: readonly string[], prefix: boolean): { id: ProcessId; ind
   skip.add(process.pid);
   const found: { id: ProcessId; index: number }[] = [];
   for (const pid of listPids()) {
-    if (skip.has(pid) || !readable(pid)) continue;
+    if (skip.has(pid) || (inRange && !inRange(pid)) || !readable(pid)) continue;
     const environ = readEnvironRaw(pid);
     if (!environ) continue;
     const index = needles.findIndex((needle) => holds(environ, needle));
@@ -118,6 +164,7 @@ export function killByCookie(cookies: string | readonly string[], spare: readonl
 
 interface SweepRequest {
   cookie: string;
+  origin: TreeOrigin | undefined;
   spare: Set<string>;
   resolve: (swept: ProcessId[]) => void;
 }
@@ -130,7 +177,11 @@ function runSweeps(): void {
   requests = [];
   let swept: ProcessId[][] = batch.map(() => []);
   try {
-    const found = scan(batch.map((r) => r.cookie), false);
+    const found = scan(
+      batch.map((r) => r.cookie),
+      false,
+      createdSince(batch.map((r) => r.origin)),
+    );
     swept = batch.map((r, index) => found.filter((f) => f.index === index && !r.spare.has(keyOf(f.id))).map((f) => f.id));
     const all = swept.flat();
     if (all.length > 0) signalTree(all, 'SIGKILL', { groups: true });
@@ -145,11 +196,11 @@ function runSweeps(): void {
  * every sweep requested meanwhile: a shutdown ends many trees at about the same time, and a scan
  * reads every process on the machine. Resolves with what was found (`spare` left out), SIGKILLed.
  */
-export function sweep(cookie: string, spare: readonly ProcessId[] = []): Promise<ProcessId[]> {
+export function sweep(cookie: string, spare: readonly ProcessId[] = [], origin?: TreeOrigin): Promise<ProcessId[]> {
   if (!HAS_PROC) return Promise.resolve([]);
   return new Promise((resolve) => {
     if (requests.length === 0) setImmediate(runSweeps);
-    requests.push({ cookie, spare: new Set(spare.map(keyOf)), resolve });
+    requests.push({ cookie, origin, spare: new Set(spare.map(keyOf)), resolve });
   });
 }
 
@@ -160,20 +211,20 @@ export function sweep(cookie: string, spare: readonly ProcessId[] = []): Promise
  */
 const SWEEP_DELAY = 20;
 
-const later = new Set<string>();
+const later = new Map<string, TreeOrigin | undefined>();
 
 /**
  * {@link sweep}s `cookie` a little later ({@link SWEEP_DELAY}), in one scan for every cookie queued
  * meanwhile: an unexpected exit runs this, and must not delay the restart it triggers. The timer
  * is not unref'd: a host about to go idle still sweeps first.
  */
-export function sweepSoon(cookie: string): void {
+export function sweepSoon(cookie: string, origin?: TreeOrigin): void {
   if (!HAS_PROC) return;
   if (later.size === 0) {
     setTimeout(() => {
-      for (const queued of later) void sweep(queued);
+      for (const [queued, from] of later) void sweep(queued, [], from);
       later.clear();
     }, SWEEP_DELAY);
   }
-  later.add(cookie);
+  later.set(cookie, origin);
 }

@@ -20,6 +20,8 @@ export class Incarnation {
   readonly exit: Deferred<OsExit> = deferred<OsExit>();
   /** The exit, once known. */
   osExit: OsExit | undefined;
+  /** When it was spawned, on the monotonic clock: a young tree is swept by pid range (cookie.ts). */
+  readonly bornAt = performance.now();
   /** Why the supervisor is ending it; the first reason wins. */
   terminationReason: ExitReason | undefined;
   /** The ladder run in progress, so a stop during a stop returns the same promise. */

@@ -6,7 +6,7 @@
  * SIGKILLed, so a stop leaves nothing behind.
  */
 import type { ResolvedShutdown } from '../spec/resolved.js';
-import { sweep } from './cookie.js';
+import { sweep, type TreeOrigin } from './cookie.js';
 import { isAlive } from './proc.js';
 import { refreshTree, signalTree, snapshotTree, waitGone, type ProcessId } from './tree.js';
 
@@ -20,6 +20,8 @@ export interface LadderTarget {
   readonly askToStop?: (() => void) | undefined;
   /** The tree cookie its descendants inherit (`PROCVISOR_TREE`); without one, nothing is swept. */
   readonly cookie?: string | undefined;
+  /** Where the tree began, so a young tree's sweep reads only processes created since. */
+  readonly origin?: TreeOrigin | undefined;
 }
 
 /** Hooks the ladder reports through. */
@@ -81,11 +83,11 @@ async function treeGone(target: LadderTarget, tree: { current: ProcessId[] }, ca
  * process may have forked between the scan and its SIGKILL. A scan that finds nothing ends it
  * (usually the first). SIGKILLed members cannot fork any more, so nothing escapes behind it.
  */
-async function sweepLeftovers(cookie: string | undefined, spare: readonly ProcessId[]): Promise<ProcessId[]> {
+async function sweepLeftovers(cookie: string | undefined, spare: readonly ProcessId[], origin: TreeOrigin | undefined): Promise<ProcessId[]> {
   const swept: ProcessId[] = [];
   if (cookie === undefined) return swept;
   for (let round = 0; round < 4; round++) {
-    const found = await sweep(cookie, [...spare, ...swept]);
+    const found = await sweep(cookie, [...spare, ...swept], origin);
     if (found.length === 0) break;
     swept.push(...found);
   }
@@ -107,7 +109,7 @@ export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown
       if (await within(treeGone(target, tree, cancel.signal), shutdown.timeout)) {
         // The tree is gone: what the cookie still finds escaped the walk (its parent died before
         // the walk could see it), and is SIGKILLed at once — it never got the shutdown signal.
-        const swept = await sweepLeftovers(target.cookie, []);
+        const swept = await sweepLeftovers(target.cookie, [], target.origin);
         const outcome = { escalated: false, swept: swept.map((id) => id.pid) };
         if (swept.length === 0 || (await waitGone(swept, { timeout: hooks.unstoppedGrace }))) return { ...outcome, unstopped: [] };
         const unstopped = swept.filter((p) => isAlive(p.pid, p.starttime)).map((p) => p.pid);
@@ -120,7 +122,7 @@ export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown
     hooks.onKill?.(killed);
     // Swept now rather than once the tree is gone: no member can fork any more, and the scan
     // overlaps the kernel's teardown of the tree.
-    const swept = await sweepLeftovers(target.cookie, tree.current);
+    const swept = await sweepLeftovers(target.cookie, tree.current, target.origin);
     tree.current = [...tree.current, ...swept];
     const outcome = { escalated: true, swept: swept.map((id) => id.pid) };
     if (await within(treeGone(target, tree, cancel.signal), hooks.unstoppedGrace)) return { ...outcome, unstopped: [] };

@@ -312,7 +312,7 @@ export class ProcessWorker {
     }
     // And descendants that left the group and lost their parent link, found by the tree cookie
     // (on the next turn: the restart this exit may trigger spawns first).
-    if (!inc.stopping && inc.cookie !== undefined) sweepSoon(inc.cookie);
+    if (!inc.stopping && inc.cookie !== undefined) sweepSoon(inc.cookie, { pid: inc.pid, bornAt: inc.bornAt });
     this.host.untrack?.(inc.pid);
     if (inc !== this.current || inc.terminationReason || this.state === 'starting') return;
     const info = this.exitInfo(exit, 'exit');
@@ -363,7 +363,7 @@ export class ProcessWorker {
       const pid = inc.pid;
       if (!inc.ended) {
         await runLadder(
-          { pid, exited: inc.exit.promise, askToStop: this.askToStop, cookie: inc.cookie },
+          { pid, exited: inc.exit.promise, askToStop: this.askToStop, cookie: inc.cookie, origin: { pid: inc.pid, bornAt: inc.bornAt } },
           this.spec.shutdown,
           {
             unstoppedGrace: DEFAULTS.unstoppedGrace,

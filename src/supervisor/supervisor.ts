@@ -139,7 +139,7 @@ export class Supervisor {
    */
   prepareStop(): void {
     this.stopping = true;
-    for (const plan of this.plans) this.host.clock.clearTimeout(plan.timer);
+    for (const plan of this.plans) if (plan.timer !== undefined) this.host.clock.clearTimeout(plan.timer);
     this.plans.clear();
     for (const slot of this.slots) {
       slot.plan = undefined;
@@ -260,7 +260,7 @@ export class Supervisor {
   /** Stops every child in reverse start order, one at a time, each by its own shutdown spec. */
   private async stopAll(finalState: SupervisorState): Promise<void> {
     if (this.state !== 'idle') this.state = 'stopping';
-    for (const plan of this.plans) this.host.clock.clearTimeout(plan.timer);
+    for (const plan of this.plans) if (plan.timer !== undefined) this.host.clock.clearTimeout(plan.timer);
     this.plans.clear();
     await this.stopInReverse(this.slots);
     this.state = finalState;
@@ -338,7 +338,9 @@ export class Supervisor {
     const plan: RestartPlan = { cause: slot, slots: restarting, timer: undefined };
     for (const s of restarting) s.plan = plan;
     this.plans.add(plan);
-    plan.timer = this.host.clock.setTimeout(() => this.post({ type: 'restart-due', plan }), delay);
+    // No delay means no timer (a 0 ms timer still waits a millisecond): the restart is the next message.
+    if (delay === 0) this.post({ type: 'restart-due', plan });
+    else plan.timer = this.host.clock.setTimeout(() => this.post({ type: 'restart-due', plan }), delay);
   }
 
   /** Starts a group again, in start order. A child stopped or started by hand meanwhile left the plan. */
@@ -441,7 +443,7 @@ export class Supervisor {
     slot.plan = undefined;
     plan.slots = plan.slots.filter((s) => s !== slot);
     if (plan.slots.length === 0) {
-      this.host.clock.clearTimeout(plan.timer);
+      if (plan.timer !== undefined) this.host.clock.clearTimeout(plan.timer);
       this.plans.delete(plan);
     }
     return true;

@@ -3,9 +3,10 @@
  * lost its parent link included — matched by whole entries, and swept.
  */
 import { spawn } from 'node:child_process';
+import { once } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { findByCookie, hostCookiePrefix, killByCookie, newTreeCookie, sweep, sweepSoon, TREE_COOKIE_ENV } from '../../src/process/cookie.js';
+import { findByCookie, hostCookiePrefix, killByCookie, newTreeCookie, pidRange, sweep, sweepSoon, TREE_COOKIE_ENV } from '../../src/process/cookie.js';
 import { readStat } from '../../src/process/proc.js';
 import { snapshotTree } from '../../src/process/tree.js';
 import { alive, fixture, until } from '../helpers.js';
@@ -174,5 +175,34 @@ describe.runIf(linux)('killByCookie, sweep and sweepSoon', () => {
     } finally {
       killAll(trees.flatMap((t) => [t.leader, t.unlinked]));
     }
+  });
+});
+
+describe('pidRange', () => {
+  it('keeps the pids allocated after the leader, in cyclic order', () => {
+    const inRange = pidRange(100, 200);
+    expect([99, 100, 101, 200, 201].map(inRange)).toEqual([false, false, true, true, false]);
+  });
+
+  it('wraps past pid_max', () => {
+    const inRange = pidRange(32_000, 50);
+    expect([31_999, 32_000, 32_001, 32_768, 1, 50, 51].map(inRange)).toEqual([false, false, true, true, true, true, false]);
+  });
+});
+
+describe('sweeping a young tree by pid range', () => {
+  it('still finds an unlinked escapee created after the leader', async () => {
+    const cookie = newTreeCookie();
+    const origin = { pid: process.pid, bornAt: performance.now() };
+    const child = spawn('sh', ['-c', '(setsid sleep 30 &) ; exit 0'], { env: { ...process.env, [TREE_COOKIE_ENV]: cookie }, stdio: 'ignore' });
+    await once(child, 'exit');
+    let found: number[] = [];
+    for (let i = 0; i < 50 && found.length === 0; i++) {
+      found = findByCookie(cookie).map((p) => p.pid);
+      if (found.length === 0) await new Promise((r) => setTimeout(r, 20));
+    }
+    expect(found.length).toBe(1);
+    const swept = await sweep(cookie, [], origin);
+    expect(swept.map((p) => p.pid)).toEqual(found);
   });
 });
