@@ -117,15 +117,19 @@ export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown
         return { ...outcome, unstopped };
       }
     }
-    tree.current = refreshTree(tree.current, target.pid);
+    // After a graceful phase the tree may have grown; with `'kill'` the walk above is a moment old.
+    if (shutdown !== 'kill') tree.current = refreshTree(tree.current, target.pid);
     const killed = signalTree(tree.current, 'SIGKILL', { groups: true });
     hooks.onKill?.(killed);
     // Swept now rather than once the tree is gone: no member can fork any more, and the scan
     // overlaps the kernel's teardown of the tree.
-    const swept = await sweepLeftovers(target.cookie, tree.current, target.origin);
-    tree.current = [...tree.current, ...swept];
+    const sweeping = sweepLeftovers(target.cookie, tree.current, target.origin);
+    const treeEnded = within(treeGone(target, tree, cancel.signal), hooks.unstoppedGrace);
+    const swept = await sweeping;
     const outcome = { escalated: true, swept: swept.map((id) => id.pid) };
-    if (await within(treeGone(target, tree, cancel.signal), hooks.unstoppedGrace)) return { ...outcome, unstopped: [] };
+    const gone = (await treeEnded) && (swept.length === 0 || (await waitGone(swept, { timeout: hooks.unstoppedGrace })));
+    tree.current = [...tree.current, ...swept];
+    if (gone) return { ...outcome, unstopped: [] };
     const unstopped = tree.current.filter((p) => isAlive(p.pid, p.starttime)).map((p) => p.pid);
     hooks.onUnstopped?.(unstopped);
     return { ...outcome, unstopped };
