@@ -22,7 +22,7 @@ interface HostReport {
 }
 
 /** Starts the host and resolves with its report line. */
-async function startHost(how: 'idle' | 'exit' | 'throw', orphans: 'kill' | 'keep' = 'kill'): Promise<{ host: ChildProcess; report: HostReport }> {
+async function startHost(how: 'idle' | 'exit' | 'throw' | 'signals', orphans: 'kill' | 'keep' = 'kill'): Promise<{ host: ChildProcess; report: HostReport }> {
   const host = spawn(NODE, ['--import', 'tsx', fixture('host-manager.mjs'), how, orphans], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -118,6 +118,21 @@ describe.runIf(process.platform === 'linux')('no orphans when the host ends', ()
       expect(living(treePids(report.tree))).toEqual(treePids(report.tree));
     } finally {
       if (started) killAll([started.host.pid, ...pidsOf(started.report)]);
+    }
+  });
+
+  it('handleSignals: SIGTERM to the host shuts the manager down, then the host exits 143', async () => {
+    // orphans: 'keep', so only the manager's own shutdown can have stopped the tree.
+    const { host, report } = await startHost('signals', 'keep');
+    try {
+      host.kill('SIGTERM');
+      const [code] = (await once(host, 'exit')) as [number | null];
+      expect(code).toBe(143);
+      const pids = treePids(report.tree);
+      await until(() => living(pids).length === 0, 2000, 'the tree to be stopped by shutdown()');
+    } finally {
+      host.kill('SIGKILL');
+      killAll(treePids(report.tree));
     }
   });
 });
