@@ -17,7 +17,7 @@
  */
 import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import type { ProcIo, ProcStat } from '../process/proc.js';
-import { descendantsOf, listPids, parseIo, parseStatLean, readProcText } from '../process/proc.js';
+import { descendantsOf, listPids, parseIo, parseStat, readProcText } from '../process/proc.js';
 
 /** Rounds between two full re-reads of every process. */
 const FULL_EVERY = 60;
@@ -222,7 +222,7 @@ export class ProcTable {
     const opened = fd === undefined && hold ? this.#openFd(path, 'r') : undefined;
     fd ??= opened;
     const text = fd === undefined ? readProcText(path) : pread(fd);
-    const stat = text === undefined ? undefined : parseStatLean(text);
+    const stat = text === undefined ? undefined : parseStat(text);
     if (!stat) {
       if (opened !== undefined) this.#closeFd(opened);
       if (entry) this.#drop(pid, entry);
