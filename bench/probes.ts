@@ -4,10 +4,15 @@
  * Measured over the same window (default 10 s, `PROCVISOR_BENCH_SECONDS`), as the host's CPU share
  * in % of one core (process.cpuUsage over wall time):
  * - procvisor: 200 liveness runners (`startLiveness`, interval 1 s), one per simulated incarnation;
+ *   `http:` probes go through the lean keep-alive client of src/health/http-lite.ts;
  * - baseline: a bare loop per target of raw `http.get` (Node's keep-alive global agent), waiting
- *   1 s after each response — the least any prober must do;
+ *   1 s after each response — the least any prober must do with node:http;
  * - notes: the same bare loop with global `fetch` (which the http probe does not use), and with the
- *   runner's wake-up coalescing, which is where most of the difference to the baseline comes from.
+ *   runner's wake-up coalescing, which is where part of the difference to the baseline comes from.
+ * Each load runs `PROCVISOR_BENCH_WARMUP` seconds (default 10) before its window: at this load V8's
+ * tiering and heap growth take about that long to settle, and every load (node:http's too) costs
+ * two to three times more in its first seconds than in the steady state a supervisor spends its
+ * hours in. `PROCVISOR_BENCH_WARMUP=2` gives the earlier, start-up inclusive figure.
  * Goal: procvisor under 5 % of one core. A second figure measures the CPU of one check run back to
  * back against a bare keep-alive `http.get`, which a busy machine distorts much less.
  *
@@ -26,6 +31,7 @@ import { formatFigure, median } from './lib.js';
 const PROBES = 200;
 const INTERVAL = 1_000;
 const WINDOW_MS = Number(process.env.PROCVISOR_BENCH_SECONDS ?? 10) * 1_000;
+const WARMUP_MS = Math.max(Number(process.env.PROCVISOR_BENCH_WARMUP ?? 10) * 1_000, INTERVAL * 2);
 /** Starts are spread over one interval, as processes started at different times would be. */
 const SPREAD = INTERVAL / PROBES;
 
@@ -63,10 +69,10 @@ interface Load {
   stop(): void;
 }
 
-/** Runs `start` for the warm-up, then measures the host's CPU share over the window. */
+/** Runs `start` for the warm-up (every loop started, tiered up), then measures the host's CPU share over the window. */
 async function measure(port: number, start: () => Load): Promise<{ cpu: number; checks: number; failures: number }> {
   const load = start();
-  await sleep(INTERVAL * 2); // every loop started and warmed up
+  await sleep(WARMUP_MS);
   const checks0 = await served(port);
   const failures0 = load.failures;
   const cpu0 = process.cpuUsage();
@@ -210,7 +216,7 @@ export async function run(): Promise<BenchFigure[]> {
         baselineName: `${PROBES} bare http.get loops`,
         goal: { max: 5 },
         notes: [
-          `window ${WINDOW_MS / 1000} s; requests served: baseline ${baseline.checks}, procvisor ${ours.checks}`,
+          `window ${WINDOW_MS / 1000} s after ${WARMUP_MS / 1000} s of warm-up; requests served: baseline ${baseline.checks}, procvisor ${ours.checks}`,
           `failures: baseline ${baseline.failures}, procvisor health changes away from healthy ${ours.failures}`,
           `the same bare loops with global fetch: ${viaFetch.cpu.toFixed(2)} % (${viaFetch.checks} requests)`,
           `the bare http.get loops with the runner's 50 ms wake-up coalescing: ${bareCoalesced.cpu.toFixed(2)} %`,

@@ -1,28 +1,32 @@
 /**
- * `http` probe over `node:http`. Measured at 200 checks/s against one local server (bench/probes.ts),
- * `node:http` with keep-alive costs about a quarter of global `fetch`'s CPU and clearly less than a new
- * connection per check, so every incarnation gets its own keep-alive agent:
+ * `http` probe. Plain `http:` URLs go through the lean keep-alive client of http-lite.ts: measured at
+ * 200 checks/s against one local server (bench/probes.ts), `node:http` with keep-alive spent most of
+ * a check's CPU in its own request and response streams. `https:` (and any request the lean client
+ * cannot write as it is) keeps `node:http`/`node:https`, with a keep-alive agent per incarnation:
  * - sockets are reused from one check to the next of the same incarnation;
  * - an idle socket is closed after {@link IDLE_SOCKET_MS}, below Node's 5 s server keep-alive, so we
  *   rarely reuse a socket the server is closing (and a reset on a reused socket is retried once);
  * - the agent and all its sockets are destroyed the moment the incarnation's signal aborts.
+ * Both paths give the same results: `{ ok, message, data: { status } }` judged by {@link judge}.
  */
 import * as http from 'node:http';
 import type * as https from 'node:https';
 import type { ProbeResult } from '../types.js';
 import type { ResolvedProbe } from '../spec/resolved.js';
 import { whenAborted, type CheckEnd } from './check-end.js';
+import { BODY_LIMIT, IDLE_SOCKET_MS, liteRequest, prepareRequest, type LiteOutcome, type LiteRequest } from './http-lite.js';
+
+export { BODY_LIMIT, IDLE_SOCKET_MS };
 
 type HttpProbe = Extract<ResolvedProbe, { readonly type: 'http' }>;
 
-/** Largest body read for a `body` match; a longer body is cut there and its socket dropped. */
-export const BODY_LIMIT = 64 * 1024;
-/** How long a pooled socket may idle before the agent closes it. */
-export const IDLE_SOCKET_MS = 4_000;
+const HEADERS = { 'user-agent': 'procvisor-probe', accept: '*/*' } as const;
 
 interface Target {
   readonly secure: boolean;
   readonly options: http.RequestOptions;
+  /** The request for http-lite; absent for `https:` and requests it cannot write. */
+  readonly lite: LiteRequest | undefined;
 }
 
 const targets = new WeakMap<HttpProbe, Target | Error>();
@@ -36,14 +40,16 @@ function targetOf(probe: HttpProbe): Target | Error {
     try {
       const url = new URL(probe.url);
       if (url.protocol !== 'http:' && url.protocol !== 'https:') throw new Error(`Unsupported protocol ${url.protocol}`);
+      const lite = prepareRequest(url, probe.method, HEADERS);
       target = {
         secure: url.protocol === 'https:',
+        lite: lite instanceof Error ? undefined : lite,
         options: {
           hostname: url.hostname.replace(/^\[(.*)\]$/, '$1'),
           port: url.port === '' ? undefined : Number(url.port),
           path: `${url.pathname}${url.search}`,
           method: probe.method,
-          headers: { 'user-agent': 'procvisor-probe', accept: '*/*' },
+          headers: HEADERS,
           ...(url.username === '' ? {} : { auth: `${decodeURIComponent(url.username)}:${decodeURIComponent(url.password)}` }),
         },
       };
@@ -84,6 +90,14 @@ function judge(probe: HttpProbe, status: number, body: string): ProbeResult {
     if (!matched) return { ok: false, message: `HTTP ${status}, but the body did not match ${String(probe.body)}`, data };
   }
   return { ok: true, message: `HTTP ${status}`, data };
+}
+
+/** The result of a lean exchange: judged like node:http's, failures with the status when known. */
+function judgeLite(probe: HttpProbe, outcome: LiteOutcome): ProbeResult {
+  if (outcome.ok) return judge(probe, outcome.status, outcome.body);
+  return outcome.status === undefined
+    ? { ok: false, message: outcome.message }
+    : { ok: false, message: outcome.message, data: { status: outcome.status } };
 }
 
 function exchange(
@@ -146,6 +160,9 @@ export function checkHttp(probe: HttpProbe, end: CheckEnd, owner: AbortSignal): 
   const target = targetOf(probe);
   if (target instanceof Error) return Promise.resolve({ ok: false, message: `Bad probe URL ${probe.url}: ${target.message}` });
   if (end.ended || owner.aborted) return Promise.resolve({ ok: false, message: 'aborted' });
+  if (target.lite !== undefined) {
+    return liteRequest(target.lite, owner, end, probe.body !== undefined).then((outcome) => judgeLite(probe, outcome));
+  }
   if (!target.secure) return exchange(probe, target, httpAgent(owner), http, end, false);
   return httpsAgent(owner).then(({ agent, mod }) =>
     end.ended || owner.aborted ? { ok: false, message: 'aborted' } : exchange(probe, target, agent, mod, end, false),
