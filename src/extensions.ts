@@ -7,7 +7,6 @@ import { DEFAULTS } from './defaults.js';
 import { ProcvisorError, StateError } from './errors.js';
 import type { EventName, EventPayload } from './events.js';
 import { createHeartbeatMonitor } from './health/heartbeat.js';
-import { startLiveness, waitReady } from './health/runner.js';
 import { IpcChannel } from './ipc/channel.js';
 import type { Incarnation } from './process/incarnation.js';
 import type { PolledReadiness } from './process/readiness.js';
@@ -15,6 +14,12 @@ import type { ProcessWorker } from './process/worker.js';
 import type { ResolvedProbe } from './spec/resolved.js';
 import type { Clock, HealthStatus, ProbeResult } from './types.js';
 import { systemClock } from './util/clock.js';
+
+/**
+ * The probe runner pulls in node:http and node:net: loaded on first use, so a host that supervises
+ * processes without polled probes never pays for them at import time.
+ */
+const loadRunner = (): Promise<typeof import('./health/runner.js')> => import('./health/runner.js');
 
 type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
@@ -58,6 +63,7 @@ export class Extensions {
 
   /** Runs a polled readiness probe (http, tcp, exec, custom) until it passes; its data becomes `readyData`. */
   readonly polledReadiness: PolledReadiness = async (probe, ctx) => {
+    const { waitReady } = await loadRunner();
     const result = await waitReady(probe, { ...ctx, clock: this.clock });
     return result.data ?? result;
   };
@@ -102,17 +108,9 @@ export class Extensions {
     const source = spec.liveness.length > 0 ? 'liveness' : spec.heartbeat ? 'heartbeat' : 'readiness';
     if (spec.readiness || spec.liveness.length > 0 || spec.heartbeat) setHealth('healthy', source);
     if (spec.liveness.length > 0) {
-      const liveness = startLiveness(
-        spec.liveness.map((probe) => (probe.type === 'ipc' ? heartbeatProbe(probe, beats) : probe)),
-        { name: worker.name, pid: inc.pid, signal: inc.signal, initialStatus: 'healthy', clock: this.clock },
-        {
-          onStatus: (status, result) => setHealth(status, 'liveness', result),
-          onFailed: () => {
-            if (!ending()) void worker.terminate('liveness');
-          },
-        },
-      );
-      inc.signal.addEventListener('abort', () => liveness.stop(), { once: true });
+      // Mapped now, not once the runner is loaded: `ipc` probes count heartbeats from the start.
+      const probes = spec.liveness.map((probe) => (probe.type === 'ipc' ? heartbeatProbe(probe, beats) : probe));
+      void this.startLiveness(worker, inc, probes, setHealth, ending);
     }
     if (spec.heartbeat) {
       const monitor = createHeartbeatMonitor(spec.heartbeat, {
@@ -141,6 +139,29 @@ export class Extensions {
       );
     }
   };
+
+  /** Starts the liveness loops once the probe runner is loaded (unless the incarnation ended meanwhile). */
+  private async startLiveness(
+    worker: ProcessWorker,
+    inc: Incarnation,
+    probes: readonly ResolvedProbe[],
+    setHealth: (status: HealthStatus, source: string, result?: ProbeResult) => void,
+    ending: () => boolean,
+  ): Promise<void> {
+    const { startLiveness } = await loadRunner();
+    if (inc.signal.aborted) return;
+    const liveness = startLiveness(
+      probes,
+      { name: worker.name, pid: inc.pid, signal: inc.signal, initialStatus: 'healthy', clock: this.clock },
+      {
+        onStatus: (status, result) => setHealth(status, 'liveness', result),
+        onFailed: () => {
+          if (!ending()) void worker.terminate('liveness');
+        },
+      },
+    );
+    inc.signal.addEventListener('abort', () => liveness.stop(), { once: true });
+  }
 
   private channelOf(worker: ProcessWorker): IpcChannel {
     if (!worker.spec.ipc) throw new StateError(`\`${worker.name}\` has no IPC channel: set \`ipc: true\` in its spec`);

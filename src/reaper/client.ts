@@ -137,6 +137,7 @@ class ReaperClient implements Reaper {
     this.#tracked.clear();
     if (this.#hooked) process.off('exit', this.#onExit);
     this.#hooked = false;
+    this.#flush();
     this.#stdin?.end();
     this.#forget();
   }
@@ -185,7 +186,21 @@ class ReaperClient implements Reaper {
     this.#write(lines);
   }
 
+  /**
+   * Lines written in one turn of the event loop go down the pipe in one write: starting 200
+   * children at once costs one syscall, not 200. The flush runs before the loop polls for I/O, so
+   * a child is registered before anything else can happen to the host.
+   */
+  #pending = '';
   #write(text: string): void {
+    if (!text) return;
+    if (this.#pending === '') process.nextTick(() => this.#flush());
+    this.#pending += text;
+  }
+
+  #flush(): void {
+    const text = this.#pending;
+    this.#pending = '';
     if (text && this.#stdin?.writable) this.#stdin.write(text);
   }
 
