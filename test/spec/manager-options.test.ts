@@ -1,20 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../src/defaults.js';
-import { ValidationError } from '../../src/errors.js';
+import type { ValidationError } from '../../src/errors.js';
+import { validationFailure } from './support.js';
 import { resolveManagerOptions } from '../../src/spec/resolve.js';
 import type { Clock } from '../../src/types.js';
 
 function rejected(options: unknown, path: string, shown?: string): ValidationError {
-  let caught: unknown;
-  try {
-    resolveManagerOptions(options);
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(ValidationError);
-  const error = caught as ValidationError;
-  expect(error.code).toBe('INVALID_SPEC');
-  expect(error.path).toBe(path);
+  const error = validationFailure(() => resolveManagerOptions(options), path);
   expect(error.message).toMatch(/^Invalid manager options: /);
   if (path !== '') expect(error.message).toContain(`\`${path}\``);
   if (shown !== undefined) expect(error.message).toContain(`got \`${shown}\``);

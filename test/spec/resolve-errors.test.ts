@@ -4,6 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '../../src/errors.js';
+import { validationFailure } from './support.js';
 import { resolveChildSpec, resolveManagerOptions } from '../../src/spec/resolve.js';
 
 const plain = resolveManagerOptions(undefined).defaults;
@@ -22,16 +23,7 @@ const sup = (extra: Record<string, unknown>): Record<string, unknown> => ({
 const tcp = { type: 'tcp', port: 8080 };
 
 function expectRejected(spec: unknown, path: string, shown: string | undefined, defaults = plain): ValidationError {
-  let caught: unknown;
-  try {
-    resolveChildSpec(spec, defaults);
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(ValidationError);
-  const error = caught as ValidationError;
-  expect(error.code).toBe('INVALID_SPEC');
-  expect(error.path).toBe(path);
+  const error = validationFailure(() => resolveChildSpec(spec, defaults), path);
   expect(error.message).toContain(`\`${path}\``);
   if (shown !== undefined) expect(error.message).toContain(`got \`${shown}\``);
   else expect(error.message).toContain(`unknown option \`${path}\``);

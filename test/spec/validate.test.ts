@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../src/errors.js';
+import type { ValidationError } from '../../src/errors.js';
+import { validationFailure } from './support.js';
 import { editDistance, suggest } from '../../src/spec/suggest.js';
 import * as v from '../../src/spec/validate.js';
 
@@ -7,17 +8,7 @@ const api = v.specSubject('api');
 
 /** Runs `fn`, expects a ValidationError at `path`, returns it. */
 function failure(fn: () => unknown, path: string): ValidationError {
-  let caught: unknown;
-  try {
-    fn();
-  } catch (error) {
-    caught = error;
-  }
-  expect(caught).toBeInstanceOf(ValidationError);
-  const error = caught as ValidationError;
-  expect(error.code).toBe('INVALID_SPEC');
-  expect(error.path).toBe(path);
-  return error;
+  return validationFailure(fn, path);
 }
 
 describe('message template', () => {
