@@ -99,10 +99,7 @@ export class Extensions {
     const { spec } = worker;
     const ending = (): boolean => inc.terminationReason !== undefined || inc.signal.aborted;
     const setHealth = (status: HealthStatus, source: string, result?: ProbeResult): void => {
-      const previous = worker.health;
-      if (previous === status || ending()) return;
-      worker.health = status;
-      this.emit('health', { ...this.base(worker, inc.pid), status, previous, source, ...(result ? { result } : {}) });
+      if (!ending()) worker.setHealth(status, source, result);
     };
     const beats: (() => void)[] = [];
     const source = spec.liveness.length > 0 ? 'liveness' : spec.heartbeat ? 'heartbeat' : 'readiness';

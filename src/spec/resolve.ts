@@ -4,6 +4,7 @@
  * is filled from `defaults.ts` or the manager's child defaults, durations and sizes are parsed, the
  * caller's objects are never touched, and the result is deep-frozen.
  */
+import { systemClock } from '../util/clock.js';
 import { DEFAULTS } from '../defaults.js';
 import type { AutoShutdown, Clock, SupervisorSpec } from '../types.js';
 import { BASE_OUTPUT, resolveBackoff, resolveIntensity, resolveOutput, resolveSampling, resolveShutdown } from './resolve-common.js';
@@ -221,12 +222,6 @@ const MANAGER_KEYS = [
   'orphans', 'handleSignals', 'clock',
 ] as const;
 
-/** The real clock; wrapped so `this` never matters. */
-const REAL_CLOCK: Clock = Object.freeze({
-  now: () => Date.now(),
-  setTimeout: (fn: () => void, ms: number) => setTimeout(fn, ms),
-  clearTimeout: (timer: unknown) => clearTimeout(timer as ReturnType<typeof setTimeout>),
-});
 
 function resolveClock(s: Subject, value: unknown): Clock {
   // Only checked, never copied or frozen: a test clock is the caller's object and keeps its state.
@@ -258,6 +253,6 @@ export function resolveManagerOptions(options: unknown): ResolvedManagerOptions 
     maxConcurrentJobs: raw.maxConcurrentJobs === undefined ? DEFAULTS.maxConcurrentJobs : v.integer(s, 'maxConcurrentJobs', raw.maxConcurrentJobs, 1),
     orphans: raw.orphans === undefined ? DEFAULTS.orphans : v.oneOf(s, 'orphans', raw.orphans, ['kill', 'keep']),
     handleSignals: raw.handleSignals === undefined ? DEFAULTS.handleSignals : v.boolean(s, 'handleSignals', raw.handleSignals),
-    clock: raw.clock === undefined ? REAL_CLOCK : resolveClock(s, raw.clock),
+    clock: raw.clock === undefined ? systemClock : resolveClock(s, raw.clock),
   });
 }
