@@ -6,8 +6,8 @@
  */
 import { StringDecoder } from 'node:string_decoder';
 import { pathToFileURL } from 'node:url';
-import type { OutputLine } from '../src/types.js';
-import { LineSplitter, RingBuffer } from '../src/process/output.js';
+import type { OutputLine } from '../src/api/types.js';
+import { LineSplitter, RingBuffer } from '../src/output/index.js';
 import { formatFigure, median, type BenchFigure } from './lib.js';
 
 const LINES = 1_000_000;

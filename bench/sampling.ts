@@ -13,7 +13,7 @@ import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { BenchFigure } from './lib.js';
 import { formatFigure, median } from './lib.js';
-import { HAS_PROC, readStat } from '../src/process/proc.js';
+import { HAS_PROC, readStat } from '../src/os/proc.js';
 import type { SampleTarget } from '../src/resources/backend.js';
 import { PidusageBackend } from '../src/resources/pidusage-backend.js';
 import { ProcBackend } from '../src/resources/proc-backend.js';

@@ -4,7 +4,7 @@
  *
  * Trees: a detached `sh` (own group, carrying a tree cookie) that forks 9 `sleep`s in its group.
  *   baseline: `process.kill(-pgid, 'SIGKILL')`, then a tight /proc poll (every ~1 ms) until all gone;
- *   procvisor: snapshotTree + signalTree(SIGKILL, groups) + waitGone;
+ *   procvisor: readProcessTree + signalTree(SIGKILL, groups) + waitGone;
  *   also: the whole ladder (`runLadder`, `shutdown: 'kill'`), which adds the sweep by tree cookie;
  *   note: tree-kill (walks the tree with one `ps` per process) + the same tight poll.
  */
@@ -15,12 +15,12 @@ import { readFileSync } from 'node:fs';
 import { pathToFileURL } from 'node:url';
 import { formatFigure, median } from './lib.js';
 import type { BenchFigure } from './lib.js';
-import { findByCookie, newTreeCookie, TREE_COOKIE_ENV } from '../src/process/cookie.js';
-import { descendantsOf, hasChildrenFiles, isAlive, listPids, readStat, scanLinks } from '../src/process/proc.js';
+import { findByCookie, newTreeCookie, TREE_COOKIE_ENV } from '../src/os/cookie.js';
+import { descendantsOf, hasChildrenFiles, isAlive, listPids, readStat, scanLinks } from '../src/os/proc.js';
 import { runLadder } from '../src/process/stop.js';
-import { killTreeFallback, signalTree, snapshotTree, waitGone } from '../src/process/tree.js';
-import type { ProcessId } from '../src/process/tree.js';
-import { createReaper } from '../src/reaper/client.js';
+import { killTreeFallback, signalTree, readProcessTree, waitGone } from '../src/os/tree.js';
+import type { ProcessId } from '../src/os/tree.js';
+import { createReaper } from '../src/os/reaper/client.js';
 
 const RUNS = 15;
 const TREE_SCRIPT = 'for i in 1 2 3 4 5 6 7 8 9; do sleep 1000 & done; echo ready; wait';
@@ -52,10 +52,10 @@ async function startTree(): Promise<{ child: ChildProcess; tree: ProcessId[]; co
   await firstLine(child);
   child.stdout?.destroy();
   const pid = child.pid as number;
-  let tree = snapshotTree(pid);
+  let tree = readProcessTree(pid);
   for (let i = 0; tree.length < 10 && i < 200; i++) {
     await tick(5);
-    tree = snapshotTree(pid);
+    tree = readProcessTree(pid);
   }
   if (tree.length !== 10) throw new Error(`expected a tree of 10, got ${tree.length}`);
   return { child, tree, cookie };
@@ -173,7 +173,7 @@ export async function run(): Promise<BenchFigure[]> {
       await tightPoll(tree);
     },
     ours: async (root) => {
-      const tree = snapshotTree(root);
+      const tree = readProcessTree(root);
       signalTree(tree, 'SIGKILL', { groups: true });
       if (!(await waitGone(tree, { timeout: 10_000 }))) throw new Error('tree survived 10 s');
     },
@@ -199,7 +199,7 @@ export async function run(): Promise<BenchFigure[]> {
     const root = child.pid as number;
     for (let i = 0; i < RUNS; i++) {
       let started = performance.now();
-      snapshotTree(root);
+      readProcessTree(root);
       walks.push(performance.now() - started);
       started = performance.now();
       descendantsOf(root, scanLinks().children);
@@ -221,7 +221,7 @@ export async function run(): Promise<BenchFigure[]> {
       baselineName: 'kill(-pgid) + tight poll',
       goal: { ratio: 2 },
       notes: [
-        `of which snapshotTree (${hasChildrenFiles() ? 'walk of /proc/<pid>/task/*/children' : 'one /proc scan'}): ${median(walks).toFixed(2)} ms; ` +
+        `of which readProcessTree (${hasChildrenFiles() ? 'walk of /proc/<pid>/task/*/children' : 'one /proc scan'}): ${median(walks).toFixed(2)} ms; ` +
           `a full /proc scan of ${processes} processes instead: ${median(scans).toFixed(2)} ms`,
         `tree-kill + tight poll: ${treeKill.toFixed(2)} ms (median of ${RUNS}; ${psVersion})`,
       ],

@@ -4,7 +4,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { ChildNode } from './supervisor/slot.js';
-import type { ExitInfo, HealthStatus, OutputLine, State, Usage, UsageStats } from './types.js';
+import type { ExitInfo, HealthStatus, OutputLine, State, Usage, UsageStats } from './api/types.js';
 
 /** What a Handle asks of its manager. */
 export interface HandleOwner {

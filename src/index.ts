@@ -4,7 +4,7 @@
  */
 export { ProcessManager } from './manager.js';
 export { Handle } from './handle.js';
-export { DEFAULTS } from './defaults.js';
+export { DEFAULTS } from './api/defaults.js';
 export {
   ProcvisorError,
   ValidationError,
@@ -16,9 +16,9 @@ export {
   ShutdownError,
   TimeoutError,
   type ErrorCode,
-} from './errors.js';
-export { EVENTS } from './events.js';
+} from './api/errors.js';
+export { EVENTS } from './api/events.js';
 export { IpcRemoteError } from './ipc/channel.js';
-export type * from './events.js';
-export type * from './types.js';
+export type * from './api/events.js';
+export type * from './api/types.js';
 export { backoff } from './policy/helpers.js';

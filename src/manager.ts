@@ -3,22 +3,22 @@
  * root supervisor (SEMANTICS: "the manager's root never gives up") and turns names into nodes.
  */
 import { EventEmitter } from 'eventemitter3';
-import { AlreadyExistsError, NotFoundError, ValidationError, ShutdownError, StateError, TimeoutError } from './errors.js';
-import type { EventName, EventPayload, ProcvisorEvents } from './events.js';
+import { AlreadyExistsError, NotFoundError, ValidationError, ShutdownError, StateError, TimeoutError } from './api/errors.js';
+import type { EventName, EventPayload, ProcvisorEvents } from './api/events.js';
 import { Handle, type HandleOwner } from './handle.js';
-import { Extensions } from './extensions.js';
+import { Extensions } from './process/attachments.js';
 import { ResourceMonitor } from './resources/monitor.js';
 import { JobRunner, type RunOptions } from './jobs/runner.js';
 import { createWatcher, type Watcher } from './watch/watcher.js';
 import { ProcessWorker } from './process/worker.js';
-import { getReaper } from './reaper/client.js';
+import { getReaper } from './os/reaper/client.js';
 import type { ResolvedChildSpec } from './spec/resolved.js';
 import { expandInstances, rootSpec } from './spec/instances.js';
-import { snapshotTree } from './snapshot.js';
+import { listChildren } from './supervisor/list.js';
 import { resolveChildSpec, resolveManagerOptions, type ResolvedManagerOptions } from './spec/resolve.js';
 import type { ChildNode } from './supervisor/slot.js';
 import { Supervisor, type SupervisorHost } from './supervisor/supervisor.js';
-import type { ChildSpec, Duration, JobResult, JobSpec, ManagerOptions, Snapshot, State } from './types.js';
+import type { ChildSpec, Duration, JobResult, JobSpec, ManagerOptions, Snapshot, State } from './api/types.js';
 import { parseDuration } from './util/units.js';
 
 /** Where a child sits: its node and the supervisor that holds it. */
@@ -270,7 +270,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
 
   /** Plain, serialisable snapshots of every process and supervisor, in tree order. */
   list(): Snapshot[] {
-    return snapshotTree(this.root);
+    return listChildren(this.root);
   }
 
   /** Resolves when the named child reaches `state`. */

@@ -2,7 +2,7 @@
  * `custom` probe: the user's async function. Its verdict may be a boolean or a ProbeResult; a throw,
  * a rejection or any other value is a failed check, never a crash of the supervisor.
  */
-import type { ProbeContext, ProbeResult } from '../types.js';
+import type { ProbeContext, ProbeResult } from '../api/types.js';
 import type { ResolvedProbe } from '../spec/resolved.js';
 
 type CustomProbe = Extract<ResolvedProbe, { readonly type: 'custom' }>;

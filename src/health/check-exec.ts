@@ -7,7 +7,7 @@
  * command left running in its group after it exited is killed too: a probe owns nothing afterwards.
  */
 import { spawn } from 'node:child_process';
-import type { ProbeResult } from '../types.js';
+import type { ProbeResult } from '../api/types.js';
 import type { ResolvedProbe } from '../spec/resolved.js';
 import type { CheckEnd } from './check-end.js';
 

@@ -11,7 +11,7 @@
  */
 import * as http from 'node:http';
 import type * as https from 'node:https';
-import type { ProbeResult } from '../types.js';
+import type { ProbeResult } from '../api/types.js';
 import type { ResolvedProbe } from '../spec/resolved.js';
 import { whenAborted, type CheckEnd } from './check-end.js';
 import { BODY_LIMIT, IDLE_SOCKET_MS, liteRequest, prepareRequest, type LiteOutcome, type LiteRequest } from './http-lite.js';

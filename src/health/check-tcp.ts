@@ -3,7 +3,7 @@
  * destroyed at once when the check ends first (timeout or end of the incarnation).
  */
 import { connect } from 'node:net';
-import type { ProbeResult } from '../types.js';
+import type { ProbeResult } from '../api/types.js';
 import type { ResolvedProbe } from '../spec/resolved.js';
 import type { CheckEnd } from './check-end.js';
 

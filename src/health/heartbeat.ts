@@ -18,7 +18,7 @@
  * beat only moves the timer when the new deadline is earlier; a timer that fires early re-arms for
  * the rest, so frequent beats cost no timer churn.
  */
-import type { Clock, ClockTimer } from '../types.js';
+import type { Clock, ClockTimer } from '../api/types.js';
 import type { ResolvedHeartbeat } from '../spec/resolved.js';
 import { systemClock } from '../util/clock.js';
 import { IntervalWindow, PHI_MIN_SAMPLES, phi, silenceForZ, zForPhi } from './phi.js';

@@ -9,7 +9,7 @@
  * - `failed`: `failures >= T` — the incarnation is ended as `abnormal`. With T = 1 the first failure
  *   is already `failed`.
  */
-import type { HealthStatus } from '../types.js';
+import type { HealthStatus } from '../api/types.js';
 
 /** The level for a run of `failures` consecutive failures against `failureThreshold`. */
 export function levelForFailures(failures: number, failureThreshold: number): HealthStatus {

@@ -4,7 +4,7 @@
  * server, a throwing custom function), `checkOnce` resolves with a failed result and never rejects,
  * and the kind's socket, process or timer is released before or right after it resolves.
  */
-import type { ProbeResult } from '../types.js';
+import type { ProbeResult } from '../api/types.js';
 import type { ResolvedProbe } from '../spec/resolved.js';
 import { CheckEnd, whenAborted } from './check-end.js';
 import { checkCustom } from './check-custom.js';

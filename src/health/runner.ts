@@ -6,7 +6,7 @@
  * linked to the caller's signal: when the caller aborts (the incarnation ended, the start timed out)
  * or the loop finishes, every timer, socket and probe process of the loop is released at once.
  */
-import type { Clock, HealthStatus, ProbeResult } from '../types.js';
+import type { Clock, HealthStatus, ProbeResult } from '../api/types.js';
 import type { ResolvedProbe } from '../spec/resolved.js';
 import { systemClock } from '../util/clock.js';
 import { levelForFailures, worstStatus } from './levels.js';

@@ -3,7 +3,7 @@
  * injectable clock, and best-effort `unref` so health timers never keep the host alive by themselves
  * (the supervised child process already does while it runs).
  */
-import type { Clock, ClockTimer } from '../types.js';
+import type { Clock, ClockTimer } from '../api/types.js';
 import { whenAborted } from './check-end.js';
 
 /** Calls `unref()` on a timer when it has one (Node timers do; a test clock's timers may not). */

@@ -5,7 +5,7 @@
  * every pending request is rejected the moment the channel closes.
  */
 import type { ChildProcess } from 'node:child_process';
-import { ProcvisorError, TimeoutError } from '../errors.js';
+import { ProcvisorError, TimeoutError } from '../api/errors.js';
 import {
   encodeMessage,
   envelope,

@@ -4,11 +4,11 @@
  * `timeout` and cancellation (both stop the worker by its termination ladder) and reduces the
  * end to an outcome. It never rejects: a spawn failure is a `failed` outcome like any other.
  */
-import { StartError } from '../errors.js';
-import type { EventName, EventPayload, StopEvent } from '../events.js';
+import { StartError } from '../api/errors.js';
+import type { EventName, EventPayload, StopEvent } from '../api/events.js';
 import { classifyExit } from '../policy/classify.js';
 import { ProcessWorker, type WorkerHost } from '../process/worker.js';
-import type { ExitInfo, JobResult, OutputLine, Signal } from '../types.js';
+import type { ExitInfo, JobResult, OutputLine, Signal } from '../api/types.js';
 import { deferred } from '../util/deferred.js';
 import type { ResolvedJobSpec } from './resolve.js';
 

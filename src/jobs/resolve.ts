@@ -3,7 +3,7 @@
  * job options, so the job keys are checked and taken out here and the rest goes through the
  * process resolver: one set of rules and messages for both.
  */
-import { DEFAULTS } from '../defaults.js';
+import { DEFAULTS } from '../api/defaults.js';
 import { resolveBackoff } from '../spec/resolve-common.js';
 import { PROCESS_SPEC_KEYS, resolveProcessSpec } from '../spec/resolve.js';
 import type { ChildDefaults, ResolvedBackoff, ResolvedProcessSpec } from '../spec/resolved.js';

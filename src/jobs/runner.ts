@@ -4,12 +4,12 @@
  * in every case but invalid input. Cancellation (the caller's AbortSignal or `close()`) stops the
  * running attempt by its termination ladder and skips whatever is left.
  */
-import { ShutdownError } from '../errors.js';
+import { ShutdownError } from '../api/errors.js';
 import { backoffDelay } from '../policy/backoff.js';
 import type { WorkerHost } from '../process/worker.js';
 import type { ChildDefaults } from '../spec/resolved.js';
 import * as v from '../spec/validate.js';
-import type { Clock, JobResult, JobSpec } from '../types.js';
+import type { Clock, JobResult, JobSpec } from '../api/types.js';
 import { runAttempt, type AttemptOutcome } from './attempt.js';
 import { resolveJobSpec, type ResolvedJobSpec } from './resolve.js';
 import { Slots } from './slots.js';

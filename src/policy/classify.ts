@@ -1,7 +1,7 @@
 /**
  * Exit classification and the restart decision (SEMANTICS: exit classification, restart types).
  */
-import type { ExitClass, RestartType, Signal } from '../types.js';
+import type { ExitClass, RestartType, Signal } from '../api/types.js';
 
 /** Signals that count as a clean shutdown when the supervisor did not send them (systemd's view). */
 const CLEAN_SIGNALS: ReadonlySet<string> = new Set(['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGPIPE']);

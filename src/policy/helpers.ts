@@ -1,7 +1,7 @@
 /**
  * Builders for backoff specs, so `backoff.exponential({ max: '10s' })` reads as what it does.
  */
-import type { BackoffSpec, Duration } from '../types.js';
+import type { BackoffSpec, Duration } from '../api/types.js';
 
 type Without<T, K extends keyof T> = Omit<T, K>;
 type Exponential = Extract<BackoffSpec, { type: 'exponential' }>;

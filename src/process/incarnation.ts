@@ -3,7 +3,7 @@
  * single switch that tears down every timer, probe and listener of the incarnation when it ends.
  */
 import type { ChildProcess } from 'node:child_process';
-import type { ExitReason, Signal } from '../types.js';
+import type { ExitReason, Signal } from '../api/types.js';
 import { deferred, type Deferred } from '../util/deferred.js';
 
 /** How the OS reported the end of the process. */

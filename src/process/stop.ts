@@ -6,9 +6,9 @@
  * SIGKILLed, so a stop leaves nothing behind.
  */
 import type { ResolvedShutdown } from '../spec/resolved.js';
-import { sweep, type TreeOrigin } from './cookie.js';
-import { isAlive } from './proc.js';
-import { refreshTree, signalTree, snapshotTree, waitGone, type ProcessId } from './tree.js';
+import { sweep, type TreeOrigin } from '../os/cookie.js';
+import { isAlive } from '../os/proc.js';
+import { refreshTree, signalTree, readProcessTree, waitGone, type ProcessId } from '../os/tree.js';
 
 /** What the ladder needs to know about the process it stops. */
 export interface LadderTarget {
@@ -96,7 +96,7 @@ async function sweepLeftovers(cookie: string | undefined, spare: readonly Proces
 
 /** Runs the ladder to its end. Never rejects. */
 export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown, hooks: LadderHooks): Promise<LadderOutcome> {
-  const tree = { current: snapshotTree(target.pid) };
+  const tree = { current: readProcessTree(target.pid) };
   const cancel = new AbortController();
   try {
     if (shutdown !== 'kill') {

@@ -9,20 +9,20 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { DEFAULTS } from '../defaults.js';
-import { ProcvisorError, StartError, StateError, TimeoutError } from '../errors.js';
-import type { EventName, EventPayload } from '../events.js';
+import { DEFAULTS } from '../api/defaults.js';
+import { ProcvisorError, StartError, StateError, TimeoutError } from '../api/errors.js';
+import type { EventName, EventPayload } from '../api/events.js';
 import { classifyExit } from '../policy/classify.js';
 import type { ResolvedProcessSpec } from '../spec/resolved.js';
-import type { Clock, ExitInfo, ExitReason, HealthStatus, OutputLine, ProbeResult, ProcessState, Signal, Usage } from '../types.js';
-import { newTreeCookie, sweepSoon } from './cookie.js';
+import type { Clock, ExitInfo, ExitReason, HealthStatus, OutputLine, ProbeResult, ProcessState, Signal, Usage } from '../api/types.js';
+import { newTreeCookie, sweepSoon } from '../os/cookie.js';
 import { Incarnation, type OsExit } from './incarnation.js';
-import { createMasker, LineSplitter, parseOutputCommand, RingBuffer } from './output.js';
-import { readStat } from './proc.js';
+import { createMasker, LineSplitter, parseOutputCommand, RingBuffer } from '../output/index.js';
+import { readStat } from '../os/proc.js';
 import { awaitReadiness, type PolledReadiness } from './readiness.js';
-import { spawnChild, USE_PROCESS_GROUPS } from './spawn.js';
+import { spawnChild, USE_PROCESS_GROUPS } from '../os/spawn.js';
 import { runLadder } from './stop.js';
-import { signalTree, snapshotTree } from './tree.js';
+import { signalTree, readProcessTree } from '../os/tree.js';
 
 /** What a worker needs from the manager that owns it. */
 export interface WorkerHost {
@@ -100,7 +100,7 @@ export class ProcessWorker {
   /** Sends SIGKILL to the live incarnation's whole tree at once (forced shutdown). */
   kill(): void {
     const inc = this.incarnation;
-    if (inc) signalTree(snapshotTree(inc.pid), 'SIGKILL', { groups: true });
+    if (inc) signalTree(readProcessTree(inc.pid), 'SIGKILL', { groups: true });
   }
 
   /** PID of the live incarnation. */

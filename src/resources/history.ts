@@ -2,10 +2,10 @@
  * A short history of samples in a fixed-size ring, with average and peak over a trailing window,
  * so a host can plot trends without keeping its own buffer.
  */
-import type { Usage } from '../types.js';
+import type { Usage } from '../api/types.js';
 
 /** CPU (% of one core) and memory (bytes) of the process and of its tree. */
-import type { UsageSummary } from '../types.js';
+import type { UsageSummary } from '../api/types.js';
 export type { UsageSummary };
 
 /** The last `capacity` samples of one process. */

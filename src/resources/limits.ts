@@ -10,10 +10,10 @@
  *   `forSamples` consecutive samples. One spike shorter than that never counts;
  * - a level fires once, then re-arms only when a sample is back at or below it.
  */
-import { DEFAULTS } from '../defaults.js';
-import type { LimitEvent } from '../events.js';
+import { DEFAULTS } from '../api/defaults.js';
+import type { LimitEvent } from '../api/events.js';
 import type { ResolvedLimits } from '../spec/resolved.js';
-import type { Usage } from '../types.js';
+import type { Usage } from '../api/types.js';
 
 /** A breach that held: what the manager turns into a `limit` event and its action. */
 export type LimitVerdict = Pick<LimitEvent, 'resource' | 'level' | 'value' | 'limit' | 'action'>;

@@ -3,7 +3,7 @@
  * history per process, and the limit monitors that turn sustained breaches into `limit` events and
  * actions. Per incarnation: added when it runs, removed when it ends.
  */
-import type { EventName, EventPayload } from '../events.js';
+import type { EventName, EventPayload } from '../api/events.js';
 import type { Incarnation } from '../process/incarnation.js';
 import type { ProcessWorker } from '../process/worker.js';
 import type { ResolvedSampling } from '../spec/resolved.js';
@@ -73,7 +73,7 @@ export class ResourceMonitor {
     return this.sampler;
   }
 
-  private onSample(key: string, usage: import('../types.js').Usage): void {
+  private onSample(key: string, usage: import('../api/types.js').Usage): void {
     const target = this.targets.get(key);
     if (!target || target.inc.ended) return;
     const { worker, inc, limits } = target;

@@ -5,7 +5,7 @@
  */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
-import { descendantsOf } from '../process/proc.js';
+import { descendantsOf } from '../os/proc.js';
 import type { RawProcess, RawSample, SampleTarget, SamplerBackend } from './backend.js';
 
 type Pidusage = typeof import('pidusage');

@@ -4,9 +4,9 @@
  * targets and their descendants are read afresh each round, and the extras — open fds and disk
  * I/O — only for the targets. See `proc-table.ts` for how a round stays near one read per pid.
  */
-import { DEFAULTS } from '../defaults.js';
-import type { ProcStat } from '../process/proc.js';
-import { readUptime } from '../process/proc.js';
+import { DEFAULTS } from '../api/defaults.js';
+import type { ProcStat } from '../os/proc.js';
+import { readUptime } from '../os/proc.js';
 import type { RawProcess, RawSample, SampleTarget, SamplerBackend } from './backend.js';
 import { ProcTable } from './proc-table.js';
 import { clockTicks, pageSize } from './sysconf.js';

@@ -16,8 +16,8 @@
  * fds when garbage-collected.
  */
 import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
-import type { ProcIo, ProcStat } from '../process/proc.js';
-import { descendantsOf, listPids, parseIo, parseStat, readProcText } from '../process/proc.js';
+import type { ProcIo, ProcStat } from '../os/proc.js';
+import { descendantsOf, listPids, parseIo, parseStat, readProcText } from '../os/proc.js';
 
 /** Rounds between two full re-reads of every process. */
 const FULL_EVERY = 60;

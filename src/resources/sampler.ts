@@ -7,7 +7,7 @@
  * that whole interval. Reporting 0 % or a figure over a few ms instead would be a lie.
  */
 import { availableParallelism } from 'node:os';
-import type { Clock, ClockTimer, Usage } from '../types.js';
+import type { Clock, ClockTimer, Usage } from '../api/types.js';
 import { systemClock } from '../util/clock.js';
 import type { RawSample, SampleTarget, SamplerBackend } from './backend.js';
 import { PidusageBackend } from './pidusage-backend.js';

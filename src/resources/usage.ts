@@ -3,7 +3,7 @@
  * totals over the process and its descendants. Pure, so the accounting rules are unit-tested
  * without spawning anything.
  */
-import type { Usage } from '../types.js';
+import type { Usage } from '../api/types.js';
 import type { RawProcess, RawSample } from './backend.js';
 
 /** What is kept of the previous reading of a target. */

@@ -2,8 +2,8 @@
  * Resolvers for the fields a manager and its specs share: backoff, intensity, shutdown, output
  * and sampling. Each takes the user's value (known to be defined) and returns a fresh resolved one.
  */
-import { DEFAULTS } from '../defaults.js';
-import type { BackoffFunction } from '../types.js';
+import { DEFAULTS } from '../api/defaults.js';
+import type { BackoffFunction } from '../api/types.js';
 import type { ResolvedBackoff, ResolvedIntensity, ResolvedOutput, ResolvedSampling, ResolvedShutdown } from './resolved.js';
 import * as v from './validate.js';
 import type { Subject } from './validate.js';

@@ -2,8 +2,8 @@
  * Resolvers for what watches a running process: probes, heartbeat, resource limits and file
  * watching. Each takes the user's value (known to be defined) and returns a fresh resolved one.
  */
-import { DEFAULTS } from '../defaults.js';
-import type { ProbeContext, ProbeResult } from '../types.js';
+import { DEFAULTS } from '../api/defaults.js';
+import type { ProbeContext, ProbeResult } from '../api/types.js';
 import type { ResolvedHeartbeat, ResolvedLimits, ResolvedProbe, ResolvedProbeTiming, ResolvedSampling, ResolvedWatch } from './resolved.js';
 import * as v from './validate.js';
 import type { Subject } from './validate.js';

@@ -5,8 +5,8 @@
  * caller's objects are never touched, and the result is deep-frozen.
  */
 import { systemClock } from '../util/clock.js';
-import { DEFAULTS } from '../defaults.js';
-import type { AutoShutdown, Clock, SupervisorSpec } from '../types.js';
+import { DEFAULTS } from '../api/defaults.js';
+import type { AutoShutdown, Clock, SupervisorSpec } from '../api/types.js';
 import { BASE_OUTPUT, resolveBackoff, resolveIntensity, resolveOutput, resolveSampling, resolveShutdown } from './resolve-common.js';
 import { resolveHeartbeat, resolveLimits, resolveProbe, resolveWatch } from './resolve-monitoring.js';
 import type { ChildDefaults, ResolvedChildSpec, ResolvedProcessSpec, ResolvedSampling, ResolvedSupervisorSpec } from './resolved.js';

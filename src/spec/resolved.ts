@@ -11,7 +11,7 @@ import type {
   RestartType,
   Signal,
   Strategy,
-} from '../types.js';
+} from '../api/types.js';
 
 export interface ResolvedIntensity {
   readonly maxRestarts: number;

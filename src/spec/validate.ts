@@ -8,7 +8,7 @@
  */
 import { constants } from 'node:os';
 import { inspect } from 'node:util';
-import { ValidationError } from '../errors.js';
+import { ValidationError } from '../api/errors.js';
 import { parseDuration, parseSize } from '../util/units.js';
 import { suggest } from './suggest.js';
 

@@ -3,7 +3,7 @@
  * (stopping, starting, timers, exits) never touches the supervisor's state directly: it posts a
  * message.
  */
-import type { ExitInfo } from '../types.js';
+import type { ExitInfo } from '../api/types.js';
 import type { Deferred } from '../util/deferred.js';
 import type { Slot } from './slot.js';
 

@@ -3,7 +3,7 @@
  * order): it names the supervisor, the child, and the cause, and carries the innermost process's
  * facts so `processName`, `exitCode` and `lastOutput` point at what actually failed.
  */
-import { SpawnError, StartError } from '../errors.js';
+import { SpawnError, StartError } from '../api/errors.js';
 
 /** Wraps the failure of `child` while `supervisor` started its children. */
 export function childStartError(supervisor: string, child: string, cause: unknown): StartError {

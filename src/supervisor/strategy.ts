@@ -1,7 +1,7 @@
 /**
  * Which children a restart touches (SEMANTICS: strategies), as a pure function over start order.
  */
-import type { Strategy } from '../types.js';
+import type { Strategy } from '../api/types.js';
 
 /**
  * Indexes (in start order) of the children restarted when the child at `failed` ends and is to be

@@ -9,14 +9,14 @@
  * it, or a top-level tree that gives up, is marked `failed` while everything else runs on, and each
  * top-level child has its own mailbox lane so one slow start never holds up the others.
  */
-import { StateError } from '../errors.js';
-import type { EventName, EventPayload } from '../events.js';
+import { StateError } from '../api/errors.js';
+import type { EventName, EventPayload } from '../api/events.js';
 import { backoffDelay, nextAttempt } from '../policy/backoff.js';
 import { decideRestart } from '../policy/classify.js';
 import { recordRestart } from '../policy/intensity.js';
 import { StoppedWhileStartingError } from '../process/worker.js';
 import type { ResolvedChildSpec, ResolvedIntensity, ResolvedSupervisorSpec } from '../spec/resolved.js';
-import type { Clock, ExitInfo, ExitReason, SupervisorState } from '../types.js';
+import type { Clock, ExitInfo, ExitReason, SupervisorState } from '../api/types.js';
 import { deferred, quiet, type Deferred } from '../util/deferred.js';
 import { Mailbox } from './mailbox.js';
 import type { RestartPlan, SupervisorMessage } from './messages.js';

@@ -1,4 +1,4 @@
-import type { Clock } from '../types.js';
+import type { Clock } from '../api/types.js';
 
 /**
  * The real clock. Its timers keep the host alive on purpose: a restart pending in backoff is work

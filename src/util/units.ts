@@ -1,4 +1,4 @@
-import type { Duration, Size } from '../types.js';
+import type { Duration, Size } from '../api/types.js';
 
 const DURATION_UNITS: Record<string, number> = {
   ms: 1,

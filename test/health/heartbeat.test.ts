@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { createHeartbeatMonitor, type HeartbeatMissed } from '../../src/health/heartbeat.js';
 import { zForPhi } from '../../src/health/phi.js';
 import type { ResolvedHeartbeat } from '../../src/spec/resolved.js';
-import type { Clock } from '../../src/types.js';
+import type { Clock } from '../../src/api/types.js';
 import { until } from '../helpers.js';
 
 /** A manual clock: time moves only through `advance`, firing due timers in order. */

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { checkOnce, type ProbeCheckContext } from '../../src/health/probes.js';
 import type { ResolvedProbe, ResolvedProbeTiming } from '../../src/spec/resolved.js';
-import type { ProbeContext } from '../../src/types.js';
+import type { ProbeContext } from '../../src/api/types.js';
 import { NODE, alive, fixture, until } from '../helpers.js';
 import { startFixture, type FixtureProcess } from './fixture-process.js';
 

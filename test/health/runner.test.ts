@@ -1,7 +1,7 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { startLiveness, waitReady } from '../../src/health/runner.js';
 import type { ResolvedProbe, ResolvedProbeTiming } from '../../src/spec/resolved.js';
-import type { Clock, HealthStatus, ProbeResult } from '../../src/types.js';
+import type { Clock, HealthStatus, ProbeResult } from '../../src/api/types.js';
 import { until } from '../helpers.js';
 import { startFixture, type FixtureProcess } from './fixture-process.js';
 

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ProcvisorError, TimeoutError } from '../../src/errors.js';
+import { ProcvisorError, TimeoutError } from '../../src/api/errors.js';
 import { IpcChannel, IpcRemoteError, type IpcChannelHandlers } from '../../src/ipc/channel.js';
 import { SUPERVISED_ENV } from '../../src/ipc/protocol.js';
 import { until } from '../helpers.js';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../src/errors.js';
+import { ValidationError } from '../../src/api/errors.js';
 import { JOB_SPEC_KEYS, resolveJobSpec } from '../../src/jobs/resolve.js';
 import { resolveManagerOptions } from '../../src/spec/resolve.js';
 

@@ -1,10 +1,10 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ShutdownError, ValidationError } from '../../src/errors.js';
-import type { EventName, EventPayload, JobEvent } from '../../src/events.js';
+import { ShutdownError, ValidationError } from '../../src/api/errors.js';
+import type { EventName, EventPayload, JobEvent } from '../../src/api/events.js';
 import { JobRunner } from '../../src/jobs/runner.js';
 import type { WorkerHost } from '../../src/process/worker.js';
 import { resolveManagerOptions } from '../../src/spec/resolve.js';
-import type { JobResult, JobSpec } from '../../src/types.js';
+import type { JobResult, JobSpec } from '../../src/api/types.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';

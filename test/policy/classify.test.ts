@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { classifyExit, decideRestart } from '../../src/policy/classify.js';
-import type { ExitClass, RestartType, Signal } from '../../src/types.js';
+import type { ExitClass, RestartType, Signal } from '../../src/api/types.js';
 
 describe('classifyExit (SEMANTICS: exit classification)', () => {
   it.each<[number | null, Signal | null, number[], ExitClass]>([

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
-import { newTreeCookie, TREE_COOKIE_ENV } from '../../src/process/cookie.js';
+import { newTreeCookie, TREE_COOKIE_ENV } from '../../src/os/cookie.js';
 import { runLadder } from '../../src/process/stop.js';
 import type { LadderTarget } from '../../src/process/stop.js';
 import { alive, fixture, NODE } from '../helpers.js';

@@ -4,12 +4,12 @@
  * spawning, starts that fail, and one incarnation at a time.
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { StartError, StateError } from '../../src/errors.js';
-import type { EventName, EventPayload } from '../../src/events.js';
+import { StartError, StateError } from '../../src/api/errors.js';
+import type { EventName, EventPayload } from '../../src/api/events.js';
 import { StoppedWhileStartingError, ProcessWorker } from '../../src/process/worker.js';
 import type { WorkerHost } from '../../src/process/worker.js';
 import { resolveManagerOptions, resolveProcessSpec } from '../../src/spec/resolve.js';
-import type { ExitInfo, ProcessSpec, ProcessState } from '../../src/types.js';
+import type { ExitInfo, ProcessSpec, ProcessState } from '../../src/api/types.js';
 import { alive, delay, fixture, NODE, until } from '../helpers.js';
 
 const DEFAULTS = resolveManagerOptions({}).defaults;

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { UsageHistory } from '../../src/resources/history.js';
-import type { Usage } from '../../src/types.js';
+import type { Usage } from '../../src/api/types.js';
 
 const usage = (time: number, cpu: number, memory: number): Usage => ({
   time,

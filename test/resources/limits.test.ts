@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { LimitMonitor } from '../../src/resources/limits.js';
 import type { ResolvedLimits } from '../../src/spec/resolved.js';
-import type { Usage } from '../../src/types.js';
+import type { Usage } from '../../src/api/types.js';
 
 const MB = 1024 * 1024;
 const INTERVAL = 1000;

@@ -2,7 +2,7 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HAS_PROC, readStat } from '../../src/process/proc.js';
+import { HAS_PROC, readStat } from '../../src/os/proc.js';
 import { ProcTable } from '../../src/resources/proc-table.js';
 import { fixture, NODE, until } from '../helpers.js';
 

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import type { RawSample, SampleTarget, SamplerBackend } from '../../src/resources/backend.js';
 import { Sampler } from '../../src/resources/sampler.js';
-import type { Clock, ClockTimer, Usage } from '../../src/types.js';
+import type { Clock, ClockTimer, Usage } from '../../src/api/types.js';
 
 /** A clock whose time moves only when the test says; timers fire in order as it passes them. */
 class ManualClock implements Clock {

@@ -3,13 +3,13 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { availableParallelism } from 'node:os';
 import { afterEach, describe, expect, it } from 'vitest';
-import { HAS_PROC, readIo, readStat } from '../../src/process/proc.js';
+import { HAS_PROC, readIo, readStat } from '../../src/os/proc.js';
 import type { SamplerBackend } from '../../src/resources/backend.js';
 import { PidusageBackend } from '../../src/resources/pidusage-backend.js';
 import { ProcBackend } from '../../src/resources/proc-backend.js';
 import { Sampler } from '../../src/resources/sampler.js';
 import { clockTicks } from '../../src/resources/sysconf.js';
-import type { Usage } from '../../src/types.js';
+import type { Usage } from '../../src/api/types.js';
 import { alive, fixture, NODE, until } from '../helpers.js';
 
 const MB = 1024 * 1024;

@@ -1,9 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS } from '../../src/defaults.js';
-import type { ValidationError } from '../../src/errors.js';
+import { DEFAULTS } from '../../src/api/defaults.js';
+import type { ValidationError } from '../../src/api/errors.js';
 import { validationFailure } from './support.js';
 import { resolveManagerOptions } from '../../src/spec/resolve.js';
-import type { Clock } from '../../src/types.js';
+import type { Clock } from '../../src/api/types.js';
 
 function rejected(options: unknown, path: string, shown?: string): ValidationError {
   const error = validationFailure(() => resolveManagerOptions(options), path);

@@ -3,7 +3,7 @@
  * field path, and a message that names the path and shows the bad value.
  */
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../src/errors.js';
+import { ValidationError } from '../../src/api/errors.js';
 import { validationFailure } from './support.js';
 import { resolveChildSpec, resolveManagerOptions } from '../../src/spec/resolve.js';
 

@@ -2,7 +2,7 @@
  * Probes, heartbeat, limits and watch as resolved inside a process spec.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS } from '../../src/defaults.js';
+import { DEFAULTS } from '../../src/api/defaults.js';
 import { resolveChildSpec, resolveManagerOptions } from '../../src/spec/resolve.js';
 import type { ResolvedProbe, ResolvedProcessSpec } from '../../src/spec/resolved.js';
 

@@ -3,8 +3,8 @@
  * the caller's objects untouched and the result frozen.
  */
 import { describe, expect, it } from 'vitest';
-import { DEFAULTS } from '../../src/defaults.js';
-import { ValidationError } from '../../src/errors.js';
+import { DEFAULTS } from '../../src/api/defaults.js';
+import { ValidationError } from '../../src/api/errors.js';
 import {
   isSupervisorSpec,
   resolveChildSpec,
@@ -13,7 +13,7 @@ import {
   resolveSupervisorSpec,
 } from '../../src/spec/resolve.js';
 import type { ResolvedProcessSpec, ResolvedSupervisorSpec } from '../../src/spec/resolved.js';
-import type { ChildSpec } from '../../src/types.js';
+import type { ChildSpec } from '../../src/api/types.js';
 
 const defaults = resolveManagerOptions(undefined).defaults;
 

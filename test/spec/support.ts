@@ -3,7 +3,7 @@
  * stable code and field path.
  */
 import { expect } from 'vitest';
-import { ValidationError } from '../../src/errors.js';
+import { ValidationError } from '../../src/api/errors.js';
 
 /** Runs `fn`, expects a ValidationError (`INVALID_SPEC`) at `path`, and returns it. */
 export function validationFailure(fn: () => unknown, path: string): ValidationError {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { ValidationError } from '../../src/errors.js';
+import type { ValidationError } from '../../src/api/errors.js';
 import { validationFailure } from './support.js';
 import { editDistance, suggest } from '../../src/spec/suggest.js';
 import * as v from '../../src/spec/validate.js';

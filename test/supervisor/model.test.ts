@@ -8,7 +8,7 @@ import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import type { ProcessManager, ProcessSpec, RestartType, Strategy } from '../../src/index.js';
-import { scanProcesses } from '../../src/process/proc.js';
+import { scanProcesses } from '../../src/os/proc.js';
 import { until } from '../helpers.js';
 import { manager, puppet, record } from './helpers.js';
 

@@ -1,10 +1,10 @@
 import { spawn } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { newTreeCookie, TREE_COOKIE_ENV } from '../../src/process/cookie.js';
-import { readStat } from '../../src/process/proc.js';
-import { createReaper, getReaper, reaperSupported } from '../../src/reaper/client.js';
-import type { Reaper } from '../../src/reaper/client.js';
-import { alive, delay, fixture, until } from '../helpers.js';
+import { newTreeCookie, TREE_COOKIE_ENV } from '../../../src/os/cookie.js';
+import { readStat } from '../../../src/os/proc.js';
+import { createReaper, getReaper, reaperSupported } from '../../../src/os/reaper/client.js';
+import type { Reaper } from '../../../src/os/reaper/client.js';
+import { alive, delay, fixture, until } from '../../helpers.js';
 
 /** Kills every fixture group should this worker die mid-test (a reaper independent of those tested). */
 const safety = createReaper();

@@ -17,9 +17,9 @@ import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { isTreeCookie, killByCookie } from '../process/cookie.js';
-import { HAS_PROC, isAlive } from '../process/proc.js';
-import { refreshTree, signalTree } from '../process/tree.js';
+import { isTreeCookie, killByCookie } from '../cookie.js';
+import { HAS_PROC, isAlive } from '../proc.js';
+import { refreshTree, signalTree } from '../tree.js';
 import { REAPER_SCRIPT } from './script.js';
 
 /** `process`: a reaper process plus the exit hook; `exit-hook`: the exit hook only. */

@@ -6,8 +6,8 @@
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { statSync } from 'node:fs';
-import { DEFAULTS } from '../defaults.js';
-import { SpawnError } from '../errors.js';
+import { DEFAULTS } from '../api/defaults.js';
+import { SpawnError } from '../api/errors.js';
 import { SUPERVISED_ENV } from '../ipc/protocol.js';
 import type { ResolvedProcessSpec } from '../spec/resolved.js';
 import { newTreeCookie, TREE_COOKIE_ENV } from './cookie.js';

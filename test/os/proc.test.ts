@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseStat } from '../../src/process/proc.js';
+import { parseStat } from '../../src/os/proc.js';
 
 /** A stat line with fields 1..23 after the state numbered by their position, so each is checkable. */
 const line = (comm: string, state = 'S'): string =>

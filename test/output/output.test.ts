@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { createMasker, maskText, parseOutputCommand, RingBuffer } from '../../src/process/output.js';
+import { createMasker, maskText, parseOutputCommand, RingBuffer } from '../../src/output/index.js';
 
 describe('RingBuffer', () => {
   it('keeps the last `capacity` items, oldest first', () => {

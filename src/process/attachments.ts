@@ -3,23 +3,23 @@
  * the IPC channel. The manager owns one Extensions; workers call `onSpawn` when an incarnation is
  * spawned and `attach` once it runs. Everything is torn down by the incarnation's abort signal.
  */
-import { DEFAULTS } from './defaults.js';
-import { ProcvisorError, StateError } from './errors.js';
-import type { EventName, EventPayload } from './events.js';
-import { createHeartbeatMonitor } from './health/heartbeat.js';
-import { IpcChannel } from './ipc/channel.js';
-import type { Incarnation } from './process/incarnation.js';
-import type { PolledReadiness } from './process/readiness.js';
-import type { ProcessWorker } from './process/worker.js';
-import type { ResolvedProbe } from './spec/resolved.js';
-import type { Clock, HealthStatus, ProbeResult } from './types.js';
-import { systemClock } from './util/clock.js';
+import { DEFAULTS } from '../api/defaults.js';
+import { ProcvisorError, StateError } from '../api/errors.js';
+import type { EventName, EventPayload } from '../api/events.js';
+import { createHeartbeatMonitor } from '../health/heartbeat.js';
+import { IpcChannel } from '../ipc/channel.js';
+import type { Incarnation } from './incarnation.js';
+import type { PolledReadiness } from './readiness.js';
+import type { ProcessWorker } from './worker.js';
+import type { ResolvedProbe } from '../spec/resolved.js';
+import type { Clock, HealthStatus, ProbeResult } from '../api/types.js';
+import { systemClock } from '../util/clock.js';
 
 /**
  * The probe runner pulls in node:http and node:net: loaded on first use, so a host that supervises
  * processes without polled probes never pays for them at import time.
  */
-const loadRunner = (): Promise<typeof import('./health/runner.js')> => import('./health/runner.js');
+const loadRunner = (): Promise<typeof import('../health/runner.js')> => import('../health/runner.js');
 
 type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { LineSplitter, truncationMarker } from '../../src/process/lines.js';
+import { LineSplitter, truncationMarker } from '../../src/output/lines.js';
 
 /** Feeds `chunks` to a fresh splitter, ends it, and returns every line emitted. */
 function splitAll(chunks: (Buffer | string)[], maxLineBytes?: number): string[] {

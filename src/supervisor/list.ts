@@ -1,11 +1,11 @@
 /**
  * `pm.list()`: plain, serialisable snapshots of a tree, depth first in start order.
  */
-import type { Supervisor } from './supervisor/supervisor.js';
-import type { Snapshot } from './types.js';
+import type { Supervisor } from './supervisor.js';
+import type { Snapshot } from '../api/types.js';
 
 /** Snapshots of every child under `root` (the manager's root is not itself listed). */
-export function snapshotTree(root: Supervisor): Snapshot[] {
+export function listChildren(root: Supervisor): Snapshot[] {
   const out: Snapshot[] = [];
   const walk = (supervisor: Supervisor, depth: number): void => {
     supervisor.slots.forEach((slot, startOrder) => {

@@ -10,7 +10,7 @@ export {
   COMMAND_PREFIX,
   type OutputCommand,
   type MalformedCommand,
-} from './output-commands.js';
+} from './commands.js';
 
 /**
  * The last `capacity` items pushed, oldest first. `push` is O(1) and never reallocates once full;

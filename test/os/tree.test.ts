@@ -1,17 +1,17 @@
 import { spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { descendantsOf, hasChildrenFiles, listPids, readChildren, readLink, readNode, readStat, scanLinks } from '../../src/process/proc.js';
+import { descendantsOf, hasChildrenFiles, listPids, readChildren, readLink, readNode, readStat, scanLinks } from '../../src/os/proc.js';
 import {
   killTreeFallback,
   refreshTree,
   signalTree,
-  snapshotTree,
+  readProcessTree,
   TreeTracker,
   waitGone,
-} from '../../src/process/tree.js';
-import type { ProcessId } from '../../src/process/tree.js';
-import { getReaper } from '../../src/reaper/client.js';
+} from '../../src/os/tree.js';
+import type { ProcessId } from '../../src/os/tree.js';
+import { getReaper } from '../../src/os/reaper/client.js';
 import { alive, fixture, NODE, until } from '../helpers.js';
 
 const linux = process.platform === 'linux';
@@ -120,12 +120,12 @@ describe.runIf(linux)('readNode and readChildren', () => {
   });
 });
 
-describe.runIf(linux)('snapshotTree', () => {
+describe.runIf(linux)('readProcessTree', () => {
   it('finds what a scan of every parent link finds', async () => {
     let info: TreeInfo | undefined;
     try {
       ({ info } = await startTree('3', '--setsid', '--ignore-term'));
-      const walked = snapshotTree(info.root).map((id) => id.pid).sort((a, b) => a - b);
+      const walked = readProcessTree(info.root).map((id) => id.pid).sort((a, b) => a - b);
       const scanned = [info.root, ...descendantsOf(info.root, scanLinks().children)].sort((a, b) => a - b);
       expect(walked).toEqual(scanned);
       expect(walked).toHaveLength(6);
@@ -139,7 +139,7 @@ describe.runIf(linux)('snapshotTree', () => {
     let info: TreeInfo | undefined;
     try {
       ({ info } = await startTree('3', '--setsid', '--ignore-term', '--orphan'));
-      const tree = snapshotTree(info.root);
+      const tree = readProcessTree(info.root);
       const pids = tree.map((id) => id.pid);
       expect(pids[0]).toBe(info.root);
       for (const pid of [...info.sleepers, info.setsid, info.ignoreTerm]) expect(pids).toContain(pid);
@@ -156,12 +156,12 @@ describe.runIf(linux)('snapshotTree', () => {
     let info: TreeInfo | undefined;
     try {
       ({ info } = await startTree('1'));
-      expect(snapshotTree(info.root, starttimeOf(info.root) + 1)).toEqual([]);
-      expect(snapshotTree(info.root, starttimeOf(info.root))).toHaveLength(2);
+      expect(readProcessTree(info.root, starttimeOf(info.root) + 1)).toEqual([]);
+      expect(readProcessTree(info.root, starttimeOf(info.root))).toHaveLength(2);
     } finally {
       cleanup(info);
     }
-    expect(snapshotTree(2 ** 22 + 1)).toEqual([]);
+    expect(readProcessTree(2 ** 22 + 1)).toEqual([]);
   });
 });
 
@@ -170,7 +170,7 @@ describe.runIf(linux)('signalTree and waitGone', () => {
     let info: TreeInfo | undefined;
     try {
       ({ info } = await startTree('3', '--setsid', '--ignore-term', '--orphan'));
-      const tree = snapshotTree(info.root);
+      const tree = readProcessTree(info.root);
       const termed = signalTree(tree, 'SIGTERM', { groups: true });
       expect(termed.sort()).toEqual(tree.map((id) => id.pid).sort());
       expect(await waitGone(tree, { timeout: 300 })).toBe(false);
@@ -191,7 +191,7 @@ describe.runIf(linux)('signalTree and waitGone', () => {
     let info: TreeInfo | undefined;
     try {
       ({ info } = await startTree('1', '--orphan'));
-      const tree = snapshotTree(info.root);
+      const tree = readProcessTree(info.root);
       signalTree(tree, 'SIGKILL');
       expect(await waitGone(tree, { timeout: 5000 })).toBe(true);
       expect(alive(info.orphan as number)).toBe(true);
@@ -240,7 +240,7 @@ describe.runIf(linux)('refreshTree and TreeTracker', () => {
       const rootId: ProcessId = { pid: info.root, starttime: starttimeOf(info.root) };
       const refreshed = refreshTree([rootId], info.root);
       expect(refreshed[0]).toEqual(rootId);
-      expect(refreshed.map((id) => id.pid).sort()).toEqual(snapshotTree(info.root).map((id) => id.pid).sort());
+      expect(refreshed.map((id) => id.pid).sort()).toEqual(readProcessTree(info.root).map((id) => id.pid).sort());
       expect(refreshTree(refreshed, info.root)).toEqual(refreshed);
 
       const stale: ProcessId = { pid: info.root, starttime: rootId.starttime as number + 1 };
@@ -273,7 +273,7 @@ describe.runIf(linux)('killTreeFallback', () => {
     let info: TreeInfo | undefined;
     try {
       ({ info } = await startTree('2', '--setsid'));
-      const tree = snapshotTree(info.root);
+      const tree = readProcessTree(info.root);
       await killTreeFallback(info.root, 'SIGKILL');
       expect(await waitGone(tree, { timeout: 5000 })).toBe(true);
     } finally {

@@ -4,7 +4,7 @@
  * `indexOf` + `slice` on the decoded chunk and nothing else.
  */
 import { StringDecoder } from 'node:string_decoder';
-import { DEFAULTS } from '../defaults.js';
+import { DEFAULTS } from '../api/defaults.js';
 
 const LF = '\n';
 const CR = 13;

@@ -28,7 +28,7 @@
  * Written in a template literal: every shell `${` is escaped as `\${`, backslashes are doubled,
  * and the script uses no backticks.
  */
-import { TREE_COOKIE_ENV } from '../process/cookie.js';
+import { TREE_COOKIE_ENV } from '../cookie.js';
 
 export const REAPER_SCRIPT = `
 trap '' INT HUP

@@ -132,7 +132,7 @@ function matches(id: ProcessId, link: ProcLink | undefined): boolean {
  * gone or a zombie; zombies are left out everywhere (they have no children and cannot be killed).
  * Without `/proc`, falls back to one `ps` snapshot and leaves start times `undefined`.
  */
-export function snapshotTree(rootPid: number, starttime?: number): ProcessId[] {
+export function readProcessTree(rootPid: number, starttime?: number): ProcessId[] {
   if (!HAS_PROC) {
     if (!isAlive(rootPid)) return [];
     return [rootPid, ...descendantsOf(rootPid, psChildrenIndex())].map((pid) => ({ pid, starttime: undefined }));
@@ -286,7 +286,7 @@ export class TreeTracker {
     readonly rootPid: number,
     starttime?: number,
   ) {
-    this.members = snapshotTree(rootPid, starttime);
+    this.members = readProcessTree(rootPid, starttime);
   }
 
   /** Adds descendants born since the last scan; returns only the new members. */

@@ -1,6 +1,6 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { LineSplitter } from '../../src/process/lines.js';
+import { LineSplitter } from '../../src/output/lines.js';
 import { fixture, NODE } from '../helpers.js';
 
 /** Runs a fixture, pipes the chosen stream through a LineSplitter and returns its lines once it closes. */

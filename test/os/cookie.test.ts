@@ -6,9 +6,9 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { findByCookie, hostCookiePrefix, killByCookie, newTreeCookie, pidRange, sweep, sweepSoon, TREE_COOKIE_ENV } from '../../src/process/cookie.js';
-import { readStat } from '../../src/process/proc.js';
-import { snapshotTree } from '../../src/process/tree.js';
+import { findByCookie, hostCookiePrefix, killByCookie, newTreeCookie, pidRange, sweep, sweepSoon, TREE_COOKIE_ENV } from '../../src/os/cookie.js';
+import { readStat } from '../../src/os/proc.js';
+import { readProcessTree } from '../../src/os/tree.js';
 import { alive, fixture, until } from '../helpers.js';
 
 const linux = process.platform === 'linux';
@@ -81,7 +81,7 @@ describe.runIf(linux)('findByCookie', () => {
       tree = await unlinkedTree(cookie);
       const { leader, unlinked } = tree;
       expect(readStat(unlinked)?.sid).toBe(unlinked);
-      expect(pidsOf(snapshotTree(leader))).toEqual([leader]);
+      expect(pidsOf(readProcessTree(leader))).toEqual([leader]);
       const found = findByCookie(cookie);
       expect(pidsOf(found)).toEqual([leader, unlinked].sort((a, b) => a - b));
       for (const id of found) expect(id.starttime).toBe(readStat(id.pid)?.starttime);
