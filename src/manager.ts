@@ -12,6 +12,7 @@ import { JobRunner, type RunOptions } from './jobs/runner.js';
 import { createWatcher, type Watcher } from './watch/watcher.js';
 import { ProcessWorker } from './process/worker.js';
 import { getReaper } from './os/reaper/client.js';
+import { onHostSignals } from './host/signals.js';
 import type { ResolvedChildSpec } from './spec/resolved.js';
 import { expandInstances, rootSpec } from './spec/instances.js';
 import { listChildren } from './supervisor/list.js';
@@ -49,6 +50,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   private readonly watchers = new Map<ChildNode, Watcher>();
   private readonly owner: HandleOwner;
   private readonly host: SupervisorHost;
+  private unsubscribeSignals: (() => void) | undefined;
 
   /**
    * @param options defaults for every child and manager-wide settings; validated at once.
@@ -326,6 +328,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
       this.watchers.clear();
       this.extensions.close();
       this.resources.close();
+      this.unsubscribeSignals?.();
     })();
     return this.closing;
   }
@@ -336,11 +339,12 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   }
 
   private installSignalHandlers(): void {
-    const onSignal = (signal: NodeJS.Signals): void => {
-      void this.shutdown().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
-    };
-    process.once('SIGINT', onSignal);
-    process.once('SIGTERM', onSignal);
+    this.unsubscribeSignals = onHostSignals({ shutdown: () => this.shutdown(), kill: () => this.killAll() });
+  }
+
+  /** SIGKILLs every process tree the manager owns, at once (a second Ctrl-C). */
+  private killAll(): void {
+    for (const { node } of this.entries.values()) if (node.kind === 'process') node.kill();
   }
 }
 
