@@ -1,0 +1,70 @@
+/**
+ * The health of one process, aggregated from every source that judges it: pure, no clock, no events.
+ *
+ * Each source (readiness, liveness probes, the heartbeat watchdog, resource limits) keeps its own
+ * latest verdict, and the overall status is the **worst** current verdict, in the order (best to worst)
+ *
+ *     unknown < healthy < warning < critical < failed
+ *
+ * `unknown` means "no verdict": a source that has not reported, or reported `unknown`, does not count,
+ * so it can never mask another source's verdict. The overall status is `unknown` only while no source
+ * has a verdict. A passing source therefore never hides a failing one: `liveness` at `warning` stays
+ * `warning` overall whatever `limits` says, until liveness itself recovers.
+ *
+ * The ranking is the one of `worstStatus` in `levels.ts`, which already combines several liveness
+ * probes into the `liveness` verdict; this module applies the same rule one level up, across sources.
+ */
+import type { HealthStatus, ProbeResult } from '../api/types.js';
+import { worstStatus } from './levels.js';
+
+/**
+ * Who judges a process's health: the readiness probe (once started), the liveness probes (their worst
+ * level), the heartbeat watchdog and the resource limits.
+ */
+export type HealthSource = 'readiness' | 'liveness' | 'heartbeat' | 'limits';
+
+/** A change of the overall status, shaped like the `health` event's payload. */
+export interface HealthChange {
+  /** The overall status now. */
+  readonly status: HealthStatus;
+  /** The overall status before this report. */
+  readonly previous: HealthStatus;
+  /** The source whose report changed the overall status. */
+  readonly source: HealthSource;
+  /** The probe result that came with that report, if any. */
+  readonly result?: ProbeResult;
+}
+
+/**
+ * The latest verdict of each health source of one process and the overall status they give: the worst
+ * of them (see the module's order). One per owner of incarnations; `reset()` when a new one begins.
+ */
+export class HealthAggregator {
+  readonly #verdicts = new Map<HealthSource, HealthStatus>();
+  #status: HealthStatus = 'unknown';
+
+  /** The overall status: the worst current verdict of all sources, `unknown` while none has one. */
+  get status(): HealthStatus {
+    return this.#status;
+  }
+
+  /**
+   * Records one source's verdict, replacing its previous one (`unknown` withdraws it). Returns the
+   * change of the overall status, or `undefined` when the overall status did not change.
+   */
+  report(source: HealthSource, status: HealthStatus, result?: ProbeResult): HealthChange | undefined {
+    if (status === 'unknown') this.#verdicts.delete(source);
+    else this.#verdicts.set(source, status);
+    const previous = this.#status;
+    const overall = worstStatus([...this.#verdicts.values()]);
+    if (overall === previous) return undefined;
+    this.#status = overall;
+    return result === undefined ? { status: overall, previous, source } : { status: overall, previous, source, result };
+  }
+
+  /** Forgets every source's verdict (a new incarnation): the overall status is `unknown` again. */
+  reset(): void {
+    this.#verdicts.clear();
+    this.#status = 'unknown';
+  }
+}
