@@ -1,30 +1,33 @@
 /**
- * ProcessManager: the registry of named children and the public entry to everything. It owns the
- * root supervisor (SEMANTICS: "the manager's root never gives up") and turns names into nodes.
+ * ProcessManager: the registry of named children and the public entry to everything. Each
+ * top-level entry runs under a supervisor of its own (supervisor.ts, `topLevel`), so entries never
+ * wait on each other and the manager never gives up as a whole (SEMANTICS: "the manager's root never
+ * gives up"). The manager turns names into records and reads them; it never writes a record: every
+ * change goes to the supervisor that holds the child.
  */
 import { EventEmitter } from 'eventemitter3';
-import { AlreadyExistsError, NotFoundError, ValidationError, ShutdownError, StateError, TimeoutError } from './api/errors.js';
+import { AlreadyExistsError, NotFoundError, ShutdownError, StateError, TimeoutError } from './api/errors.js';
 import type { EventName, EventPayload, ProcvisorEvents } from './api/events.js';
+import type { ChildSpec, Duration, JobResult, JobSpec, ManagerOptions, Snapshot, State, UsageStats } from './api/types.js';
 import { Handle, type HandleOwner } from './handle.js';
-import { Extensions } from './process/attachments.js';
-import { ResourceMonitor } from './resources/monitor.js';
-import { JobRunner, type RunOptions } from './jobs/runner.js';
-import { createWatcher, type Watcher } from './watch/watcher.js';
-import { ProcessWorker } from './process/worker.js';
-import { getReaper } from './os/reaper/client.js';
 import { onHostSignals } from './host/signals.js';
-import type { ResolvedChildSpec } from './spec/resolved.js';
-import { expandInstances, rootSpec } from './spec/instances.js';
-import { listChildren } from './supervisor/list.js';
+import { JobRunner, type RunOptions } from './jobs/runner.js';
+import { getReaper } from './os/reaper/client.js';
+import { IncarnationAttachments } from './process/attachments.js';
+import { ProcessWorker, type WorkerHost } from './process/worker.js';
+import { ResourceMonitor } from './resources/monitor.js';
+import { checkName, checkPlacement, checkShutdown, checkState, checkWait } from './spec/arguments.js';
+import { entrySpec, expandInstances } from './spec/instances.js';
 import { resolveChildSpec, resolveManagerOptions, type ResolvedManagerOptions } from './spec/resolve.js';
-import type { ChildNode } from './supervisor/slot.js';
+import type { ResolvedChildSpec } from './spec/resolved.js';
+import { listChildren } from './supervisor/list.js';
+import { createRecord, type ChildNode, type ChildRecord } from './supervisor/record.js';
 import { Supervisor, type SupervisorHost } from './supervisor/supervisor.js';
-import type { ChildSpec, Duration, JobResult, JobSpec, ManagerOptions, Snapshot, State } from './api/types.js';
-import { parseDuration } from './util/units.js';
+import { createWatcher, type Watcher } from './watch/watcher.js';
 
-/** Where a child sits: its node and the supervisor that holds it. */
+/** Where a child sits: its record and the supervisor that holds it. */
 interface Entry {
-  readonly node: ChildNode;
+  readonly record: ChildRecord;
   readonly parent: Supervisor;
 }
 
@@ -32,24 +35,30 @@ interface Entry {
  * Supervises named OS processes and supervision trees.
  *
  * ```ts
- * await using pm = new ProcessManager();
- * const api = await pm.start({ name: 'api', command: 'node', args: ['server.js'] });
- * pm.on('exit', (e) => console.log(e.name, e.class, e.willRestart));
+ * const pm = new ProcessManager();
+ * try {
+ *   const api = await pm.start({ name: 'api', command: 'node', args: ['server.js'] });
+ *   pm.on('exit', (e) => console.log(e.name, e.class, e.willRestart));
+ * } finally {
+ *   await pm.shutdown();
+ * }
  * ```
  */
 export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   private readonly options: ResolvedManagerOptions;
   private readonly entries = new Map<string, Entry>();
-  private readonly handles = new Map<string, Handle>();
-  private readonly waiters = new Map<ChildNode, Set<() => void>>();
-  private readonly root: Supervisor;
-  private readonly extensions: Extensions;
+  private readonly handles = new Map<ChildRecord, Handle>();
+  private readonly waiters = new Map<ChildRecord, Set<() => void>>();
+  /** The supervisors of the top-level entries, in start order (they stop in reverse). */
+  private readonly tops: Supervisor[] = [];
+  private readonly attachments: IncarnationAttachments;
   private readonly resources: ResourceMonitor;
-  private closing: Promise<void> | undefined;
   private readonly jobs: JobRunner;
   private readonly watchers = new Map<ChildNode, Watcher>();
   private readonly owner: HandleOwner;
   private readonly host: SupervisorHost;
+  private readonly workerHost: WorkerHost;
+  private closing: Promise<void> | undefined;
   private unsubscribeSignals: (() => void) | undefined;
 
   /**
@@ -59,130 +68,154 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   constructor(options?: ManagerOptions) {
     super();
     this.options = resolveManagerOptions(options);
-    const emit = <E extends EventName>(event: E, payload: EventPayload<E>): void => {
-      (this.emit as (event: E, payload: EventPayload<E>) => boolean)(event, payload);
-    };
-    this.extensions = new Extensions(emit, this.options.clock);
+    const { clock } = this.options;
+    const emit = <E extends EventName>(event: E, payload: EventPayload<E>): void => this.publish(event, payload);
     this.resources = new ResourceMonitor(this.options.sampling, {
       emit,
-      now: () => this.options.clock.now(),
-      stop: (name) => void this.stop(name).catch(() => {}),
-      fault: (error) => emit('error', { name: '', time: this.options.clock.now(), path: [], error }),
+      now: () => clock.now(),
+      fault: (error) => emit('error', { name: '', time: clock.now(), path: [], error }),
     });
+    this.attachments = new IncarnationAttachments(emit, clock, this.resources);
     const reaper = this.options.orphans === 'kill' ? getReaper() : undefined;
-    const workerHost = {
-      clock: this.options.clock,
+    this.workerHost = {
+      clock,
       emit,
-      polledReadiness: this.extensions.polledReadiness,
+      polledReadiness: this.attachments.polledReadiness,
+      attachments: this.attachments,
       ...(reaper ? { track: (pid: number, starttime: number | undefined, cookie?: string) => reaper.track(pid, starttime, cookie), untrack: (pid: number) => reaper.untrack(pid) } : {}),
-      stateChanged: (node: ChildNode) => this.notify(node),
-      attach: (worker: ProcessWorker, inc: Parameters<Extensions['attach']>[1]) => {
-        this.extensions.attach(worker, inc);
-        this.resources.watch(worker, inc);
-      },
-      onSpawn: this.extensions.onSpawn,
     };
-    this.jobs = new JobRunner({ host: workerHost, defaults: this.options.defaults, maxConcurrentJobs: this.options.maxConcurrentJobs });
+    this.jobs = new JobRunner({ host: this.workerHost, defaults: this.options.defaults, maxConcurrentJobs: this.options.maxConcurrentJobs });
     this.host = {
-      clock: this.options.clock,
+      clock,
       emit,
-      stateChanged: (node) => this.notify(node),
-      createNode: (spec, parent) => this.createNode(spec, parent, workerHost),
-      forget: (node) => this.forget(node),
+      changed: (record) => this.notify(record),
+      createRecord: (spec, parent, dynamic) => this.createRecord(spec, parent, dynamic),
+      forget: (record) => this.forget(record),
     };
-    this.root = new Supervisor(rootSpec(this.options), [], this.host, true);
     this.owner = {
-      nodeOf: (name) => this.entries.get(name)?.node,
-      parentOf: (name) => {
-        const parent = this.entries.get(name)?.parent;
-        return parent && parent !== this.root ? parent.name : undefined;
+      parentOf: (record) => {
+        const parent = this.entries.get(record.child.name)?.parent;
+        return parent && !parent.topLevel ? parent.name : undefined;
       },
-      stop: (name) => this.stop(name),
-      restart: (name) => this.restart(name),
-      waitFor: (name, state, timeout) => this.waitFor(name, state, timeout),
-      send: (name, message) => this.extensions.send(this.processNamed(name), message),
-      request: (name, message, timeout) => this.extensions.request(this.processNamed(name), message, timeout),
-      usageStats: (name, windowMs) => {
-        const history = this.resources.history(this.processNamed(name));
-        return {
-          samples: history?.toArray() ?? [],
-          average: history?.average(windowMs),
-          peak: history?.peak(windowMs),
-        };
+      stop: (record) => this.stop(this.nameOf(record)),
+      restart: (record) => this.restart(this.nameOf(record)),
+      waitFor: (record, state, opts) => this.waitForRecord(record, state, opts),
+      send: (record, message) => this.attachments.send(this.processOf(record), message),
+      request: (record, message, timeout) => {
+        try {
+          return this.attachments.request(this.processOf(record), message, timeout);
+        } catch (error) {
+          return Promise.reject(error);
+        }
       },
+      usage: (record) => (record.child.kind === 'process' ? this.resources.usage(record.child) : undefined),
+      usageStats: (record, windowMs) => this.usageStats(record, windowMs),
     };
-    if (this.options.handleSignals) this.installSignalHandlers();
+    if (this.options.handleSignals) {
+      this.unsubscribeSignals = onHostSignals({ shutdown: () => this.shutdown(), kill: () => this.killAll() });
+    }
   }
 
-  private createNode(spec: ResolvedChildSpec, parent: Supervisor, workerHost: ConstructorParameters<typeof ProcessWorker>[2]): ChildNode {
+  /**
+   * Emits an event to the user's listeners. A listener that throws must not leave a supervisor
+   * half-way through a change: its error is thrown again on the next tick, where it surfaces as
+   * the uncaught exception it is (as with any EventEmitter whose listener throws from I/O).
+   */
+  private publish<E extends EventName>(event: E, payload: EventPayload<E>): void {
+    try {
+      (this.emit as (event: E, payload: EventPayload<E>) => boolean)(event, payload);
+    } catch (error) {
+      process.nextTick(() => {
+        throw error;
+      });
+    }
+  }
+
+  private createRecord(spec: ResolvedChildSpec, parent: Supervisor, dynamic: boolean): ChildRecord {
     if (this.entries.has(spec.name)) throw new AlreadyExistsError(spec.name);
     const path = [...parent.path, spec.name];
-    const node: ChildNode =
-      spec.kind === 'process' ? new ProcessWorker(spec, path, workerHost) : new Supervisor(spec, path, this.host);
-    this.entries.set(spec.name, { node, parent });
-    if (node.kind === 'process' && spec.kind === 'process' && spec.watch) this.watch(node, spec.watch, spec.cwd);
-    return node;
+    const child: ChildNode = spec.kind === 'process' ? new ProcessWorker(spec, path, this.workerHost) : new Supervisor(spec, path, this.host);
+    const record = createRecord(child, dynamic);
+    this.entries.set(spec.name, { record, parent });
+    if (child.kind === 'process' && spec.kind === 'process' && spec.watch) this.watch(child, spec.watch, spec.cwd);
+    return record;
   }
 
   /**
    * Restarts a process when its watched files change. A restart for a file change is a manual
    * restart, not a crash: it never counts toward intensity. A process stopped by hand stays stopped.
    */
-  private watch(node: ProcessWorker, spec: NonNullable<ProcessWorker['spec']['watch']>, cwd: string | undefined): void {
+  private watch(worker: ProcessWorker, spec: NonNullable<ProcessWorker['spec']['watch']>, cwd: string | undefined): void {
+    const { clock } = this.options;
     const watcher = createWatcher(
       spec,
       cwd,
       (paths) => {
-        if (this.closing || this.entries.get(node.name)?.node !== node) return;
-        this.emit('watch', { name: node.name, time: this.options.clock.now(), path: node.path, paths, ...(node.pid ? { pid: node.pid } : {}) });
-        if (node.state === 'stopped' || node.state === 'stopping' || node.state === 'idle') return;
-        this.restart(node.name).catch(() => {
+        const record = this.entries.get(worker.name)?.record;
+        if (this.closing || record?.child !== worker) return;
+        this.publish('watch', { name: worker.name, time: clock.now(), path: worker.path, paths, ...(worker.pid ? { pid: worker.pid } : {}) });
+        if (record.state === 'stopped' || record.state === 'stopping' || record.state === 'idle') return;
+        this.restart(worker.name).catch(() => {
           // A failed start is already a state (`failed`) and a `failed-start` event.
         });
       },
-      { onError: (error) => this.emit('warning', { name: node.name, time: this.options.clock.now(), path: node.path, message: `watch: ${error.message}` }) },
+      { onError: (error) => this.publish('warning', { name: worker.name, time: clock.now(), path: worker.path, message: `watch: ${error.message}` }) },
     );
-    this.watchers.set(node, watcher);
+    this.watchers.set(worker, watcher);
   }
 
-  private forget(node: ChildNode): void {
-    const watcher = this.watchers.get(node);
+  private forget(record: ChildRecord): void {
+    const { child } = record;
+    const watcher = this.watchers.get(child);
     if (watcher) {
-      this.watchers.delete(node);
+      this.watchers.delete(child);
       void watcher.close();
     }
-    if (node.kind === 'supervisor') for (const slot of node.slots) this.forget(slot.node);
-    if (this.entries.get(node.name)?.node === node) {
-      this.entries.delete(node.name);
-      this.handles.delete(node.name);
+    if (child.kind === 'supervisor') for (const nested of child.children) this.forget(nested);
+    const entry = this.entries.get(child.name);
+    if (entry?.record === record) {
+      this.entries.delete(child.name);
+      if (entry.parent.topLevel) this.tops.splice(this.tops.indexOf(entry.parent), 1);
     }
-    this.notify(node);
+    this.handles.delete(record);
+    this.notify(record);
   }
 
-  private notify(node: ChildNode): void {
-    const waiting = this.waiters.get(node);
+  private notify(record: ChildRecord): void {
+    const waiting = this.waiters.get(record);
     if (waiting) for (const check of [...waiting]) check();
   }
 
-  private entry(name: string): Entry {
-    const entry = this.entries.get(name);
-    if (!entry) throw new NotFoundError(name);
+  private entry(method: string, name: unknown): Entry {
+    const entry = this.entries.get(checkName(method, name));
+    if (!entry) throw new NotFoundError(name as string);
     return entry;
   }
 
-  private processNamed(name: string): ProcessWorker {
-    const { node } = this.entry(name);
-    if (node.kind !== 'process') throw new StateError(`\`${name}\` is a supervisor, not a process`);
-    return node;
+  /** The name of a record still registered; a handle of a removed child cannot act any more. */
+  private nameOf(record: ChildRecord): string {
+    const name = record.child.name;
+    if (this.entries.get(name)?.record !== record) throw new NotFoundError(name);
+    return name;
   }
 
-  private handleFor(name: string): Handle {
-    let handle = this.handles.get(name);
-    if (!handle) {
-      handle = new Handle(name, this.owner);
-      this.handles.set(name, handle);
-    }
+  /** The process of a record still registered (IPC goes to live children only). */
+  private processOf(record: ChildRecord): ProcessWorker {
+    this.nameOf(record);
+    const child = record.child;
+    if (child.kind !== 'process') throw new StateError(`\`${child.name}\` is a supervisor, not a process`);
+    return child;
+  }
+
+  private handleOf(record: ChildRecord): Handle {
+    let handle = this.handles.get(record);
+    if (!handle) this.handles.set(record, (handle = new Handle(record, this.owner)));
     return handle;
+  }
+
+  private usageStats(record: ChildRecord, windowMs: number | undefined): UsageStats {
+    const history = record.child.kind === 'process' ? this.resources.history(record.child) : undefined;
+    return { samples: history?.toArray() ?? [], average: history?.average(windowMs), peak: history?.peak(windowMs) };
   }
 
   private assertOpen(): void {
@@ -200,21 +233,28 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
    */
   add(spec: ChildSpec, opts: { parent?: string } = {}): Handle {
     this.assertOpen();
-    const parent = opts.parent === undefined ? this.root : this.supervisorNamed(opts.parent);
-    const resolved = expandInstances(
-      resolveChildSpec(spec, this.options.defaults, '', parent === this.root ? {} : { parentAutoShutdown: parent.spec.autoShutdown }),
-    );
+    const { parent: parentName } = checkPlacement('add()', opts);
+    const parent = parentName === undefined ? undefined : this.supervisorNamed('add()', parentName);
+    const resolved = expandInstances(resolveChildSpec(spec, this.options.defaults, '', parent ? { parentAutoShutdown: parent.spec.autoShutdown } : {}));
     for (const name of ProcessManager.namesOf(resolved)) {
-      if (this.entries.has(name)) throw new AlreadyExistsError(name, this.entries.get(name)?.node.state === 'running' ? 'already started' : 'already present');
+      const known = this.entries.get(name)?.record;
+      if (known) throw new AlreadyExistsError(name, known.state === 'running' ? 'already started' : 'already present');
     }
-    parent.addChild(resolved);
-    return this.handleFor(resolved.name);
+    let record: ChildRecord;
+    if (parent) {
+      record = parent.add(resolved);
+    } else {
+      const top = new Supervisor(entrySpec(resolved), [], this.host, true);
+      this.tops.push(top);
+      record = top.children[0] as ChildRecord;
+    }
+    return this.handleOf(record);
   }
 
-  private supervisorNamed(name: string): Supervisor {
-    const { node } = this.entry(name);
-    if (node.kind !== 'supervisor') throw new StateError(`\`${name}\` is not a supervisor`);
-    return node;
+  private supervisorNamed(method: string, name: string): Supervisor {
+    const { record } = this.entry(method, name);
+    if (record.child.kind !== 'supervisor') throw new StateError(`\`${name}\` is not a supervisor`);
+    return record.child;
   }
 
   /**
@@ -224,11 +264,11 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
    */
   async start(specOrName: ChildSpec | string, opts: { parent?: string } = {}): Promise<Handle> {
     this.assertOpen();
-    const handle = typeof specOrName === 'string' ? this.handleFor(this.entry(specOrName).node.name) : this.add(specOrName, opts);
-    const { node, parent } = this.entry(handle.name);
-    const slot = parent.slots.find((s) => s.node === node);
-    if (!slot) throw new NotFoundError(handle.name);
-    await parent.startChild(slot);
+    const handle = typeof specOrName === 'string' ? this.handleOf(this.entry('start()', specOrName).record) : this.add(specOrName, opts);
+    const { record, parent } = this.entry('start()', handle.name);
+    // Top-level entries stop in reverse order of their starts.
+    if (parent.topLevel) this.tops.push(...this.tops.splice(this.tops.indexOf(parent), 1));
+    await parent.startChild(record);
     return handle;
   }
 
@@ -245,10 +285,8 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
 
   /** Stops a child by its termination ladder. It keeps its spec and is not restarted. Idempotent. */
   async stop(name: string): Promise<void> {
-    const { node, parent } = this.entry(name);
-    const slot = parent.slots.find((s) => s.node === node);
-    if (!slot) return;
-    await parent.stopChild(slot);
+    const { record, parent } = this.entry('stop()', name);
+    await parent.stopChild(record);
   }
 
   /** Stops (if needed) and starts a child again; revives a `failed` entry. */
@@ -260,91 +298,130 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
 
   /** Stops a child if needed, then unregisters it. */
   async remove(name: string): Promise<void> {
-    const { node, parent } = this.entry(name);
-    const slot = parent.slots.find((s) => s.node === node);
-    if (slot) await parent.removeChild(slot);
+    const { record, parent } = this.entry('remove()', name);
+    await parent.removeChild(record);
   }
 
   /** The handle of a registered child. */
   get(name: string): Handle | undefined {
-    return this.entries.has(name) ? this.handleFor(name) : undefined;
+    const record = this.entries.get(checkName('get()', name))?.record;
+    return record ? this.handleOf(record) : undefined;
   }
 
   /** Plain, serialisable snapshots of every process and supervisor, in tree order. */
   list(): Snapshot[] {
-    return listChildren(this.root);
+    return listChildren(this.tops, (record) => (record.child.kind === 'process' ? this.resources.usage(record.child) : undefined));
   }
 
-  /** Resolves when the named child reaches `state`. */
-  async waitFor(name: string, state: State, timeout?: Duration): Promise<void> {
-    const { node } = this.entry(name);
-    if (node.state === state) return;
-    const ms = timeout === undefined ? undefined : parseDuration(timeout);
-    if (ms === undefined && timeout !== undefined) throw new ValidationError('timeout', timeout, `Expected \`timeout\` to be a non-negative duration, got \`${String(timeout)}\``);
+  /**
+   * Resolves when the named child reaches `state`; rejects with a TimeoutError after `timeout`, with
+   * the signal's reason when `signal` aborts, and with a NotFoundError when the child is removed first.
+   */
+  async waitFor(name: string, state: State, options: { timeout?: Duration; signal?: AbortSignal } | Duration = {}): Promise<void> {
+    const { record } = this.entry('waitFor()', name);
+    return this.waitForRecord(record, state, typeof options === 'object' ? options : { timeout: options });
+  }
+
+  private waitForRecord(record: ChildRecord, state: State, options: unknown): Promise<void> {
+    try {
+      checkState('waitFor()', state);
+      const { timeout, signal } = checkWait('waitFor()', options);
+      if (record.state === state) return Promise.resolve();
+      if (record.removed) return Promise.reject(new NotFoundError(record.child.name));
+      signal?.throwIfAborted();
+      return this.awaitState(record, state, timeout, signal);
+    } catch (error) {
+      return Promise.reject(error);
+    }
+  }
+
+  private awaitState(record: ChildRecord, state: State, timeout: number, signal: AbortSignal | undefined): Promise<void> {
+    const { clock } = this.options;
+    const name = record.child.name;
     return new Promise((resolve, reject) => {
-      let set = this.waiters.get(node);
-      if (!set) this.waiters.set(node, (set = new Set()));
+      let set = this.waiters.get(record);
+      if (!set) this.waiters.set(record, (set = new Set()));
       const waiting = set;
       const done = (): void => {
         waiting.delete(check);
-        if (waiting.size === 0) this.waiters.delete(node);
-        if (timer) clearTimeout(timer);
+        if (waiting.size === 0) this.waiters.delete(record);
+        if (timer !== undefined) clock.clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
       };
       const check = (): void => {
-        if (node.state !== state) return;
+        if (record.state === state) {
+          done();
+          resolve();
+        } else if (record.removed) {
+          done();
+          reject(new NotFoundError(name, `\`${name}\` was removed while waiting for \`${state}\` (it ended \`${record.state}\`)`));
+        }
+      };
+      const onAbort = (): void => {
         done();
-        resolve();
+        reject(signal?.reason);
       };
       const timer =
-        ms === undefined || ms === Infinity
+        timeout === Infinity
           ? undefined
-          : setTimeout(() => {
+          : clock.setTimeout(() => {
               done();
-              reject(new TimeoutError(`\`${name}\` did not reach \`${state}\` within ${ms} ms (it is \`${node.state}\`)`));
-            }, ms);
+              reject(new TimeoutError(`\`${name}\` did not reach \`${state}\` within ${timeout} ms (it is \`${record.state}\`)`));
+            }, timeout);
+      signal?.addEventListener('abort', onAbort, { once: true });
       waiting.add(check);
     });
   }
 
   /**
-   * Stops everything in reverse start order and cancels pending restarts. Idempotent. With
+   * Stops everything in reverse start order and cancels pending restarts and jobs. Idempotent. With
    * `timeout`, whatever still runs after it is killed with SIGKILL.
+   * @throws ValidationError (as a rejection) for a malformed timeout
    */
   shutdown(opts: { timeout?: Duration } = {}): Promise<void> {
     if (this.closing) return this.closing;
-    const limit = opts.timeout === undefined ? undefined : parseDuration(opts.timeout);
+    let limit: number;
+    try {
+      limit = checkShutdown(opts).timeout;
+    } catch (error) {
+      return Promise.reject(error);
+    }
+    const { clock } = this.options;
     this.closing = (async () => {
-      await this.jobs.close();
-      const stopping = this.root.stop();
-      if (limit !== undefined && limit !== Infinity) {
-        let timer: NodeJS.Timeout | undefined;
-        const expired = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(true), limit)));
-        const late = await Promise.race([stopping.then(() => false), expired]);
-        clearTimeout(timer);
-        if (late) for (const { node } of this.entries.values()) if (node.kind === 'process') node.kill();
+      const tops = [...this.tops].reverse();
+      // Nothing starts any more, anywhere: pending restarts and starts in flight end at once.
+      for (const top of tops) top.cancel();
+      const stopping = Promise.all([
+        this.jobs.close(),
+        (async () => {
+          for (const top of tops) await top.stop();
+        })(),
+      ]);
+      const timer = limit === Infinity ? undefined : clock.setTimeout(() => this.killAll(), limit);
+      try {
+        await stopping;
+        await Promise.all([...this.watchers.values()].map((w) => w.close()));
+      } finally {
+        if (timer !== undefined) clock.clearTimeout(timer);
+        this.watchers.clear();
+        this.resources.close();
+        this.unsubscribeSignals?.();
       }
-      await stopping;
-      await Promise.all([...this.watchers.values()].map((w) => w.close()));
-      this.watchers.clear();
-      this.extensions.close();
-      this.resources.close();
-      this.unsubscribeSignals?.();
     })();
     return this.closing;
   }
 
-  /** `await using pm = new ProcessManager()` shuts it down at the end of the scope. */
+  /** SIGKILLs every process tree the manager owns, jobs included, at once. */
+  private killAll(): void {
+    for (const top of this.tops) top.kill();
+    this.jobs.kill();
+  }
+
+  /**
+   * `await using pm = new ProcessManager()` shuts it down at the end of the scope (TypeScript 5.2+,
+   * or a runtime with explicit resource management).
+   */
   [Symbol.asyncDispose](): Promise<void> {
     return this.shutdown();
   }
-
-  private installSignalHandlers(): void {
-    this.unsubscribeSignals = onHostSignals({ shutdown: () => this.shutdown(), kill: () => this.killAll() });
-  }
-
-  /** SIGKILLs every process tree the manager owns, at once (a second Ctrl-C). */
-  private killAll(): void {
-    for (const { node } of this.entries.values()) if (node.kind === 'process') node.kill();
-  }
 }
-

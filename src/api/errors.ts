@@ -86,8 +86,8 @@ StartError.prototype.name = 'StartError';
 
 /** No child with that name. */
 export class NotFoundError extends ProcvisorError {
-  constructor(name: string) {
-    super('NOT_FOUND', `No process or supervisor named \`${name}\``);
+  constructor(name: string, message = `No process or supervisor named \`${name}\``) {
+    super('NOT_FOUND', message);
   }
 }
 NotFoundError.prototype.name = 'NotFoundError';

@@ -333,7 +333,9 @@ export type ExitReason =
   | 'start-timeout'
   | 'start-failed'
   | 'giveup'
-  | 'auto-shutdown';
+  | 'auto-shutdown'
+  /** A supervisor failed in its own work (for example a backoff function threw): class `abnormal`. */
+  | 'fault';
 
 /** Health levels. */
 export type HealthStatus = 'unknown' | 'healthy' | 'warning' | 'critical' | 'failed';

@@ -5,9 +5,9 @@
  * end to an outcome. It never rejects: a spawn failure is a `failed` outcome like any other.
  */
 import { StartError } from '../api/errors.js';
-import type { EventName, EventPayload, StopEvent } from '../api/events.js';
 import { classifyExit } from '../policy/classify.js';
 import { ProcessWorker, type WorkerHost } from '../process/worker.js';
+import type { ChildListener } from '../supervisor/child.js';
 import type { ExitInfo, JobResult, OutputLine, Signal } from '../api/types.js';
 import { deferred } from '../util/deferred.js';
 import type { ResolvedJobSpec } from './resolve.js';
@@ -30,20 +30,27 @@ export interface AttemptOutcome {
 type StopReason = 'timed-out' | 'cancelled';
 
 /**
- * Runs attempt number `attempt` (1-based) of `job` until it ends. `signal` cancels it; the
+ * Runs attempt number `attempt` (1-based) of `job` until it ends, listed in `live` meanwhile. `signal`
+ * cancels it; the
  * caller checks `signal.aborted` before calling, since an abort that already happened fires no event.
  */
-export async function runAttempt(job: ResolvedJobSpec, attempt: number, signal: AbortSignal, host: WorkerHost): Promise<AttemptOutcome> {
-  let stopEvent: StopEvent | undefined;
-  const emit = <E extends EventName>(event: E, payload: EventPayload<E>): void => {
-    // The worker reports the end of a stop it ran only as an event; the outcome needs its code.
-    if (event === 'stop') stopEvent = payload as StopEvent;
-    host.emit(event, payload);
-  };
-  const worker = new ProcessWorker(job.process, [job.process.name], { ...hostWithout(host), emit });
-  worker.restarts = attempt - 1;
+export async function runAttempt(
+  job: ResolvedJobSpec,
+  attempt: number,
+  signal: AbortSignal,
+  host: WorkerHost,
+  live: Set<ProcessWorker>,
+): Promise<AttemptOutcome> {
+  // The same host as supervised processes: the same attachments (IPC, probes, sampling, limits).
+  const worker = new ProcessWorker(job.process, [job.process.name], host);
+  live.add(worker);
   const exited = deferred<ExitInfo>();
-  worker.onExit = (info) => exited.resolve(info);
+  const listener: ChildListener = {
+    exited: (info) => exited.resolve(info),
+    ending: () => {},
+    // A limit with action `stop` ends the attempt: a job has no one to keep it stopped.
+    stopRequested: () => void worker.terminate('limit'),
+  };
 
   let stopReason: StopReason | undefined;
   const stopped = deferred<undefined>();
@@ -64,22 +71,23 @@ export async function runAttempt(job: ResolvedJobSpec, attempt: number, signal: 
     pid: worker.lastPid,
     exit: facts.exit,
     error: facts.error,
-    output: worker.logs.toArray(),
+    output: worker.logs(),
   });
   const stoppedOutcome = async (reason: StopReason): Promise<AttemptOutcome> => {
     await stopped.promise;
-    return outcome(reason, { exitCode: stopEvent?.code ?? null, signal: stopEvent?.signal ?? null });
+    const os = worker.lastOsExit;
+    return outcome(reason, { exitCode: os?.code ?? null, signal: os?.signal ?? null });
   };
 
   try {
     try {
-      await worker.start();
+      await worker.start(listener, { restarts: attempt - 1 });
     } catch (error) {
       if (stopReason) return await stoppedOutcome(stopReason);
       return fromStartError(error as Error, job, outcome);
     }
-    // Started: the attempt ends by itself (onExit) or by our stop, whichever comes first. A stop
-    // that comes after the process ended is a no-op, and then onExit has already fired.
+    // Started: the attempt ends by itself (exited) or by our stop, whichever comes first. A stop
+    // that comes after the process ended is a no-op, and then the exit has already been reported.
     const ended = await Promise.race([exited.promise, stopped.promise]);
     if (ended) return outcome(ended.class === 'normal' ? 'succeeded' : 'failed', { exitCode: ended.code, signal: ended.signal, exit: ended });
     return await stoppedOutcome(stopReason ?? 'cancelled');
@@ -88,18 +96,8 @@ export async function runAttempt(job: ResolvedJobSpec, attempt: number, signal: 
     if (timer !== undefined) host.clock.clearTimeout(timer);
     // Whatever happened above, nothing of this attempt may outlive it.
     await worker.stop();
+    live.delete(worker);
   }
-}
-
-/** The host's optional hooks, copied one by one (a spread would drop methods of a class instance). */
-function hostWithout(host: WorkerHost): Omit<WorkerHost, 'emit'> {
-  return {
-    clock: host.clock,
-    polledReadiness: host.polledReadiness,
-    ...(host.track ? { track: host.track } : {}),
-    ...(host.untrack ? { untrack: host.untrack } : {}),
-    ...(host.attach ? { attach: host.attach } : {}),
-  };
 }
 
 /**

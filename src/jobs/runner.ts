@@ -6,7 +6,7 @@
  */
 import { ShutdownError } from '../api/errors.js';
 import { backoffDelay } from '../policy/backoff.js';
-import type { WorkerHost } from '../process/worker.js';
+import type { ProcessWorker, WorkerHost } from '../process/worker.js';
 import type { ChildDefaults } from '../spec/resolved.js';
 import * as v from '../spec/validate.js';
 import type { Clock, JobResult, JobSpec } from '../api/types.js';
@@ -41,6 +41,8 @@ export class JobRunner {
   /** Aborted by `close()`: cancels every queued and running job. */
   private readonly closing = new AbortController();
   private readonly live = new Set<Promise<JobResult>>();
+  /** The processes of the attempts running now, for `kill()`. */
+  private readonly workers = new Set<ProcessWorker>();
 
   constructor(options: JobRunnerOptions) {
     this.host = options.host;
@@ -75,6 +77,11 @@ export class JobRunner {
     } finally {
       this.live.delete(running);
     }
+  }
+
+  /** SIGKILLs the process tree of every running attempt at once (a shutdown that ran out of time). */
+  kill(): void {
+    for (const worker of this.workers) worker.kill();
   }
 
   /** Cancels every queued and running job and resolves once all have ended. Idempotent. */
@@ -114,12 +121,19 @@ export class JobRunner {
     let status: JobResult['status'] = 'cancelled';
     while (!signal.aborted) {
       attempts++;
-      last = await runAttempt(job, attempts, signal, this.host);
+      last = await runAttempt(job, attempts, signal, this.host, this.workers);
       status = last.status;
       const retry = (status === 'failed' || status === 'timed-out') && attempts <= job.retries && !signal.aborted;
       if (last.exit) this.emitExit(job, last, retry);
       if (!retry) break;
-      const delay = backoffDelay(job.retryBackoff, attempts, this.random);
+      let delay: number;
+      try {
+        delay = backoffDelay(job.retryBackoff, attempts, this.random);
+      } catch (error) {
+        // A backoff function that throws or returns nonsense ends the retries, told as an error.
+        this.host.emit('error', { name: job.process.name, time: clock.now(), path: [job.process.name], error: error as Error });
+        break;
+      }
       this.host.emit('restart', { name: job.process.name, time: clock.now(), path: [job.process.name], attempt: attempts, delay });
       if (!(await sleep(clock, delay, signal))) status = 'cancelled';
     }

@@ -2,9 +2,16 @@
  * Backoff delays as pure functions. `attempt` is 1-based: the first restart after a stable run
  * is attempt 1. `random` is injectable so tests are exact.
  */
+import { ProcvisorError } from '../api/errors.js';
 import type { ResolvedBackoff } from '../spec/resolved.js';
+import { MAX_TIMER_MS } from '../spec/validate.js';
 
-/** Delay in ms before restart number `attempt`. Never negative, never NaN. */
+/**
+ * Delay in ms before restart number `attempt`. Never negative, never NaN, never beyond what a timer
+ * holds. A backoff function that throws, or returns anything but a finite number of milliseconds
+ * from 0 to {@link MAX_TIMER_MS}, makes this throw: the caller (a supervisor) treats it as its own
+ * fault, never as a delay of 0 or a timer that fires at once.
+ */
 export function backoffDelay(backoff: ResolvedBackoff, attempt: number, random: () => number = Math.random): number {
   // Clamped to a finite integer: NaN or Infinity attempts would turn the formulas below into NaN.
   const n = Number.isNaN(attempt) ? 1 : Math.min(Number.MAX_SAFE_INTEGER, Math.max(1, Math.floor(attempt)));
@@ -29,8 +36,14 @@ export function backoffDelay(backoff: ResolvedBackoff, attempt: number, random: 
       base = backoff.delay;
       break;
     case 'function': {
-      const value = backoff.fn(n);
-      base = Number.isFinite(value) && value > 0 ? value : 0;
+      const value: unknown = backoff.fn(n);
+      if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_TIMER_MS) {
+        throw new ProcvisorError(
+          'INVALID_STATE',
+          `The backoff function returned \`${String(value)}\` for attempt ${n}: it must return a finite number of milliseconds from 0 to ${MAX_TIMER_MS}`,
+        );
+      }
+      base = value;
       break;
     }
   }

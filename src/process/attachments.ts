@@ -1,19 +1,20 @@
 /**
- * Per-incarnation machinery beyond spawn and stop: polled readiness, liveness probes, heartbeats and
- * the IPC channel. The manager owns one Extensions; workers call `onSpawn` when an incarnation is
- * spawned and `attach` once it runs. Everything is torn down by the incarnation's abort signal.
+ * Everything attached to one incarnation beyond spawn and stop — the IPC channel, liveness probes,
+ * the heartbeat watchdog, resource sampling and limits — built in one place and used alike by
+ * supervised processes and jobs. Each piece is started from the incarnation's RunContext and torn
+ * down by the incarnation's abort signal, so nothing an incarnation started outlives it. Health
+ * verdicts go through `run.reportHealth` into the incarnation's one aggregator.
  */
 import { DEFAULTS } from '../api/defaults.js';
 import { ProcvisorError, StateError } from '../api/errors.js';
 import type { EventName, EventPayload } from '../api/events.js';
+import type { Clock, ProbeResult } from '../api/types.js';
 import { createHeartbeatMonitor } from '../health/heartbeat.js';
 import { IpcChannel } from '../ipc/channel.js';
-import type { Incarnation } from './incarnation.js';
-import type { PolledReadiness } from './readiness.js';
-import type { ProcessWorker } from './worker.js';
+import type { ResourceMonitor } from '../resources/monitor.js';
 import type { ResolvedProbe } from '../spec/resolved.js';
-import type { Clock, HealthStatus, ProbeResult } from '../api/types.js';
-import { systemClock } from '../util/clock.js';
+import type { PolledReadiness } from './readiness.js';
+import type { Attachments, ProcessWorker, RunContext } from './worker.js';
 
 /**
  * The probe runner pulls in node:http and node:net: loaded on first use, so a host that supervises
@@ -23,7 +24,6 @@ const loadRunner = (): Promise<typeof import('../health/runner.js')> => import('
 
 type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 
-
 /**
  * An `ipc` liveness probe is driven by the child's heartbeats (`heartbeat()` from procvisor/child or
  * `::procvisor::heartbeat` lines): each check passes when at least one arrived since the previous
@@ -32,9 +32,9 @@ type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
  * which ends the incarnation on the first silence, this goes through the health levels and the
  * probe's thresholds like any other liveness probe.
  */
-function heartbeatProbe(probe: Extract<ResolvedProbe, { type: 'ipc' }>, beats: (() => void)[]): ResolvedProbe {
+function heartbeatProbe(probe: Extract<ResolvedProbe, { type: 'ipc' }>, run: RunContext): ResolvedProbe {
   let count = 0;
-  beats.push(() => {
+  run.inc.heartbeatWatchers.add(() => {
     count += 1;
   });
   const check = (): Promise<ProbeResult> => {
@@ -45,21 +45,20 @@ function heartbeatProbe(probe: Extract<ResolvedProbe, { type: 'ipc' }>, beats: (
   return { ...probe, type: 'custom', initialDelay: probe.initialDelay + probe.interval, check };
 }
 
-export class Extensions {
+/** The manager's attachments: one per manager, shared by its supervised processes and its jobs. */
+export class IncarnationAttachments implements Attachments {
   private readonly channels = new WeakMap<ProcessWorker, IpcChannel>();
 
   /**
    * @param emit emits a manager event.
-   * @param clock the manager's clock: event times, liveness intervals and heartbeat timeouts.
+   * @param clock the manager's clock: event times, probe intervals and heartbeat timeouts.
+   * @param resources samples running incarnations and applies their limits.
    */
   constructor(
     private readonly emit: Emit,
-    private readonly clock: Clock = systemClock,
+    private readonly clock: Clock,
+    private readonly resources: ResourceMonitor,
   ) {}
-
-  private base(worker: ProcessWorker, pid: number): { name: string; time: number; path: readonly string[]; pid: number } {
-    return { name: worker.name, time: this.clock.now(), path: worker.path, pid };
-  }
 
   /** Runs a polled readiness probe (http, tcp, exec, custom) until it passes; its data becomes `readyData`. */
   readonly polledReadiness: PolledReadiness = async (probe, ctx) => {
@@ -69,17 +68,16 @@ export class Extensions {
   };
 
   /** Opens the IPC channel of a fresh incarnation, so `ready()` can count as readiness. */
-  readonly onSpawn = (worker: ProcessWorker, inc: Incarnation): void => {
+  spawned(run: RunContext): void {
+    const { worker, inc } = run;
     if (!worker.spec.ipc) return;
     const channel = new IpcChannel(inc.child, {
-      onReady: (data) => {
-        for (const watcher of inc.announceWatchers) watcher(data);
-      },
-      onHeartbeat: () => worker.onHeartbeat?.(),
-      onMessage: (message) => this.emit('message', { ...this.base(worker, inc.pid), message }),
+      onReady: (data) => inc.announceReady(data),
+      onHeartbeat: () => inc.heartbeat(),
+      onMessage: (message) => this.emit('message', { name: worker.name, time: this.clock.now(), path: worker.path, pid: inc.pid, message }),
     });
     this.channels.set(worker, channel);
-    worker.askToStop = () => void channel.requestShutdown();
+    inc.askToStop = () => void channel.requestShutdown();
     inc.signal.addEventListener(
       'abort',
       () => {
@@ -88,73 +86,52 @@ export class Extensions {
       },
       { once: true },
     );
-  };
+  }
 
   /**
-   * Starts liveness probes and the heartbeat watchdog of a running incarnation. Their verdicts are
-   * dropped once the incarnation is being ended for any reason: a process on its way out (a stop, a
-   * restart) routinely fails its checks, and that is no news.
+   * Starts liveness probes, the heartbeat watchdog, sampling and limits of a running incarnation.
+   * Their verdicts are dropped once the incarnation is being ended for any reason (RunContext): a
+   * process on its way out routinely fails its checks, and that is no news.
    */
-  readonly attach = (worker: ProcessWorker, inc: Incarnation): void => {
-    const { spec } = worker;
-    const ending = (): boolean => inc.terminationReason !== undefined || inc.signal.aborted;
-    const setHealth = (status: HealthStatus, source: string, result?: ProbeResult): void => {
-      if (!ending()) worker.setHealth(status, source, result);
-    };
-    const beats: (() => void)[] = [];
-    const source = spec.liveness.length > 0 ? 'liveness' : spec.heartbeat ? 'heartbeat' : 'readiness';
-    if (spec.readiness || spec.liveness.length > 0 || spec.heartbeat) setHealth('healthy', source);
+  running(run: RunContext): void {
+    const { spec } = run.worker;
     if (spec.liveness.length > 0) {
+      run.reportHealth('liveness', 'healthy');
       // Mapped now, not once the runner is loaded: `ipc` probes count heartbeats from the start.
-      const probes = spec.liveness.map((probe) => (probe.type === 'ipc' ? heartbeatProbe(probe, beats) : probe));
-      void this.startLiveness(worker, inc, probes, setHealth, ending);
+      const probes = spec.liveness.map((probe) => (probe.type === 'ipc' ? heartbeatProbe(probe, run) : probe));
+      void this.startLiveness(run, probes);
     }
-    if (spec.heartbeat) {
-      const monitor = createHeartbeatMonitor(spec.heartbeat, {
-        clock: this.clock,
-        onMissed: ({ silence, phi }) => {
-          if (ending()) return;
-          this.emit('heartbeat-missed', { ...this.base(worker, inc.pid), silence, ...(phi === undefined ? {} : { phi }) });
-          setHealth('failed', 'heartbeat');
-          void worker.terminate('heartbeat');
-        },
-      });
-      beats.push(() => monitor.beat());
-      inc.signal.addEventListener('abort', () => monitor.stop(), { once: true });
-    }
-    if (beats.length > 0) {
-      const onHeartbeat = (): void => {
-        for (const beat of beats) beat();
-      };
-      worker.onHeartbeat = onHeartbeat;
-      inc.signal.addEventListener(
-        'abort',
-        () => {
-          if (worker.onHeartbeat === onHeartbeat) worker.onHeartbeat = undefined;
-        },
-        { once: true },
-      );
-    }
-  };
+    if (spec.heartbeat) this.startWatchdog(run, spec.heartbeat);
+    this.resources.watch(run);
+  }
+
+  private startWatchdog(run: RunContext, heartbeat: NonNullable<ProcessWorker['spec']['heartbeat']>): void {
+    const { worker, inc } = run;
+    run.reportHealth('heartbeat', 'healthy');
+    const monitor = createHeartbeatMonitor(heartbeat, {
+      clock: this.clock,
+      onMissed: ({ silence, phi }) => {
+        if (inc.terminationReason !== undefined || inc.signal.aborted) return;
+        this.emit('heartbeat-missed', { name: worker.name, time: this.clock.now(), path: worker.path, pid: inc.pid, silence, ...(phi === undefined ? {} : { phi }) });
+        run.reportHealth('heartbeat', 'failed');
+        run.terminate('heartbeat');
+      },
+    });
+    inc.heartbeatWatchers.add(() => monitor.beat());
+    inc.signal.addEventListener('abort', () => monitor.stop(), { once: true });
+  }
 
   /** Starts the liveness loops once the probe runner is loaded (unless the incarnation ended meanwhile). */
-  private async startLiveness(
-    worker: ProcessWorker,
-    inc: Incarnation,
-    probes: readonly ResolvedProbe[],
-    setHealth: (status: HealthStatus, source: string, result?: ProbeResult) => void,
-    ending: () => boolean,
-  ): Promise<void> {
+  private async startLiveness(run: RunContext, probes: readonly ResolvedProbe[]): Promise<void> {
     const { startLiveness } = await loadRunner();
+    const { worker, inc } = run;
     if (inc.signal.aborted) return;
     const liveness = startLiveness(
       probes,
       { name: worker.name, pid: inc.pid, signal: inc.signal, initialStatus: 'healthy', clock: this.clock },
       {
-        onStatus: (status, result) => setHealth(status, 'liveness', result),
-        onFailed: () => {
-          if (!ending()) void worker.terminate('liveness');
-        },
+        onStatus: (status, result) => run.reportHealth('liveness', status, result),
+        onFailed: () => run.terminate('liveness'),
       },
     );
     inc.signal.addEventListener('abort', () => liveness.stop(), { once: true });
@@ -184,7 +161,4 @@ export class Extensions {
       return Promise.reject(error);
     }
   }
-
-  /** Stops manager-wide machinery. */
-  close(): void {}
 }

@@ -1,28 +1,53 @@
 /**
- * The state machine of one supervised process. A worker runs one incarnation at a time: `start()`
- * spawns it and waits until it is ready, `stop()` runs the termination ladder, and an exit the
- * worker did not cause is reported to its owner (a supervisor), which alone decides about restarts.
+ * One supervised process: it runs one incarnation at a time. `start()` spawns it and waits until
+ * it is ready, `stop()` runs the termination ladder, and whatever the worker did not cause (an
+ * exit, a liveness failure) is reported as a fact to the listener its owner (a supervisor, or a
+ * job attempt) gave to `start()`. The worker writes nothing of its owner's: the owner alone keeps
+ * the child's state, restarts and last exit (supervisor/record.ts), and decides about restarts.
  *
- *   idle ─start→ starting ─ready→ running ─exit→ exited | backoff (owner) ─start→ starting …
- *                  │                  └─stop→ stopping → stopped
- *                  └─spawn error / exit / timeout→ failed (or backoff, by the owner)
+ * What the worker does own: the facts of its runs (pid, start time, readiness data), the retained
+ * output, and the incarnation with everything attached to it (process/attachments.ts), which
+ * ends with it.
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { DEFAULTS } from '../api/defaults.js';
 import { ProcvisorError, StartError, StateError, TimeoutError } from '../api/errors.js';
 import type { EventName, EventPayload } from '../api/events.js';
+import type { Clock, ExitInfo, ExitReason, HealthStatus, OutputLine, ProbeResult, Signal } from '../api/types.js';
+import type { HealthSource } from '../health/aggregate.js';
+import { newTreeCookie, sweepSoon } from '../os/cookie.js';
+import { readStat } from '../os/proc.js';
+import { spawnChild, USE_PROCESS_GROUPS } from '../os/spawn.js';
+import { readProcessTree, signalTree } from '../os/tree.js';
+import { createMasker, LineSplitter, parseOutputCommand, RingBuffer } from '../output/index.js';
 import { classifyExit } from '../policy/classify.js';
 import type { ResolvedProcessSpec } from '../spec/resolved.js';
-import type { Clock, ExitInfo, ExitReason, HealthStatus, OutputLine, ProbeResult, ProcessState, Signal, Usage } from '../api/types.js';
-import { newTreeCookie, sweepSoon } from '../os/cookie.js';
+import type { ChildListener, RunInfo } from '../supervisor/child.js';
+import { StoppedWhileStartingError } from '../supervisor/start-error.js';
 import { Incarnation, type OsExit } from './incarnation.js';
-import { createMasker, LineSplitter, parseOutputCommand, RingBuffer } from '../output/index.js';
-import { readStat } from '../os/proc.js';
 import { awaitReadiness, type PolledReadiness } from './readiness.js';
-import { spawnChild, USE_PROCESS_GROUPS } from '../os/spawn.js';
 import { runLadder } from './stop.js';
-import { signalTree, readProcessTree } from '../os/tree.js';
+
+/** What an incarnation's attachments are given (process/attachments.ts). */
+export interface RunContext {
+  readonly worker: ProcessWorker;
+  readonly inc: Incarnation;
+  /** Reports one health source's verdict; ignored once the incarnation is ending. */
+  reportHealth(source: HealthSource, status: HealthStatus, result?: ProbeResult): void;
+  /** Ends the incarnation for a supervision reason (liveness, heartbeat, limit): an abnormal exit. */
+  terminate(reason: ExitReason): void;
+  /** Asks the owner to stop the process by hand (a limit with action `stop`). */
+  requestStop(): void;
+}
+
+/** Everything attached to one incarnation beyond spawn and stop: one builder for services and jobs. */
+export interface Attachments {
+  /** A fresh incarnation spawned: connect what readiness may need (the IPC channel). */
+  spawned(run: RunContext): void;
+  /** It is started (ready): liveness, heartbeats, sampling and limits. */
+  running(run: RunContext): void;
+}
 
 /** What a worker needs from the manager that owns it. */
 export interface WorkerHost {
@@ -35,35 +60,16 @@ export interface WorkerHost {
   readonly track?: (pid: number, starttime: number | undefined, cookie?: string) => void;
   /** Forgets a process group that is gone. */
   readonly untrack?: (pid: number) => void;
-  /** Told about every state change (waiters, snapshots). */
-  readonly stateChanged?: (node: ProcessWorker) => void;
-  /** Connects a freshly spawned incarnation (IPC channel), before readiness. */
-  readonly onSpawn?: (worker: ProcessWorker, inc: Incarnation) => void;
-  /** Attaches per-incarnation machinery once it is running (liveness, heartbeats, sampling, IPC). */
-  readonly attach?: (worker: ProcessWorker, inc: Incarnation) => void;
-}
-
-/** Thrown by `start()` when a stop arrived while the process was starting. */
-export class StoppedWhileStartingError extends StartError {
-  constructor(name: string) {
-    super(name, `\`${name}\` was stopped while starting`);
-  }
+  /** Per-incarnation machinery. */
+  readonly attachments?: Attachments;
 }
 
 /** One supervised process. */
 export class ProcessWorker {
   readonly kind = 'process' as const;
-  private currentState: ProcessState = 'idle';
-  /** Restarts so far (kept by the owner). */
-  restarts = 0;
-  lastExit: ExitInfo | undefined;
-  readyData: unknown;
-  health: HealthStatus = 'unknown';
-  usage: Usage | undefined;
-  /** Called when an incarnation that was started ends without the worker stopping it. */
-  onExit: ((exit: ExitInfo) => void) | undefined;
-  /** The retained output. */
-  readonly logs: RingBuffer<OutputLine>;
+  /** What the readiness probe of the latest incarnation produced. */
+  private ready: unknown;
+  private readonly output: RingBuffer<OutputLine>;
   private current: Incarnation | undefined;
   private incarnations = 0;
   private spawning: { stopRequested: boolean } | undefined;
@@ -74,7 +80,7 @@ export class ProcessWorker {
     readonly path: readonly string[],
     private readonly host: WorkerHost,
   ) {
-    this.logs = new RingBuffer<OutputLine>(spec.output.lines);
+    this.output = new RingBuffer<OutputLine>(spec.output.lines);
     this.mask = createMasker(spec.output.mask);
   }
 
@@ -82,37 +88,24 @@ export class ProcessWorker {
     return this.spec.name;
   }
 
-  /** Current state; every change is reported to the host. */
-  get state(): ProcessState {
-    return this.currentState;
-  }
-  set state(next: ProcessState) {
-    if (next === this.currentState) return;
-    this.currentState = next;
-    this.host.stateChanged?.(this);
-  }
-
   /** PID of the most recent incarnation, live or not (exit events name it). */
   get lastPid(): number | undefined {
     return this.current?.pid;
   }
 
-  /** Sends SIGKILL to the live incarnation's whole tree at once (forced shutdown). */
-  kill(): void {
-    const inc = this.incarnation;
-    if (inc) signalTree(readProcessTree(inc.pid), 'SIGKILL', { groups: true });
+  /** How the OS reported the end of the most recent incarnation, once it ended. */
+  get lastOsExit(): OsExit | undefined {
+    return this.current?.osExit;
   }
 
   /** PID of the live incarnation. */
   get pid(): number | undefined {
-    const inc = this.current;
-    return inc && !inc.ended ? inc.pid : undefined;
+    return this.incarnation?.pid;
   }
 
   /** When the live incarnation started. */
   get startedAt(): number | undefined {
-    const inc = this.current;
-    return inc && !inc.ended ? inc.startedAt : undefined;
+    return this.incarnation?.startedAt;
   }
 
   /** The live incarnation, if any. */
@@ -120,9 +113,14 @@ export class ProcessWorker {
     return this.current && !this.current.ended ? this.current : undefined;
   }
 
-  /** The ChildProcess of the live incarnation. */
-  get child(): ChildProcess | undefined {
-    return this.incarnation?.child;
+  /** What the readiness probe of the latest incarnation produced. */
+  get readyData(): unknown {
+    return this.ready;
+  }
+
+  /** Overall health of the live incarnation: the worst verdict of its sources (health/aggregate.ts). */
+  get health(): HealthStatus {
+    return this.incarnation?.health.status ?? 'unknown';
   }
 
   /** stdout of the live incarnation. */
@@ -135,13 +133,15 @@ export class ProcessWorker {
     return this.incarnation?.child.stderr ?? undefined;
   }
 
-  /** Sets the health status and emits a `health` event when it changes. */
-  setHealth(status: HealthStatus, source: string, result?: ProbeResult): void {
-    const previous = this.health;
-    if (previous === status) return;
-    this.health = status;
-    const pid = this.pid;
-    this.host.emit('health', { ...this.base(pid), status, previous, source, ...(result ? { result } : {}) });
+  /** The retained output lines (masked), oldest first; the last `n` when given. */
+  logs(n?: number): OutputLine[] {
+    return this.output.toArray(n);
+  }
+
+  /** Sends SIGKILL to the live incarnation's whole tree at once (forced shutdown). */
+  kill(): void {
+    const inc = this.incarnation;
+    if (inc) signalTree(readProcessTree(inc.pid), 'SIGKILL', { groups: true });
   }
 
   /** Masks secrets in any text (errors, messages) with the spec's masks. */
@@ -161,13 +161,12 @@ export class ProcessWorker {
 
   /**
    * Starts one incarnation and resolves once it is started (spawned and ready). Rejects with a
-   * SpawnError or StartError; the worker is then `failed` (its owner may set `backoff`).
+   * SpawnError, a StartError, or a StoppedWhileStartingError when a stop cut the start short.
+   * Whatever the incarnation does by itself afterwards is reported to `listener`.
    */
-  async start(): Promise<void> {
-    if (this.incarnation || this.spawning) throw new StateError(`\`${this.name}\` is already ${this.state}`);
-    this.state = 'starting';
-    this.readyData = undefined;
-    this.health = 'unknown';
+  async start(listener: ChildListener, info: RunInfo = { restarts: 0 }): Promise<void> {
+    if (this.incarnation || this.spawning) throw new StateError(`\`${this.name}\` is already running`);
+    this.ready = undefined;
     const attempt = { stopRequested: false };
     this.spawning = attempt;
     let child: ChildProcess;
@@ -176,47 +175,70 @@ export class ProcessWorker {
       child = await spawnChild(this.spec, cookie);
     } catch (error) {
       this.spawning = undefined;
+      if (attempt.stopRequested) throw new StoppedWhileStartingError(this.name);
       this.failStart(error as Error);
       throw error;
     }
     this.spawning = undefined;
     const pid = child.pid as number;
-    const inc = new Incarnation(++this.incarnations, child, pid, readStat(pid)?.starttime, this.host.clock.now(), cookie);
+    const inc = new Incarnation(++this.incarnations, child, pid, readStat(pid)?.starttime, this.host.clock.now(), cookie, listener);
     this.current = inc;
     this.wire(inc);
     this.host.track?.(pid, inc.starttime, cookie);
-    this.host.onSpawn?.(this, inc);
-    this.host.emit('spawn', { ...this.base(pid), pid, restarts: this.restarts });
+    const run = this.runContext(inc);
+    this.host.attachments?.spawned(run);
+    this.host.emit('spawn', { ...this.base(pid), pid, restarts: info.restarts });
     if (attempt.stopRequested) void this.stop();
 
+    const { clock } = this.host;
     const timeout = new AbortController();
-    const timer = this.spec.startTimeout === Infinity ? undefined : setTimeout(() => timeout.abort(new TimeoutError('start timeout')), this.spec.startTimeout);
+    const timer = this.spec.startTimeout === Infinity ? undefined : clock.setTimeout(() => timeout.abort(new TimeoutError('start timeout')), this.spec.startTimeout);
     const until = AbortSignal.any([inc.signal, timeout.signal]);
     try {
-      this.readyData = await awaitReadiness(this.spec.readiness, inc, this.name, until, this.host.polledReadiness);
+      this.ready = await awaitReadiness(this.spec.readiness, inc, this.name, until, this.host.polledReadiness);
     } catch (cause) {
       const error = await this.whyNotStarted(inc, timeout.signal.aborted, cause);
-      if (error instanceof StoppedWhileStartingError) this.state = 'stopped';
-      else this.failStart(error);
+      if (!(error instanceof StoppedWhileStartingError)) this.failStart(error);
       throw error;
     } finally {
-      if (timer) clearTimeout(timer);
+      if (timer !== undefined) clock.clearTimeout(timer);
     }
     if (inc.ended || inc.terminationReason) {
       // Ready and ended in the same turn: a failed start, unless a stop asked for the end (a stop
       // that arrived while spawning lands here when there is no readiness probe to wait on).
       const error = await this.whyNotStarted(inc, false, undefined);
-      if (error instanceof StoppedWhileStartingError) this.state = 'stopped';
-      else this.failStart(error);
+      if (!(error instanceof StoppedWhileStartingError)) this.failStart(error);
       throw error;
     }
-    this.state = 'running';
-    this.host.emit('ready', { ...this.base(pid), data: this.readyData });
-    this.host.attach?.(this, inc);
+    inc.started = true;
+    this.host.emit('ready', { ...this.base(pid), data: this.ready });
+    this.host.attachments?.running(run);
+    // After the running checks arm: the first `health` event names the source that keeps judging.
+    if (this.spec.readiness) run.reportHealth('readiness', 'healthy');
+  }
+
+  /** The context the attachments of `inc` act through. */
+  private runContext(inc: Incarnation): RunContext {
+    const ending = (): boolean => inc.terminationReason !== undefined || inc.signal.aborted;
+    return {
+      worker: this,
+      inc,
+      reportHealth: (source, status, result) => {
+        if (ending()) return;
+        const change = inc.health.report(source, status, result);
+        if (change) this.host.emit('health', { ...this.base(inc.pid), ...change });
+      },
+      terminate: (reason) => {
+        if (!ending()) void this.terminate(reason);
+      },
+      requestStop: () => {
+        if (!ending()) inc.listener.stopRequested?.();
+      },
+    };
   }
 
   private async whyNotStarted(inc: Incarnation, timedOut: boolean, cause: unknown): Promise<StartError> {
-    const lastOutput = this.logs.toArray(20);
+    const lastOutput = this.output.toArray(20);
     if (inc.terminationReason === 'stopped') {
       await inc.stopping;
       return new StoppedWhileStartingError(this.name);
@@ -235,17 +257,16 @@ export class ProcessWorker {
     return new StartError(this.name, this.maskText(`\`${this.name}\` ${how} while starting${tail(lastOutput)}`), {
       exitCode: exit.code,
       signal: exit.signal,
-      lastOutput: this.logs.toArray(20),
+      lastOutput: this.output.toArray(20),
       cause: cause instanceof ProcvisorError ? undefined : cause,
     });
   }
 
   private failStart(error: Error): void {
-    this.state = 'failed';
     this.host.emit('failed-start', { ...this.base(), error });
   }
 
-  /** Connects output, exit and IPC of a fresh incarnation. */
+  /** Connects output and exit of a fresh incarnation. */
   private wire(inc: Incarnation): void {
     const { child, pid } = inc;
     let warned = false;
@@ -253,7 +274,7 @@ export class ProcessWorker {
       if (this.spec.output.commands && raw.startsWith('::procvisor::')) {
         const command = parseOutputCommand(raw);
         if (command && 'malformed' in command) {
-          if (!warned) this.host.emit('warning', { ...this.base(pid), message: `Malformed output command: ${command.malformed}` });
+          if (!warned) this.host.emit('warning', { ...this.base(pid), message: this.maskText(`Malformed output command: ${command.malformed}`) });
           warned = true;
           return;
         }
@@ -261,7 +282,7 @@ export class ProcessWorker {
       }
       const line = this.mask ? this.mask(raw) : raw;
       const time = this.host.clock.now();
-      this.logs.push({ stream, line, time });
+      this.output.push({ stream, line, time });
       for (const watcher of inc.lineWatchers) watcher(line, stream);
       this.host.emit('output', { name: this.spec.name, time, path: this.path, pid, stream, line });
     };
@@ -283,10 +304,10 @@ export class ProcessWorker {
   private onCommand(inc: Incarnation, command: Exclude<ReturnType<typeof parseOutputCommand>, undefined | { malformed: string }>): void {
     switch (command.type) {
       case 'ready':
-        for (const watcher of inc.announceWatchers) watcher(command.data);
+        inc.announceReady(command.data);
         break;
       case 'heartbeat':
-        this.onHeartbeat?.();
+        inc.heartbeat();
         break;
       case 'status':
         this.host.emit('status', { ...this.base(inc.pid), status: command.status });
@@ -296,9 +317,6 @@ export class ProcessWorker {
         break;
     }
   }
-
-  /** Set by the heartbeat monitor of the live incarnation. */
-  onHeartbeat: (() => void) | undefined;
 
   private onOsExit(inc: Incarnation, exit: OsExit): void {
     inc.osExit = exit;
@@ -314,11 +332,9 @@ export class ProcessWorker {
     // (on the next turn: the restart this exit may trigger spawns first).
     if (!inc.stopping && inc.cookie !== undefined) sweepSoon(inc.cookie, { pid: inc.pid, bornAt: inc.bornAt });
     this.host.untrack?.(inc.pid);
-    if (inc !== this.current || inc.terminationReason || this.state === 'starting') return;
-    const info = this.exitInfo(exit, 'exit');
-    this.lastExit = info;
-    this.state = 'exited';
-    this.onExit?.(info);
+    // A stop, a termination for a reason, or a start still under way report the end themselves.
+    if (inc !== this.current || inc.terminationReason || !inc.started) return;
+    inc.listener.exited(this.exitInfo(exit, 'exit'));
   }
 
   private exitInfo(exit: OsExit, reason: ExitReason): ExitInfo {
@@ -328,42 +344,44 @@ export class ProcessWorker {
 
   /**
    * Stops the process by the termination ladder. Resolves when it and its tree are gone. A stop
-   * during a stop returns the same promise; a stop of a process that is not running resolves at once.
+   * during a stop returns the same promise; a stop of a process that is not running resolves at
+   * once. Never rejects.
    */
   stop(): Promise<void> {
-    if (this.spawning) {
-      this.spawning.stopRequested = true;
-    }
+    if (this.spawning) this.spawning.stopRequested = true;
     const inc = this.current;
-    if (!inc || inc.ended) {
-      if (!this.spawning) this.state = 'stopped';
-      return Promise.resolve();
-    }
+    if (!inc || inc.ended) return Promise.resolve();
     // A manual stop outranks an automatic termination already under way: it must not restart.
     if (inc.terminationReason !== 'start-timeout') inc.terminationReason = 'stopped';
     return this.runTermination(inc);
   }
 
+  /** Cuts a start in flight short (the owner's stop is on its way). */
+  cancel(): void {
+    if (this.spawning || (this.current && !this.current.ended && !this.current.started)) void this.stop();
+  }
+
   /**
-   * Ends the running incarnation for a supervisor reason (liveness, heartbeat, limit, watch). The
-   * end is reported through `onExit` as an `abnormal` exit with that reason.
+   * Ends the running incarnation for a supervision reason (liveness, heartbeat, limit, watch). The
+   * end is reported to the owner as an `abnormal` exit with that reason.
    */
   terminate(reason: ExitReason): Promise<void> {
     const inc = this.incarnation;
-    if (!inc) return Promise.resolve();
-    inc.terminationReason ??= reason;
+    if (!inc || !inc.started) return Promise.resolve();
+    if (inc.terminationReason === undefined) {
+      inc.terminationReason = reason;
+      inc.listener.ending();
+    }
     return this.runTermination(inc);
   }
 
   private runTermination(inc: Incarnation): Promise<void> {
     if (inc.stopping) return inc.stopping;
-    if (this.state === 'running') this.state = 'stopping';
-    else if (this.state !== 'starting') this.state = 'stopping';
     inc.stopping = (async () => {
       const pid = inc.pid;
       if (!inc.ended) {
         await runLadder(
-          { pid, exited: inc.exit.promise, askToStop: this.askToStop, cookie: inc.cookie, origin: { pid: inc.pid, bornAt: inc.bornAt } },
+          { pid, exited: inc.exit.promise, askToStop: inc.askToStop, cookie: inc.cookie, origin: { pid: inc.pid, bornAt: inc.bornAt } },
           this.spec.shutdown,
           {
             unstoppedGrace: DEFAULTS.unstoppedGrace,
@@ -376,20 +394,13 @@ export class ProcessWorker {
       const exit = inc.osExit ?? { code: null, signal: 'SIGKILL' };
       if (inc !== this.current) return;
       if (inc.terminationReason === 'stopped') {
-        this.state = 'stopped';
         this.host.emit('stop', { ...this.base(pid), code: exit.code, signal: exit.signal });
-      } else if (inc.terminationReason !== 'start-timeout') {
-        const info = this.exitInfo(exit, inc.terminationReason ?? 'exit');
-        this.lastExit = info;
-        this.state = 'exited';
-        this.onExit?.(info);
+      } else if (inc.terminationReason !== 'start-timeout' && inc.started) {
+        inc.listener.exited(this.exitInfo(exit, inc.terminationReason ?? 'exit'));
       }
     })();
     return inc.stopping;
   }
-
-  /** Set by the IPC layer: asks the child over its channel to stop before it is signalled. */
-  askToStop: (() => void) | undefined;
 }
 
 function tail(lines: readonly OutputLine[]): string {

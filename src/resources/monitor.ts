@@ -1,11 +1,12 @@
 /**
  * Resource sampling for the manager: one Sampler (one timer) for every sampled process, a short
  * history per process, and the limit monitors that turn sustained breaches into `limit` events and
- * actions. Per incarnation: added when it runs, removed when it ends.
+ * actions. Per incarnation: added when it runs (an attachment, process/attachments.ts), removed
+ * when it ends. This module owns the samples: handles and snapshots read them from here.
  */
 import type { EventName, EventPayload } from '../api/events.js';
-import type { Incarnation } from '../process/incarnation.js';
-import type { ProcessWorker } from '../process/worker.js';
+import type { Usage } from '../api/types.js';
+import type { ProcessWorker, RunContext } from '../process/worker.js';
 import type { ResolvedSampling } from '../spec/resolved.js';
 import { UsageHistory } from './history.js';
 import { LimitMonitor } from './limits.js';
@@ -17,15 +18,12 @@ type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 export interface ResourceHost {
   readonly emit: Emit;
   readonly now: () => number;
-  /** Stops a process by hand (limit action `stop`). */
-  readonly stop: (name: string) => void;
   /** Reports a fault of procvisor itself. */
   readonly fault: (error: Error) => void;
 }
 
 interface Target {
-  readonly worker: ProcessWorker;
-  readonly inc: Incarnation;
+  readonly run: RunContext;
   readonly limits: LimitMonitor | undefined;
 }
 
@@ -33,6 +31,8 @@ export class ResourceMonitor {
   private sampler: Sampler | undefined;
   private readonly targets = new Map<string, Target>();
   private readonly histories = new WeakMap<ProcessWorker, UsageHistory>();
+  private readonly latest = new WeakMap<ProcessWorker, Usage>();
+  private incarnations = 0;
 
   constructor(
     private readonly defaults: ResolvedSampling | false,
@@ -44,15 +44,22 @@ export class ResourceMonitor {
     return this.histories.get(worker);
   }
 
+  /** The last sample of a process (kept across its incarnations). */
+  usage(worker: ProcessWorker): Usage | undefined {
+    return this.latest.get(worker);
+  }
+
   /** Starts sampling a running incarnation, if sampling is on for it. */
-  watch(worker: ProcessWorker, inc: Incarnation): void {
+  watch(run: RunContext): void {
+    const { worker, inc } = run;
     const sampling = worker.spec.sampling ?? this.defaults;
     if (!sampling) return;
-    const key = `${worker.name}\0${inc.id}`;
+    // One key per incarnation: jobs and services may share a name, and two jobs may run at once.
+    const key = `${worker.name}\0${++this.incarnations}`;
     const limits = worker.spec.limits ? new LimitMonitor(worker.spec.limits, sampling.interval) : undefined;
     let history = this.histories.get(worker);
     if (!history || history.capacity !== sampling.history) this.histories.set(worker, (history = new UsageHistory(sampling.history)));
-    this.targets.set(key, { worker, inc, limits });
+    this.targets.set(key, { run, limits });
     this.samplerFor(sampling.interval).add(key, inc.pid, sampling.interval);
     inc.signal.addEventListener(
       'abort',
@@ -73,22 +80,23 @@ export class ResourceMonitor {
     return this.sampler;
   }
 
-  private onSample(key: string, usage: import('../api/types.js').Usage): void {
+  private onSample(key: string, usage: Usage): void {
     const target = this.targets.get(key);
-    if (!target || target.inc.ended) return;
-    const { worker, inc, limits } = target;
-    worker.usage = usage;
+    if (!target || target.run.inc.ended) return;
+    const { run, limits } = target;
+    const { worker, inc } = run;
+    this.latest.set(worker, usage);
     this.histories.get(worker)?.push(usage);
     const base = { name: worker.name, time: this.host.now(), path: worker.path, pid: inc.pid };
     this.host.emit('usage', { ...base, usage });
     if (!limits) return;
     const verdicts = limits.observe(usage);
     for (const verdict of verdicts) this.host.emit('limit', { ...base, ...verdict });
-    worker.setHealth(limits.status === 'healthy' ? 'healthy' : limits.status, 'limits');
+    run.reportHealth('limits', limits.status);
     const breach = verdicts.find((v) => v.level === 'limit');
     if (!breach) return;
-    if (breach.action === 'restart') void worker.terminate('limit');
-    else if (breach.action === 'stop') this.host.stop(worker.name);
+    if (breach.action === 'restart') run.terminate('limit');
+    else if (breach.action === 'stop') run.requestStop();
   }
 
   /** Stops the sampler. */

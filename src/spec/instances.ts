@@ -1,8 +1,7 @@
 /**
- * Spec shapes the manager derives: replicas for `instances`, and the root supervisor's own spec.
+ * Spec shapes the manager derives: replicas for `instances`, and the spec of a top-level entry's supervisor.
  */
 import type { ResolvedChildSpec, ResolvedSupervisorSpec } from './resolved.js';
-import type { ResolvedManagerOptions } from './resolve.js';
 
 /**
  * `instances: N` becomes a one-for-one supervisor named like the spec, holding replicas `name#0` …
@@ -38,19 +37,21 @@ export function expandInstances(spec: ResolvedChildSpec): ResolvedChildSpec {
   } as const);
 }
 
-/** The spec of the manager's root: one-for-one, never gives up (the Supervisor's root mode). */
-export function rootSpec(options: ResolvedManagerOptions): ResolvedSupervisorSpec {
-  return {
+/**
+ * The spec of the supervisor that holds one top-level entry (supervisor.ts, `topLevel`): one-for-one
+ * over that one child, with the child's own restart intensity and backoff. It is never visible.
+ */
+export function entrySpec(child: ResolvedChildSpec): ResolvedSupervisorSpec {
+  return Object.freeze({
     kind: 'supervisor',
-    name: '',
+    name: child.name,
     strategy: 'one-for-one',
-    children: [],
-    intensity: options.defaults.intensity,
+    children: Object.freeze([child]),
+    intensity: child.intensity,
     restart: 'permanent',
     autoShutdown: 'never',
     significant: false,
     shutdownTimeout: Infinity,
-    backoff: options.defaults.backoff,
-  };
+    backoff: child.backoff,
+  } as const);
 }
-

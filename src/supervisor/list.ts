@@ -1,33 +1,37 @@
 /**
- * `pm.list()`: plain, serialisable snapshots of a tree, depth first in start order.
+ * `pm.list()`: plain, serialisable snapshots of every child, depth first in start order. It only
+ * reads records and facts.
  */
+import type { Snapshot, Usage } from '../api/types.js';
+import type { ChildRecord } from './record.js';
 import type { Supervisor } from './supervisor.js';
-import type { Snapshot } from '../api/types.js';
 
-/** Snapshots of every child under `root` (the manager's root is not itself listed). */
-export function listChildren(root: Supervisor): Snapshot[] {
+/** Snapshots of the top-level entries (the children of their supervisors) and everything below them. */
+export function listChildren(tops: readonly Supervisor[], usageOf: (record: ChildRecord) => Usage | undefined): Snapshot[] {
   const out: Snapshot[] = [];
-  const walk = (supervisor: Supervisor, depth: number): void => {
-    supervisor.slots.forEach((slot, startOrder) => {
-      const node = slot.node;
-      out.push({
-        name: node.name,
-        kind: node.kind,
-        state: node.state,
-        parent: supervisor === root ? undefined : supervisor.name,
-        path: [...node.path],
-        depth,
-        startOrder,
-        pid: node.pid,
-        restarts: node.restarts,
-        startedAt: node.startedAt,
-        lastExit: node.lastExit ? { ...node.lastExit } : undefined,
-        health: node.kind === 'process' ? node.health : 'unknown',
-        usage: node.kind === 'process' && node.usage ? structuredClone(node.usage) : undefined,
-      });
-      if (node.kind === 'supervisor') walk(node, depth + 1);
+  const visit = (record: ChildRecord, parent: Supervisor | undefined, depth: number, startOrder: number): void => {
+    const { child } = record;
+    const usage = usageOf(record);
+    out.push({
+      name: child.name,
+      kind: child.kind,
+      state: record.state,
+      parent: parent?.name,
+      path: [...child.path],
+      depth,
+      startOrder,
+      pid: child.pid,
+      restarts: record.restarts,
+      startedAt: child.startedAt,
+      lastExit: record.lastExit ? { ...record.lastExit } : undefined,
+      health: child.health,
+      usage: usage ? structuredClone(usage) : undefined,
     });
+    if (child.kind === 'supervisor') child.children.forEach((nested, order) => visit(nested, child, depth + 1, order));
   };
-  walk(root, 0);
+  tops.forEach((top, order) => {
+    const record = top.children[0];
+    if (record) visit(record, undefined, 0, order);
+  });
   return out;
 }

@@ -1,44 +1,44 @@
 /**
- * The supervisor's mailbox: messages are handled one at a time, in arrival order, per lane. A user
- * supervisor has one lane (its children depend on each other); the manager's root gives each
- * top-level entry its own lane, since entries are independent and one slow start must not hold up
- * another's restart.
+ * A supervisor's mailbox: queued messages are handled one at a time, in arrival order (a child's
+ * exit that arrives during a group restart waits for it, and is never lost or doubled). A handler
+ * that throws is a fault of the supervisor: the mailbox reports it and goes on with the next
+ * message, and the supervisor decides what a fault means (supervisor.ts: it fails, as OTP's would).
  */
 
-/** Handles messages one at a time per lane. */
+/** Handles messages one at a time. */
 export class Mailbox<M> {
-  private readonly lanes = new Map<unknown, M[]>();
+  private readonly queue: M[] = [];
+  private draining = false;
 
   constructor(
     private readonly handle: (message: M) => Promise<void> | void,
-    /** The lane a message belongs to. */
-    private readonly laneOf: (message: M) => unknown,
-    /** A handler threw: a fault of procvisor itself. The lane goes on with the next message. */
-    private readonly onFault: (error: unknown) => void,
+    private readonly onFault: (error: unknown, message: M) => Promise<void> | void,
   ) {}
 
-  /** Queues a message; its lane starts draining if it was idle. */
-  post(message: M): void {
-    const lane = this.laneOf(message);
-    const queue = this.lanes.get(lane);
-    if (queue) {
-      queue.push(message);
-      return;
-    }
-    this.lanes.set(lane, [message]);
-    void this.drain(lane);
+  /** True while nothing is queued or being handled. */
+  get idle(): boolean {
+    return !this.draining;
   }
 
-  private async drain(lane: unknown): Promise<void> {
-    const queue = this.lanes.get(lane) ?? [];
-    for (let message = queue[0]; message !== undefined; message = queue[0]) {
+  /** Queues a message; the mailbox starts draining if it was idle. */
+  post(message: M): void {
+    this.queue.push(message);
+    if (!this.draining) void this.drain();
+  }
+
+  private async drain(): Promise<void> {
+    this.draining = true;
+    for (let message = this.queue.shift(); message !== undefined; message = this.queue.shift()) {
       try {
         await this.handle(message);
       } catch (error) {
-        this.onFault(error);
+        try {
+          await this.onFault(error, message);
+        } catch {
+          // A fault while handling a fault: nothing sensible is left to do with it.
+        }
       }
-      queue.shift();
     }
-    this.lanes.delete(lane);
+    this.draining = false;
   }
 }

@@ -1,35 +1,49 @@
 /**
- * The closed set of messages a supervisor handles, one at a time, in arrival order. Async work
- * (stopping, starting, timers, exits) never touches the supervisor's state directly: it posts a
- * message.
+ * The closed set of messages a supervisor handles. Queued messages are handled one at a time, in
+ * arrival order; urgent ones (cancellations, facts that only change what users see) are handled at
+ * once, between the steps of whatever queued message is under way. Async work (stopping, starting,
+ * timers, exits) never touches the supervisor's records directly: it posts a message.
  */
 import type { ExitInfo } from '../api/types.js';
 import type { Deferred } from '../util/deferred.js';
-import type { Slot } from './slot.js';
+import type { ChildRecord } from './record.js';
 
 /** A pending restart of one or more children after a backoff delay. */
 export interface RestartPlan {
   /** The child whose end caused it. */
-  readonly cause: Slot;
+  readonly cause: ChildRecord;
   /** Children to start again, in start order; a child leaves the plan when stopped or started by hand. */
-  slots: Slot[];
+  records: ChildRecord[];
   /** The backoff timer. */
   timer: unknown;
 }
 
-/** Everything a supervisor is asked to do. */
-export type SupervisorMessage =
+/** Messages handled one at a time, in arrival order. */
+export type QueuedMessage =
   /** Start the children in order (initial start, or restart by the parent from the static children). */
   | { type: 'start'; done: Deferred<void> }
   /** One incarnation of a child ended by itself. */
-  | { type: 'child-exited'; slot: Slot; incarnation: number; exit: ExitInfo }
+  | { type: 'child-exited'; record: ChildRecord; incarnation: number; exit: ExitInfo }
   /** A backoff delay ran out. */
   | { type: 'restart-due'; plan: RestartPlan }
+  /** Hold a new child (added at runtime: started last, stopped first). */
+  | { type: 'add-child'; record: ChildRecord }
   /** Start one child by request (a dynamic child, or one stopped by hand). */
-  | { type: 'start-child'; slot: Slot; done: Deferred<void> }
+  | { type: 'start-child'; record: ChildRecord; done: Deferred<void> }
   /** Stop one child by request; it stays stopped. */
-  | { type: 'stop-child'; slot: Slot; done: Deferred<void> }
+  | { type: 'stop-child'; record: ChildRecord; done: Deferred<void> }
   /** Stop if needed, then forget one child. */
-  | { type: 'remove-child'; slot: Slot; done: Deferred<void> }
+  | { type: 'remove-child'; record: ChildRecord; done: Deferred<void> }
   /** Stop every child in reverse start order. */
   | { type: 'shutdown'; done: Deferred<void> };
+
+/** Messages handled at once, even while a queued message is under way. */
+export type UrgentMessage =
+  /** A stop or removal by hand is coming: cancel at once whatever would start this child. */
+  | { type: 'take-over'; record: ChildRecord }
+  /** A stop of this supervisor or an ancestor began: nothing starts any more, anywhere below. */
+  | { type: 'cancel-all' }
+  /** A child began ending by itself (a liveness failure, a limit): it is stopping. */
+  | { type: 'child-ending'; record: ChildRecord; incarnation: number }
+  /** A child's run ended by itself: users see `exited` at once; the decision is queued. */
+  | { type: 'child-ended'; record: ChildRecord; incarnation: number; exit: ExitInfo };

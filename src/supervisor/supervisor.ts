@@ -1,58 +1,60 @@
 /**
- * The supervisor: one state record and one dispatcher over a closed union of messages, handled one
- * at a time (OTP's `supervisor.erl`, Go's suture). Strategy selection, intensity and backoff are
- * pure functions (strategy.ts, policy/); this file only decides and sequences. SEMANTICS.md is the
- * specification; comments quote the rule a step implements.
+ * The supervisor: one list of child records and one dispatcher over a closed union of messages
+ * (OTP's `supervisor.erl`, Go's suture). It is the only writer of its children's records
+ * (record.ts): every change — an exit, a restart, a stop, an add, a removal — arrives as a message.
+ * Strategy selection, intensity and backoff are pure functions (strategy.ts, policy/); this file
+ * only decides and sequences. docs/semantics.md is the specification; comments quote the rule a
+ * step implements.
  *
- * The manager's root is a supervisor too, with three differences (SEMANTICS: "the manager's root
- * never gives up"): each top-level child keeps its own restart window, a top-level child that exceeds
- * it, or a top-level tree that gives up, is marked `failed` while everything else runs on, and each
- * top-level child has its own mailbox lane so one slow start never holds up the others.
+ * Each top-level entry of the manager runs under a supervisor of its own (`topLevel`): one child,
+ * its own restart window and its own mailbox, so one slow start never holds up another entry. Such
+ * a supervisor never gives up (SEMANTICS: "the manager's root never gives up"): when the window is
+ * exceeded, or its supervision faults, the child is marked `failed` and everything else runs on.
  */
 import { StateError } from '../api/errors.js';
 import type { EventName, EventPayload } from '../api/events.js';
+import type { Clock, ExitInfo, ExitReason, HealthStatus, OutputLine, State } from '../api/types.js';
 import { backoffDelay, nextAttempt } from '../policy/backoff.js';
 import { decideRestart } from '../policy/classify.js';
 import { recordRestart } from '../policy/intensity.js';
-import { StoppedWhileStartingError } from '../process/worker.js';
-import type { ResolvedChildSpec, ResolvedIntensity, ResolvedSupervisorSpec } from '../spec/resolved.js';
-import type { Clock, ExitInfo, ExitReason, SupervisorState } from '../api/types.js';
-import { deferred, quiet, type Deferred } from '../util/deferred.js';
+import type { ResolvedChildSpec, ResolvedSupervisorSpec } from '../spec/resolved.js';
+import { deferred, type Deferred } from '../util/deferred.js';
+import type { Child, ChildListener } from './child.js';
 import { Mailbox } from './mailbox.js';
-import type { RestartPlan, SupervisorMessage } from './messages.js';
-import { createSlot, isActive, resetSlot, type ChildNode, type Slot } from './slot.js';
-import { childStartError } from './start-error.js';
+import type { QueuedMessage, RestartPlan, UrgentMessage } from './messages.js';
+import { isActive, type ChildRecord } from './record.js';
+import { childStartError, StoppedWhileStartingError } from './start-error.js';
 import { affectedChildren } from './strategy.js';
 
 /** What a supervisor needs from the manager that owns the tree. */
 export interface SupervisorHost {
   readonly clock: Clock;
   emit<E extends EventName>(event: E, payload: EventPayload<E>): void;
-  /** Creates (and registers) the node for a child spec. */
-  createNode(spec: ResolvedChildSpec, parent: Supervisor): ChildNode;
-  /** Unregisters a node (and, for a supervisor, its whole subtree). */
-  forget(node: ChildNode): void;
-  /** Told about every state change. */
-  stateChanged(node: ChildNode): void;
+  /** Creates (and registers) the child for a spec and the record `parent` keeps of it. */
+  createRecord(spec: ResolvedChildSpec, parent: Supervisor, dynamic: boolean): ChildRecord;
+  /** Unregisters a child (and, for a supervisor, its whole subtree). */
+  forget(record: ChildRecord): void;
+  /** Told about every state change of a record. */
+  changed(record: ChildRecord): void;
 }
 
 /** A supervisor of processes and nested supervisors. */
-export class Supervisor {
+export class Supervisor implements Child {
   readonly kind = 'supervisor' as const;
-  /** Children in start order. */
-  readonly slots: Slot[] = [];
-  /** Restarts of this supervisor by its parent. */
-  restarts = 0;
-  lastExit: ExitInfo | undefined;
-  startedAt: number | undefined;
-  /** Called when this supervisor ends by itself (gave up, or auto-shutdown); set by its parent. */
-  onExit: ((exit: ExitInfo) => void) | undefined;
   readonly pid = undefined;
-  private currentState: SupervisorState = 'idle';
-  /** Restart times inside `intensity.period` (not used at the root: see `Slot.window`). */
+  readonly lastPid = undefined;
+  readonly health: HealthStatus = 'unknown';
+  /** When the current run started. */
+  startedAt: number | undefined;
+  /** Children in start order. */
+  private readonly records: ChildRecord[] = [];
+  /** Restart times inside `intensity.period`. */
   private window: number[] = [];
   private readonly plans = new Set<RestartPlan>();
-  private readonly mailbox: Mailbox<SupervisorMessage>;
+  private readonly mailbox: Mailbox<QueuedMessage>;
+  /** Hears of this supervisor's end; given by the parent with each start. */
+  private listener: ChildListener | undefined;
+  private phase: 'idle' | 'starting' | 'running' | 'stopping' | 'stopped' | 'failed';
   /** Starts so far; every start after the first is from the static children. */
   private starts = 0;
   /** Set the moment a stop of this supervisor or an ancestor begins: nothing starts any more. */
@@ -63,71 +65,74 @@ export class Supervisor {
     readonly spec: ResolvedSupervisorSpec,
     readonly path: readonly string[],
     private readonly host: SupervisorHost,
-    /** The manager's root: per-child windows and lanes, never gives up. */
-    readonly isRoot = false,
+    /** The supervisor of one top-level entry: invisible, never gives up (see the file comment). */
+    readonly topLevel = false,
   ) {
+    this.phase = topLevel ? 'running' : 'idle';
     this.mailbox = new Mailbox(
       (message) => this.handle(message),
-      (message) => this.laneOf(message),
-      (error) => this.host.emit('error', { ...this.base(), error: error instanceof Error ? error : new Error(String(error)) }),
+      (error, message) => this.fault(error, message),
     );
-    for (const child of spec.children) this.slots.push(createSlot(host.createNode(child, this), false));
+    for (const child of spec.children) this.records.push(host.createRecord(child, this, false));
   }
 
   get name(): string {
     return this.spec.name;
   }
 
-  get state(): SupervisorState {
-    return this.currentState;
-  }
-  set state(next: SupervisorState) {
-    if (next === this.currentState) return;
-    this.currentState = next;
-    this.host.stateChanged(this);
+  /** The records of the children, in start order (read-only: this supervisor writes them). */
+  get children(): readonly ChildRecord[] {
+    return this.records;
   }
 
-  // ─── Requests from outside: each posts a message and waits for its handling ───
+  logs(): OutputLine[] {
+    return [];
+  }
+
+  // ─── Requests from outside: each posts a message ───
 
   /** Starts the children in order; rejects (after stopping the started ones) if one fails to start. */
-  start(): Promise<void> {
+  start(listener: ChildListener): Promise<void> {
+    this.listener = listener;
     this.stopping = false;
     this.stopped = undefined;
     return this.request((done) => ({ type: 'start', done }));
   }
 
-  /** Adds a child at runtime (started last, stopped first). Does not start it. */
-  addChild(spec: ResolvedChildSpec): Slot {
-    const slot = createSlot(this.host.createNode(spec, this), true);
-    this.slots.push(slot);
-    return slot;
+  /** Holds a child added at runtime (started last, stopped first). Does not start it. */
+  add(spec: ResolvedChildSpec): ChildRecord {
+    const record = this.host.createRecord(spec, this, true);
+    this.post({ type: 'add-child', record });
+    return record;
   }
 
   /** Starts one child; a dynamic child that fails to start is discarded. */
-  startChild(slot: Slot): Promise<void> {
-    return this.request((done) => ({ type: 'start-child', slot, done }));
+  startChild(record: ChildRecord): Promise<void> {
+    return this.request((done) => ({ type: 'start-child', record, done }));
   }
 
   /** Stops one child by hand: it keeps its spec, is never restarted, and the stop never counts. */
-  stopChild(slot: Slot): Promise<void> {
-    this.takeOver(slot);
-    return this.request((done) => ({ type: 'stop-child', slot, done }));
+  stopChild(record: ChildRecord): Promise<void> {
+    this.urgent({ type: 'take-over', record });
+    return this.request((done) => ({ type: 'stop-child', record, done }));
   }
 
   /** Stops a child if needed, then forgets it. */
-  removeChild(slot: Slot): Promise<void> {
-    this.takeOver(slot);
-    return this.request((done) => ({ type: 'remove-child', slot, done }));
+  removeChild(record: ChildRecord): Promise<void> {
+    this.urgent({ type: 'take-over', record });
+    return this.request((done) => ({ type: 'remove-child', record, done }));
   }
 
   /**
    * Stops every child in reverse start order. A stop during a stop returns the same promise. With a
-   * finite `shutdown.timeout`, whatever still runs in the subtree after it is killed.
+   * finite `shutdown.timeout`, whatever still runs in the subtree after it is killed. Never rejects.
    */
   stop(): Promise<void> {
     if (this.stopped) return this.stopped;
-    this.prepareStop();
-    const stopping = this.request((done) => ({ type: 'shutdown', done }));
+    this.urgent({ type: 'cancel-all' });
+    const stopping = this.request((done) => ({ type: 'shutdown', done })).catch(() => {
+      // A fault while stopping has already stopped every child (see `fault`).
+    });
     this.stopped = this.spec.shutdownTimeout === Infinity ? stopping : this.killAfter(stopping, this.spec.shutdownTimeout);
     return this.stopped;
   }
@@ -137,68 +142,97 @@ export class Supervisor {
    * restarts and starts in flight (SEMANTICS: a stop of the child or its supervisor cancels the
    * pending start at once). The orderly stop then follows through the mailbox.
    */
-  prepareStop(): void {
-    this.stopping = true;
-    for (const plan of this.plans) if (plan.timer !== undefined) this.host.clock.clearTimeout(plan.timer);
-    this.plans.clear();
-    for (const slot of this.slots) {
-      slot.plan = undefined;
-      cutShort(slot.node);
-    }
+  cancel(): void {
+    this.urgent({ type: 'cancel-all' });
   }
 
   /** SIGKILLs every process of the subtree at once (a stop that ran out of time). */
   kill(): void {
-    for (const { node } of this.slots) node.kill();
+    for (const { child } of this.records) child.kill();
   }
 
   // ─── The dispatcher ───
 
-  private request(message: (done: Deferred<void>) => SupervisorMessage): Promise<void> {
+  private request(message: (done: Deferred<void>) => QueuedMessage): Promise<void> {
     const done = deferred();
-    this.mailbox.post(message(done));
+    this.post(message(done));
     return done.promise;
   }
 
-  private post(message: SupervisorMessage): void {
+  private post(message: QueuedMessage): void {
     this.mailbox.post(message);
   }
 
-  /** A user supervisor has one lane; the root has one per top-level child (see the file comment). */
-  private laneOf(message: SupervisorMessage): unknown {
-    if (!this.isRoot) return this;
+  /** Handles an urgent message at once: it only cancels or marks, never awaits. */
+  private urgent(message: UrgentMessage): void {
     switch (message.type) {
-      case 'child-exited':
-      case 'start-child':
-      case 'stop-child':
-      case 'remove-child':
-        return message.slot;
-      case 'restart-due':
-        return message.plan.cause;
+      case 'take-over':
+        return this.takeOver(message.record);
+      case 'cancel-all':
+        return this.cancelAll();
+      case 'child-ending':
+        if (this.current(message.record, message.incarnation) && message.record.state === 'running') this.setState(message.record, 'stopping');
+        return;
+      case 'child-ended':
+        // What users see changes at once; the decision about the exit waits its turn in the queue.
+        if (this.current(message.record, message.incarnation) && !this.stopping && !message.record.manuallyStopped) {
+          this.setState(message.record, endedState(message.record, message.exit));
+        }
+        return;
       default:
-        return this;
+        return assertNever(message);
     }
   }
 
-  private handle(message: SupervisorMessage): Promise<void> | void {
+  private handle(message: QueuedMessage): Promise<void> | void {
     switch (message.type) {
       case 'start':
         return settle(message.done, this.startAll());
       case 'child-exited':
-        return this.onChildExited(message.slot, message.incarnation, message.exit);
+        return this.onChildExited(message.record, message.incarnation, message.exit);
       case 'restart-due':
         return this.onRestartDue(message.plan);
+      case 'add-child':
+        this.records.push(message.record);
+        return;
       case 'start-child':
-        return settle(message.done, this.startOne(message.slot));
+        return settle(message.done, this.startOne(message.record));
       case 'stop-child':
-        return settle(message.done, this.stopOne(message.slot));
+        return settle(message.done, this.stopOne(message.record));
       case 'remove-child':
-        return settle(message.done, this.removeOne(message.slot));
+        return settle(message.done, this.removeOne(message.record));
       case 'shutdown':
         return settle(message.done, this.stopAll('stopped'));
       default:
         return assertNever(message);
     }
+  }
+
+  /**
+   * A handler threw: a fault of this supervisor (a backoff function that threw, a bug). As OTP's
+   * supervisor would, it fails: its children are stopped and its parent's strategy decides. A
+   * top-level entry's supervisor marks its child `failed` with a `giveup`, and the manager runs on.
+   * Whoever waited for the message is told.
+   */
+  private async fault(error: unknown, message: QueuedMessage): Promise<void> {
+    const cause = error instanceof Error ? error : new Error(String(error));
+    if ('done' in message) message.done.reject(cause);
+    const subject = this.topLevel ? this.records[0]?.child : this;
+    this.host.emit('error', { name: subject?.name ?? this.name, time: this.host.clock.now(), path: subject?.path ?? this.path, error: cause });
+    if (this.stopping) return;
+    if (this.topLevel) {
+      const record = this.records[0];
+      if (!record) return;
+      this.cancelPlans();
+      record.plan = undefined;
+      await record.child.stop();
+      record.ended = true;
+      this.setState(record, 'failed');
+      const { maxRestarts, period } = this.spec.intensity;
+      this.host.emit('giveup', { ...base(record.child, this.host.clock), restarts: maxRestarts, period });
+      return;
+    }
+    await this.endByItself('fault');
   }
 
   // ─── Handlers ───
@@ -208,135 +242,141 @@ export class Supervisor {
     // A restarted supervisor starts from its static children; children added at runtime are gone.
     if (this.starts++ > 0) this.restoreStaticChildren();
     this.window = [];
-    this.state = 'starting';
+    this.phase = 'starting';
     this.startedAt = this.host.clock.now();
-    for (const slot of this.slots) resetSlot(slot);
-    for (const [index, slot] of this.slots.entries()) {
+    for (const record of this.records) Object.assign(record, { attempt: 0, upSince: undefined, manuallyStopped: false, ended: false });
+    for (const [index, record] of this.records.entries()) {
       if (this.stopping) throw new StoppedWhileStartingError(this.name);
       try {
-        await this.launch(slot);
+        await this.launch(record);
       } catch (cause) {
         // Nothing after it starts; what started stops again, in reverse. No retry, no intensity.
-        await this.stopInReverse(this.slots.slice(0, index));
+        await this.stopInReverse(this.records.slice(0, index));
         if (this.stopping) throw new StoppedWhileStartingError(this.name);
-        this.state = 'failed';
-        throw childStartError(this.name, slot.node.name, cause);
+        this.phase = 'failed';
+        throw childStartError(this.name, record.child.name, cause);
       }
     }
     if (this.stopping) throw new StoppedWhileStartingError(this.name);
-    this.state = 'running';
-    this.host.emit('ready', { ...this.base(), data: undefined });
+    this.phase = 'running';
+    this.host.emit('ready', { ...base(this, this.host.clock), data: undefined });
   }
 
-  private async startOne(slot: Slot): Promise<void> {
-    if (!this.slots.includes(slot)) throw new StateError(`\`${slot.node.name}\` is no longer supervised`);
-    if (slot.node.state === 'running' || slot.node.state === 'starting') return;
+  private async startOne(record: ChildRecord): Promise<void> {
+    if (!this.holds(record)) throw new StateError(`\`${record.child.name}\` is no longer supervised`);
+    if (record.state === 'running' || record.state === 'starting') return;
     try {
-      if (this.stopping || (!this.isRoot && this.state !== 'running')) throw this.notRunning(slot);
-      this.leavePlan(slot);
-      // Top-level entries stop in reverse order of their starts.
-      if (this.isRoot) this.slots.push(...this.slots.splice(this.slots.indexOf(slot), 1));
-      resetSlot(slot);
-      await this.launch(slot);
+      if (this.stopping || this.phase !== 'running') throw this.notRunning(record);
+      this.leavePlan(record);
+      Object.assign(record, { attempt: 0, upSince: undefined, manuallyStopped: false, ended: false });
+      // A top-level entry started by hand (a revival included) begins with a fresh window.
+      if (this.topLevel) this.window = [];
+      await this.launch(record);
     } catch (error) {
-      if (slot.dynamic && !this.isRoot && !slot.manuallyStopped) this.drop(slot);
+      if (record.dynamic && !record.manuallyStopped) this.drop(record);
       throw error;
     }
   }
 
-  private async stopOne(slot: Slot): Promise<void> {
-    slot.manuallyStopped = true;
-    this.leavePlan(slot);
-    await slot.node.stop();
-    slot.node.state = 'stopped';
+  private async stopOne(record: ChildRecord): Promise<void> {
+    record.manuallyStopped = true;
+    this.leavePlan(record);
+    await this.stopChildNow(record);
   }
 
-  private async removeOne(slot: Slot): Promise<void> {
-    if (!this.slots.includes(slot)) return;
-    await slot.node.stop();
-    this.drop(slot);
+  private async removeOne(record: ChildRecord): Promise<void> {
+    if (!this.holds(record)) return;
+    await this.stopChildNow(record);
+    this.drop(record);
   }
 
   /** Stops every child in reverse start order, one at a time, each by its own shutdown spec. */
-  private async stopAll(finalState: SupervisorState): Promise<void> {
-    if (this.state !== 'idle') this.state = 'stopping';
-    for (const plan of this.plans) if (plan.timer !== undefined) this.host.clock.clearTimeout(plan.timer);
-    this.plans.clear();
-    await this.stopInReverse(this.slots);
-    this.state = finalState;
+  private async stopAll(final: 'stopped' | 'failed'): Promise<void> {
+    if (this.phase !== 'idle') this.phase = 'stopping';
+    this.cancelPlans();
+    await this.stopInReverse(this.records);
+    this.phase = final;
   }
 
-  private async stopInReverse(slots: readonly Slot[]): Promise<void> {
-    for (const slot of [...slots].reverse()) {
-      slot.plan = undefined;
-      await slot.node.stop();
-      slot.node.state = 'stopped';
+  private async stopInReverse(records: readonly ChildRecord[]): Promise<void> {
+    for (const record of [...records].reverse()) {
+      record.plan = undefined;
+      await this.stopChildNow(record);
     }
   }
 
-  private onChildExited(slot: Slot, incarnation: number, exit: ExitInfo): Promise<void> | void {
+  /** Stops one child by its own shutdown spec; it shows `stopping`, then `stopped`. */
+  private async stopChildNow(record: ChildRecord): Promise<void> {
+    if (record.state === 'running' || record.state === 'starting') this.setState(record, 'stopping');
+    await record.child.stop();
+    if (!record.removed) this.setState(record, 'stopped');
+  }
+
+  private onChildExited(record: ChildRecord, incarnation: number, exit: ExitInfo): Promise<void> | void {
     // An exit from an incarnation that was started again, or taken over by a group restart since.
-    if (!this.slots.includes(slot) || slot.incarnation !== incarnation) return;
-    const { node } = slot;
-    node.lastExit = exit;
+    if (!this.current(record, incarnation)) return;
+    record.lastExit = exit;
     // SEMANTICS: during a stop nothing restarts; children that exit meanwhile are simply recorded.
-    if (this.stopping || slot.manuallyStopped) return this.emitExit(slot, exit, false);
-    if (this.isRoot && node.kind === 'supervisor') {
-      // A top-level tree that gave up (or shut itself down) stays down; the root never restarts it.
-      slot.ended = true;
-      node.state = exit.reason === 'giveup' ? 'failed' : 'stopped';
-      return this.emitExit(slot, exit, false);
+    if (this.stopping || record.manuallyStopped) return this.emitExit(record, exit, false);
+    if (this.topLevel && record.child.kind === 'supervisor') {
+      // A top-level tree that gave up (or shut itself down) stays down; it is never restarted.
+      record.ended = true;
+      this.setState(record, endedState(record, exit));
+      return this.emitExit(record, exit, false);
     }
-    const decision = decideRestart(node.spec.restart, exit.class);
-    if (decision === 'restart') return this.restartFrom(slot, exit);
-    this.emitExit(slot, exit, false);
-    slot.ended = true;
-    if (decision === 'remove') this.drop(slot);
-    return this.checkAutoShutdown(slot);
+    const decision = decideRestart(record.child.spec.restart, exit.class);
+    if (decision === 'restart') return this.restartFrom(record, exit);
+    this.emitExit(record, exit, false);
+    record.ended = true;
+    this.setState(record, endedState(record, exit));
+    if (decision === 'remove') this.drop(record);
+    return this.checkAutoShutdown(record);
   }
 
   /**
-   * Decides a restart caused by `slot` (its exit, or a failed start): records it against the
-   * intensity window before any backoff, stops the bystanders the strategy picks, and schedules the
-   * start of the whole group after the cause's backoff delay.
+   * Decides a restart caused by `record` (its exit, or a failed start): records it against the
+   * intensity window before any backoff, works out the delay, stops the bystanders the strategy
+   * picks, and schedules the start of the whole group after the delay.
    */
-  private async restartFrom(slot: Slot, exit?: ExitInfo): Promise<void> {
+  private async restartFrom(record: ChildRecord, exit?: ExitInfo): Promise<void> {
     const now = this.host.clock.now();
-    const intensity = this.isRoot ? slot.node.spec.intensity : this.spec.intensity;
-    const verdict = recordRestart(this.isRoot ? slot.window : this.window, now, intensity);
-    if (this.isRoot) slot.window = [...verdict.window];
-    else this.window = [...verdict.window];
-    if (exit) this.emitExit(slot, exit, !verdict.exceeded);
-    if (verdict.exceeded) return this.giveUp(slot, intensity);
+    const verdict = recordRestart(this.window, now, this.spec.intensity);
+    this.window = [...verdict.window];
+    if (exit) this.emitExit(record, exit, !verdict.exceeded);
+    if (verdict.exceeded) return this.giveUp(record);
 
-    const strategy = this.isRoot ? 'one-for-one' : this.spec.strategy;
-    const picked = affectedChildren(strategy, this.slots.indexOf(slot), this.slots.map(isActive));
-    const group = picked.map((i) => this.slots[i] as Slot);
+    // The delay first: a backoff function that throws faults the supervisor before anything changed.
+    const backoff = record.child.spec.backoff;
+    const uptime = record.upSince === undefined ? 0 : now - record.upSince;
+    const attempt = nextAttempt(record.attempt, uptime, backoff);
+    const delay = backoffDelay(backoff, attempt);
+    record.attempt = attempt;
+
+    const strategy = this.spec.strategy;
+    const picked = affectedChildren(strategy, this.records.indexOf(record), this.records.map(isActive));
+    const group = picked.map((i) => this.records[i] as ChildRecord);
     // The group restart covers whatever an old incarnation of the group still reports: never doubled.
     for (const member of group) member.incarnation++;
 
     // Bystanders stop in reverse start order; temporary ones are removed, not restarted.
-    for (const bystander of group.filter((s) => s !== slot).reverse()) {
+    for (const bystander of group.filter((r) => r !== record).reverse()) {
       const pending = this.leavePlan(bystander);
-      if (!pending) await bystander.node.stop();
-      if (bystander.node.spec.restart === 'temporary') this.drop(bystander);
+      if (!pending) await this.stopChildNow(bystander);
+      if (bystander.child.spec.restart === 'temporary') this.drop(bystander);
     }
     if (this.stopping) return;
-    const restarting = group.filter((s) => this.slots.includes(s) && !s.manuallyStopped);
-    this.leavePlan(slot);
+    const restarting = group.filter((r) => this.holds(r) && !r.manuallyStopped);
+    this.leavePlan(record);
+    if (!restarting.includes(record)) return;
 
-    const backoff = slot.node.spec.backoff;
-    const uptime = slot.upSince === undefined ? 0 : now - slot.upSince;
-    slot.attempt = nextAttempt(slot.attempt, uptime, backoff);
-    const delay = backoffDelay(backoff, slot.attempt);
-    for (const s of restarting) s.node.state = s.node.kind === 'process' ? 'backoff' : 'stopped';
-    this.host.emit('restart', { ...this.base(slot.node), attempt: slot.attempt, delay });
-    if (!this.isRoot) {
-      const children = restarting.map((s) => s.node.name);
-      this.host.emit('supervisor:restart', { ...this.base(), strategy, child: slot.node.name, children });
+    for (const r of restarting) this.setState(r, r.child.kind === 'process' ? 'backoff' : 'stopped');
+    this.host.emit('restart', { ...base(record.child, this.host.clock), attempt, delay });
+    if (!this.topLevel) {
+      const children = restarting.map((r) => r.child.name);
+      this.host.emit('supervisor:restart', { ...base(this, this.host.clock), strategy, child: record.child.name, children });
     }
-    const plan: RestartPlan = { cause: slot, slots: restarting, timer: undefined };
-    for (const s of restarting) s.plan = plan;
+    const plan: RestartPlan = { cause: record, records: restarting, timer: undefined };
+    for (const r of restarting) r.plan = plan;
     this.plans.add(plan);
     // No delay means no timer (a 0 ms timer still waits a millisecond): the restart is the next message.
     if (delay === 0) this.post({ type: 'restart-due', plan });
@@ -345,108 +385,175 @@ export class Supervisor {
 
   /** Starts a group again, in start order. A child stopped or started by hand meanwhile left the plan. */
   private async onRestartDue(plan: RestartPlan): Promise<void> {
-    if (!this.plans.delete(plan) || this.stopping) return;
-    for (const slot of [...plan.slots]) {
-      if (slot.plan !== plan) continue;
-      slot.plan = undefined;
-      slot.node.restarts++;
-      try {
-        await this.launch(slot);
-      } catch {
-        if (this.stopping) return;
-        if (slot.manuallyStopped || !this.slots.includes(slot)) continue;
-        // SEMANTICS: a failed start counts as a restart, and the strategy applies again from it.
-        return this.restartFrom(slot);
+    try {
+      for (const record of [...plan.records]) {
+        // Cancelled meanwhile: its cause was stopped by hand, or a stop began.
+        if (!this.plans.has(plan) || this.stopping) return;
+        if (record.plan !== plan) continue;
+        record.plan = undefined;
+        record.restarts++;
+        try {
+          await this.launch(record);
+        } catch {
+          if (this.stopping) return;
+          if (record.manuallyStopped || !this.holds(record)) continue;
+          this.plans.delete(plan);
+          // SEMANTICS: a failed start counts as a restart, and the strategy applies again from it.
+          return await this.restartFrom(record);
+        }
       }
+    } finally {
+      this.plans.delete(plan);
     }
   }
 
-  /** Gives up: the root marks the entry failed; any other supervisor stops and escalates. */
-  private async giveUp(slot: Slot, intensity: ResolvedIntensity): Promise<void> {
-    if (this.isRoot) {
+  /** Gives up: a top-level entry's child is marked failed; any other supervisor stops and escalates. */
+  private async giveUp(record: ChildRecord): Promise<void> {
+    const { maxRestarts, period } = this.spec.intensity;
+    if (this.topLevel) {
       // The entry has no live process here: it just exited, or its start just failed.
-      slot.ended = true;
-      this.leavePlan(slot);
-      slot.node.state = 'failed';
-      this.host.emit('giveup', { ...this.base(slot.node), restarts: intensity.maxRestarts, period: intensity.period });
+      record.ended = true;
+      this.leavePlan(record);
+      this.setState(record, 'failed');
+      this.host.emit('giveup', { ...base(record.child, this.host.clock), restarts: maxRestarts, period });
       return;
     }
-    const { maxRestarts, period } = intensity;
-    this.host.emit('supervisor:giveup', { ...this.base(), child: slot.node.name, maxRestarts, period });
+    this.host.emit('supervisor:giveup', { ...base(this, this.host.clock), child: record.child.name, maxRestarts, period });
     await this.endByItself('giveup');
   }
 
   /** SEMANTICS: automatic shutdown when significant children end by themselves and are not restarted. */
-  private checkAutoShutdown(slot: Slot): Promise<void> | void {
-    if (this.isRoot || this.spec.autoShutdown === 'never' || !slot.node.spec.significant) return;
+  private checkAutoShutdown(record: ChildRecord): Promise<void> | void {
+    if (this.spec.autoShutdown === 'never' || !record.child.spec.significant) return;
     if (this.spec.autoShutdown === 'all-significant') {
-      if (this.slots.some((s) => s !== slot && s.node.spec.significant && isActive(s))) return;
+      if (this.records.some((r) => r !== record && r.child.spec.significant && isActive(r))) return;
     }
-    this.host.emit('supervisor:auto-shutdown', { ...this.base(), child: slot.node.name });
+    this.host.emit('supervisor:auto-shutdown', { ...base(this, this.host.clock), child: record.child.name });
     return this.endByItself('auto-shutdown');
   }
 
-  /** Stops all children and reports to the parent as an exit of class `shutdown`. */
+  /** Stops all children and reports the end to the parent (class `shutdown`, or `abnormal` for a fault). */
   private async endByItself(reason: ExitReason): Promise<void> {
-    this.prepareStop();
-    await this.stopAll(reason === 'giveup' ? 'failed' : 'stopped');
-    const exit: ExitInfo = { code: null, signal: null, class: 'shutdown', reason, time: this.host.clock.now() };
-    this.lastExit = exit;
-    this.onExit?.(exit);
+    this.listener?.ending();
+    this.cancelAll();
+    await this.stopAll(reason === 'auto-shutdown' ? 'stopped' : 'failed');
+    const exit: ExitInfo = { code: null, signal: null, class: reason === 'fault' ? 'abnormal' : 'shutdown', reason, time: this.host.clock.now() };
+    this.listener?.exited(exit);
+  }
+
+  // ─── Urgent steps ───
+
+  /** Marks a child as stopped by hand and cancels at once whatever would start it. */
+  private takeOver(record: ChildRecord): void {
+    record.manuallyStopped = true;
+    // SEMANTICS: stopping the cause of a pending group restart cancels it; the others stay down.
+    for (const plan of [...this.plans]) if (plan.cause === record) this.cancelPlan(plan);
+    if (this.leavePlan(record)) this.setState(record, 'stopped');
+    record.child.cancel();
+  }
+
+  /** A stop began here or above: nothing starts any more, anywhere below. */
+  private cancelAll(): void {
+    this.stopping = true;
+    this.cancelPlans();
+    for (const record of this.records) {
+      record.plan = undefined;
+      record.child.cancel();
+    }
   }
 
   // ─── Helpers ───
 
-  /** Starts one incarnation of a child; its exit is reported with the incarnation's number. */
-  private async launch(slot: Slot): Promise<void> {
-    const incarnation = ++slot.incarnation;
-    slot.upSince = undefined;
-    slot.node.onExit = (exit) => this.post({ type: 'child-exited', slot, incarnation, exit });
-    await slot.node.start();
-    slot.upSince = this.host.clock.now();
+  /** Starts one incarnation of a child; its end is reported with the incarnation's number. */
+  private async launch(record: ChildRecord): Promise<void> {
+    const incarnation = ++record.incarnation;
+    record.upSince = undefined;
+    this.setState(record, 'starting');
+    const listener: ChildListener = {
+      exited: (exit) => {
+        this.urgent({ type: 'child-ended', record, incarnation, exit });
+        this.post({ type: 'child-exited', record, incarnation, exit });
+      },
+      ending: () => this.urgent({ type: 'child-ending', record, incarnation }),
+      stopRequested: () => {
+        if (this.current(record, incarnation)) void this.stopChild(record).catch(() => {});
+      },
+    };
+    try {
+      await record.child.start(listener, { restarts: record.restarts });
+    } catch (error) {
+      if (this.current(record, incarnation)) this.setState(record, error instanceof StoppedWhileStartingError ? 'stopped' : 'failed');
+      throw error;
+    }
+    record.upSince = this.host.clock.now();
+    if (this.current(record, incarnation) && record.state === 'starting') this.setState(record, 'running');
   }
 
-  /** Marks a child as stopped by hand and cancels at once whatever would start it. */
-  private takeOver(slot: Slot): void {
-    slot.manuallyStopped = true;
-    if (this.leavePlan(slot)) slot.node.state = 'stopped';
-    cutShort(slot.node);
+  private setState(record: ChildRecord, next: State): void {
+    if (record.state === next) return;
+    record.state = next;
+    this.host.changed(record);
+  }
+
+  private holds(record: ChildRecord): boolean {
+    return !record.removed && this.records.includes(record);
+  }
+
+  /** True while `incarnation` is the child's latest and the child is still held here. */
+  private current(record: ChildRecord, incarnation: number): boolean {
+    return record.incarnation === incarnation && this.holds(record);
   }
 
   /** A restarted supervisor's children are its static children again, in spec order. */
   private restoreStaticChildren(): void {
     const restored = this.spec.children.map(
-      (child) => this.slots.find((s) => s.node.spec === child) ?? createSlot(this.host.createNode(child, this), false),
+      (spec) => this.records.find((r) => r.child.spec === spec) ?? this.host.createRecord(spec, this, false),
     );
-    for (const slot of this.slots.filter((s) => !restored.includes(s))) this.drop(slot);
-    this.slots.splice(0, this.slots.length, ...restored);
+    for (const record of this.records.filter((r) => !restored.includes(r))) this.drop(record);
+    this.records.splice(0, this.records.length, ...restored);
   }
 
-  private notRunning(slot: Slot): StateError {
-    const state = this.stopping && this.state === 'running' ? 'stopping' : this.state;
-    return new StateError(`Cannot start \`${slot.node.name}\`: supervisor \`${this.name}\` is ${state}`);
+  private notRunning(record: ChildRecord): StateError {
+    const state = this.stopping && this.phase === 'running' ? 'stopping' : this.phase;
+    return new StateError(`Cannot start \`${record.child.name}\`: supervisor \`${this.name}\` is ${state}`);
   }
 
-  private drop(slot: Slot): void {
-    const index = this.slots.indexOf(slot);
+  private drop(record: ChildRecord): void {
+    const index = this.records.indexOf(record);
     if (index < 0) return;
-    this.leavePlan(slot);
-    this.slots.splice(index, 1);
-    slot.node.onExit = undefined;
-    this.host.forget(slot.node);
+    this.leavePlan(record);
+    this.records.splice(index, 1);
+    record.removed = true;
+    this.host.forget(record);
   }
 
   /** Takes a child out of its pending restart; true if it was waiting for one. */
-  private leavePlan(slot: Slot): boolean {
-    const plan = slot.plan;
+  private leavePlan(record: ChildRecord): boolean {
+    const plan = record.plan;
     if (!plan) return false;
-    slot.plan = undefined;
-    plan.slots = plan.slots.filter((s) => s !== slot);
-    if (plan.slots.length === 0) {
+    record.plan = undefined;
+    plan.records = plan.records.filter((r) => r !== record);
+    if (plan.records.length === 0) {
       if (plan.timer !== undefined) this.host.clock.clearTimeout(plan.timer);
       this.plans.delete(plan);
     }
     return true;
+  }
+
+  /** Cancels one pending group restart: its members that wait for it stay down (`stopped`). */
+  private cancelPlan(plan: RestartPlan): void {
+    if (plan.timer !== undefined) this.host.clock.clearTimeout(plan.timer);
+    this.plans.delete(plan);
+    for (const member of plan.records) {
+      if (member.plan !== plan) continue;
+      member.plan = undefined;
+      this.setState(member, 'stopped');
+    }
+  }
+
+  private cancelPlans(): void {
+    for (const plan of this.plans) if (plan.timer !== undefined) this.host.clock.clearTimeout(plan.timer);
+    this.plans.clear();
   }
 
   /** Waits for `work`; if it takes longer than `ms`, kills the subtree meanwhile so it ends. */
@@ -455,11 +562,11 @@ export class Supervisor {
     return work.finally(() => this.host.clock.clearTimeout(timer));
   }
 
-  private emitExit(slot: Slot, exit: ExitInfo, willRestart: boolean): void {
-    const { node } = slot;
+  private emitExit(record: ChildRecord, exit: ExitInfo, willRestart: boolean): void {
+    const { child } = record;
     this.host.emit('exit', {
-      ...this.base(node),
-      ...(node.kind === 'process' && node.lastPid !== undefined ? { pid: node.lastPid } : {}),
+      ...base(child, this.host.clock),
+      ...(child.lastPid !== undefined ? { pid: child.lastPid } : {}),
       code: exit.code,
       signal: exit.signal,
       class: exit.class,
@@ -467,16 +574,20 @@ export class Supervisor {
       willRestart,
     });
   }
-
-  private base(node: ChildNode = this): { name: string; time: number; path: readonly string[] } {
-    return { name: node.name, time: this.host.clock.now(), path: node.path };
-  }
 }
 
-/** Cuts short a start in flight: a starting process is stopped, a supervisor cancels its subtree. */
-function cutShort(node: ChildNode): void {
-  if (node.kind === 'supervisor') node.prepareStop();
-  else if (node.state === 'starting') quiet(node.stop());
+/**
+ * The state of a child that ended by itself and is not restarted: a process has `exited`; a
+ * supervisor that shut itself down is `stopped`, one that gave up or faulted has `failed`.
+ */
+function endedState(record: ChildRecord, exit: ExitInfo): State {
+  if (record.child.kind === 'process') return 'exited';
+  return exit.reason === 'auto-shutdown' ? 'stopped' : 'failed';
+}
+
+/** The fields every event about `child` starts with. */
+function base(child: Child, clock: Clock): { name: string; time: number; path: readonly string[] } {
+  return { name: child.name, time: clock.now(), path: child.path };
 }
 
 function settle(done: Deferred<void>, work: Promise<void>): Promise<void> {

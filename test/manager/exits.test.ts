@@ -76,9 +76,11 @@ describe.concurrent('restart types × exit classes', () => {
       expect(pm.get(name)).toBeDefined();
       expect(pm.list()).toEqual([expect.objectContaining({ name, state: 'exited', lastExit: expect.objectContaining({ class: outcome.class }) })]);
     } else {
+      // Removed from the registry, but the handle keeps the evidence of how it ended.
       expect(pm.get(name)).toBeUndefined();
       expect(pm.list()).toEqual([]);
-      expect(handle.state).toBe('stopped');
+      expect(handle.state).toBe('exited');
+      expect(handle.lastExit).toMatchObject({ code: outcome.code, signal: outcome.signal, class: outcome.class });
     }
     await delay(200); // ten backoff delays: a restart would have spawned by now
     expect(payloads(seen, 'spawn')).toHaveLength(1);

@@ -59,10 +59,19 @@ describe('backoffDelay', () => {
     expect(seen).toEqual([1, 2, 3]);
   });
 
-  it('turns negative, NaN or infinite function results into 0', () => {
-    for (const bad of [-5, NaN, Infinity]) {
-      expect(backoffDelay({ type: 'function', fn: () => bad, resetAfter: 1 }, 1)).toBe(0);
+  it('rejects function results a timer cannot hold, naming the value (never a silent 0 or a 1 ms timer)', () => {
+    for (const bad of [-5, NaN, Infinity, 1e10, '100' as unknown as number, undefined as unknown as number]) {
+      expect(() => backoffDelay({ type: 'function', fn: () => bad, resetAfter: 1 }, 1)).toThrow(
+        expect.objectContaining({ code: 'INVALID_STATE', message: expect.stringContaining(`returned \`${String(bad)}\``) }),
+      );
     }
+    expect(backoffDelay({ type: 'function', fn: () => 2 ** 31 - 1, resetAfter: 1 }, 1)).toBe(2 ** 31 - 1);
+    expect(backoffDelay({ type: 'function', fn: () => 0, resetAfter: 1 }, 1)).toBe(0);
+  });
+
+  it('lets an error thrown by a backoff function through, for its supervisor to handle', () => {
+    const boom = new Error('boom');
+    expect(() => backoffDelay({ type: 'function', fn: () => { throw boom; }, resetAfter: 1 }, 1)).toThrow(boom);
   });
 
   it('treats attempts below 1 or fractional as the nearest valid attempt', () => {

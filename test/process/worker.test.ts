@@ -1,39 +1,55 @@
 /**
- * The per-process state machine on its own (ProcessWorker) with real processes and a recording
- * host: state sequences, exits reported to the owner (and stops not), a stop that arrives while
- * spawning, starts that fail, and one incarnation at a time.
+ * One supervised process on its own (ProcessWorker) with real processes and a recording host and
+ * listener: the facts it reports (exits it did not cause, never its stops), a stop that arrives
+ * while spawning, starts that fail, and one incarnation at a time. The worker keeps no supervision
+ * state: that is its owner's (supervisor/record.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { StartError, StateError } from '../../src/api/errors.js';
 import type { EventName, EventPayload } from '../../src/api/events.js';
-import { StoppedWhileStartingError, ProcessWorker } from '../../src/process/worker.js';
+import { ProcessWorker } from '../../src/process/worker.js';
 import type { WorkerHost } from '../../src/process/worker.js';
 import { resolveManagerOptions, resolveProcessSpec } from '../../src/spec/resolve.js';
-import type { ExitInfo, ProcessSpec, ProcessState } from '../../src/api/types.js';
-import { alive, delay, fixture, NODE, until } from '../helpers.js';
+import type { ExitInfo, ProcessSpec } from '../../src/api/types.js';
+import type { ChildListener } from '../../src/supervisor/child.js';
+import { StoppedWhileStartingError } from '../../src/supervisor/start-error.js';
+import { alive, fixture, NODE, until } from '../helpers.js';
 
 const DEFAULTS = resolveManagerOptions({}).defaults;
 
 interface Recorder {
   host: WorkerHost;
   events: { event: EventName; payload: unknown }[];
-  states: ProcessState[];
+  /** What the worker reported to its owner. */
+  facts: string[];
+  exits: ExitInfo[];
+  listener: ChildListener;
 }
 
 function recorder(): Recorder {
   const events: Recorder['events'] = [];
-  const states: ProcessState[] = [];
+  const facts: string[] = [];
+  const exits: ExitInfo[] = [];
   const host: WorkerHost = {
     clock: { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (t) => clearTimeout(t as NodeJS.Timeout) },
     emit: <E extends EventName>(event: E, payload: EventPayload<E>) => {
       events.push({ event, payload });
     },
     polledReadiness: () => Promise.reject(new Error('no polled probes in these tests')),
-    stateChanged: (node) => {
-      states.push(node.state);
-    },
   };
-  return { host, events, states };
+  const listener: ChildListener = {
+    exited: (exit) => {
+      facts.push('exited');
+      exits.push(exit);
+    },
+    ending: () => facts.push('ending'),
+  };
+  return { host, events, facts, exits, listener };
+}
+
+/** The event names a recorder saw, output lines left out. */
+function names(rec: Recorder): EventName[] {
+  return rec.events.map((e) => e.event).filter((e) => e !== 'output');
 }
 
 const workers: ProcessWorker[] = [];
@@ -56,55 +72,51 @@ afterEach(async () => {
 const READY = { type: 'log', pattern: /^ready\b/ } as const;
 
 describe('ProcessWorker', () => {
-  it('goes idle → starting → running → stopping → stopped, and a stop is not an exit', async () => {
+  it('spawns, becomes ready, stops; a stop is not an exit and is never reported to the owner', async () => {
     const { w, rec } = worker('idle.mjs', [], { readiness: READY });
-    const exits: ExitInfo[] = [];
-    w.onExit = (exit) => exits.push(exit);
-    expect(w.state).toBe('idle');
-    await w.start();
+    expect(w.pid).toBeUndefined();
+    await w.start(rec.listener);
     const pid = w.pid as number;
-    expect(w.state).toBe('running');
     expect(alive(pid)).toBe(true);
+    expect(w.readyData).toEqual(expect.arrayContaining(['ready']));
     await w.stop();
-    expect(rec.states).toEqual(['starting', 'running', 'stopping', 'stopped']);
-    expect(exits).toEqual([]);
+    expect(rec.facts).toEqual([]);
     expect(alive(pid)).toBe(false);
     expect(w.pid).toBeUndefined();
     expect(w.lastPid).toBe(pid);
-    expect(rec.events.map((e) => e.event).filter((e) => e !== 'output')).toEqual(['spawn', 'ready', 'stop']);
+    expect(w.lastOsExit).toBeDefined();
+    expect(names(rec)).toEqual(['spawn', 'ready', 'health', 'stop']);
   });
 
   it('reports an exit it did not cause to its owner, classified', async () => {
     const { w, rec } = worker('exit-with.mjs', ['4']);
-    const exits: ExitInfo[] = [];
-    w.onExit = (exit) => exits.push(exit);
-    await w.start();
-    await until(() => exits.length > 0, 5000, 'the exit');
-    expect(exits).toEqual([expect.objectContaining({ code: 4, signal: null, class: 'abnormal', reason: 'exit' })]);
-    expect(w.state).toBe('exited');
-    expect(w.lastExit).toEqual(exits[0]);
+    await w.start(rec.listener);
+    await until(() => rec.exits.length > 0, 5000, 'the exit');
+    expect(rec.exits).toEqual([expect.objectContaining({ code: 4, signal: null, class: 'abnormal', reason: 'exit' })]);
+    expect(w.pid).toBeUndefined();
     expect(rec.events.map((e) => e.event)).not.toContain('stop');
   });
 
   it('refuses a second start while one incarnation lives', async () => {
-    const { w } = worker('idle.mjs', [], { readiness: READY });
-    await w.start();
-    await expect(w.start()).rejects.toBeInstanceOf(StateError);
+    const { w, rec } = worker('idle.mjs', [], { readiness: READY });
+    await w.start(rec.listener);
+    await expect(w.start(rec.listener)).rejects.toBeInstanceOf(StateError);
     const pid = w.pid;
     await w.stop();
-    await w.start();
+    await w.start(rec.listener);
     expect(w.pid).not.toBe(pid);
   });
 
-  it('a stop while spawning: start rejects as stopped-while-starting, state stopped, no failed-start', async () => {
+  it('a stop while spawning: start rejects as stopped-while-starting, no failed-start', async () => {
     const { w, rec } = worker('idle.mjs');
-    const starting = w.start();
+    const starting = w.start(rec.listener);
     const stopping = w.stop(); // the spawn is still in flight
     const error = await starting.catch((e: unknown) => e);
     await stopping;
     expect(error).toBeInstanceOf(StoppedWhileStartingError);
     expect(error).toBeInstanceOf(StartError);
-    await until(() => w.state === 'stopped', 2000, 'stopped');
+    await until(() => w.pid === undefined, 2000, 'no live incarnation');
+    expect(rec.facts).toEqual([]);
     expect(rec.events.map((e) => e.event)).not.toContain('failed-start');
     const spawn = rec.events.find((e) => e.event === 'spawn')?.payload as { pid: number } | undefined;
     if (spawn) expect(alive(spawn.pid)).toBe(false);
@@ -112,54 +124,57 @@ describe('ProcessWorker', () => {
 
   it('a stop while waiting for readiness: same outcome, the process is gone', async () => {
     const { w, rec } = worker('slow-ready.mjs', ['20000'], { readiness: { type: 'log', pattern: 'listening' } });
-    const starting = w.start();
+    const starting = w.start(rec.listener);
     await until(() => rec.events.some((e) => e.event === 'spawn'), 5000, 'the spawn');
     const pid = w.pid as number;
     await w.stop();
     await expect(starting).rejects.toBeInstanceOf(StoppedWhileStartingError);
-    expect(w.state).toBe('stopped');
     expect(alive(pid)).toBe(false);
+    expect(rec.facts).toEqual([]);
     expect(rec.events.map((e) => e.event)).not.toContain('failed-start');
   });
 
-  it('start timeout: rejects timedOut, kills the process, state failed', async () => {
+  it('start timeout: rejects timedOut and kills the process; the failure is never also an exit', async () => {
     const { w, rec } = worker('slow-ready.mjs', ['20000'], { readiness: { type: 'log', pattern: 'listening' }, startTimeout: 300 });
-    const exits: ExitInfo[] = [];
-    w.onExit = (exit) => exits.push(exit);
-    const error = await w.start().catch((e: unknown) => e);
+    const error = await w.start(rec.listener).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StartError);
     expect((error as StartError).timedOut).toBe(true);
-    expect(w.state).toBe('failed');
     const spawn = rec.events.find((e) => e.event === 'spawn')?.payload as { pid: number };
     expect(alive(spawn.pid)).toBe(false);
-    expect(rec.events.map((e) => e.event)).toContain('failed-start');
-    await delay(50);
-    expect(exits).toEqual([]); // a failed start is the start's rejection, never also an exit
+    expect(w.lastOsExit).toBeDefined(); // the ladder has run to its end: nothing is left to report
+    expect(names(rec)).toEqual(['spawn', 'failed-start']);
+    expect(rec.facts).toEqual([]); // a failed start is the start's rejection, never also an exit
   });
 
   it('exit while starting: rejects with the exit, never also reports it as an exit', async () => {
-    const { w } = worker('emit-lines.mjs', ['o:dying', 'exit:7'], { readiness: { type: 'log', pattern: 'listening' } });
-    const exits: ExitInfo[] = [];
-    w.onExit = (exit) => exits.push(exit);
-    const error = await w.start().catch((e: unknown) => e);
+    const { w, rec } = worker('emit-lines.mjs', ['o:dying', 'exit:7'], { readiness: { type: 'log', pattern: 'listening' } });
+    const error = await w.start(rec.listener).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(StartError);
     expect((error as StartError).exitCode).toBe(7);
-    expect(w.state).toBe('failed');
-    await delay(50);
-    expect(exits).toEqual([]);
+    expect((error as StartError).lastOutput.map((l) => l.line)).toEqual(['dying']);
+    // The exit is known (lastOsExit) before start rejects, so a report could only have come already.
+    expect(w.lastOsExit).toEqual({ code: 7, signal: null });
+    expect(rec.facts).toEqual([]);
   });
 
-  it('ignores an old incarnation: a stopped incarnation never reports through onExit', async () => {
-    const { w } = worker('term-exit.mjs', ['1'], { readiness: READY });
-    const exits: ExitInfo[] = [];
-    w.onExit = (exit) => exits.push(exit);
-    await w.start();
+  it('a stopped incarnation never reports, even when it exits with an error code', async () => {
+    const { w, rec } = worker('term-exit.mjs', ['1'], { readiness: READY });
+    await w.start(rec.listener);
     await w.stop(); // exits with code 1 on SIGTERM: an exit we caused
-    await w.start();
+    expect(w.lastOsExit).toEqual({ code: 1, signal: null });
+    await w.start(rec.listener);
     const second = w.pid as number;
-    await delay(100);
-    expect(exits).toEqual([]);
-    expect(w.state).toBe('running');
+    expect(rec.facts).toEqual([]);
     expect(alive(second)).toBe(true);
+  });
+
+  it('terminate(reason) tells the owner it is ending, then reports an abnormal exit with that reason', async () => {
+    const { w, rec } = worker('idle.mjs', [], { readiness: READY });
+    await w.start(rec.listener);
+    const pid = w.pid as number;
+    await w.terminate('liveness');
+    expect(rec.facts).toEqual(['ending', 'exited']);
+    expect(rec.exits).toEqual([expect.objectContaining({ class: 'abnormal', reason: 'liveness' })]);
+    expect(alive(pid)).toBe(false);
   });
 });
