@@ -9,7 +9,8 @@ import { backoffDelay } from '../policy/backoff.js';
 import type { ProcessWorker, WorkerHost } from '../process/worker.js';
 import type { ChildDefaults } from '../spec/resolved.js';
 import * as v from '../spec/validate.js';
-import type { Clock, JobResult, JobSpec } from '../api/types.js';
+import type { JobResult, JobSpec } from '../api/types.js';
+import { follow, sleepUnless } from '../util/abort.js';
 import { runAttempt, type AttemptOutcome } from './attempt.js';
 import { resolveJobSpec, type ResolvedJobSpec } from './resolve.js';
 import { Slots } from './slots.js';
@@ -38,8 +39,13 @@ export class JobRunner {
   private readonly host: WorkerHost;
   private readonly defaults: ChildDefaults;
   private readonly random: () => number;
-  /** Aborted by `close()`: cancels every queued and running job. */
-  private readonly closing = new AbortController();
+  /** Set by `close()`: no job starts any more. */
+  private closed = false;
+  /**
+   * One controller per job, aborted by `close()`. Not one shared signal with a listener per job:
+   * eleven concurrent jobs would trip Node's MaxListenersExceededWarning.
+   */
+  private readonly cancels = new Set<AbortController>();
   private readonly live = new Set<Promise<JobResult>>();
   /** The processes of the attempts running now, for `kill()`. */
   private readonly workers = new Set<ProcessWorker>();
@@ -67,7 +73,7 @@ export class JobRunner {
    * also emitted as a `job` event.
    */
   async run(spec: JobSpec, options: RunOptions = {}): Promise<JobResult> {
-    if (this.closing.signal.aborted) throw new ShutdownError();
+    if (this.closed) throw new ShutdownError();
     const job = resolveJobSpec(spec, this.defaults);
     const signal = checkRunOptions(options, job.process.name);
     const running = this.execute(job, signal);
@@ -86,12 +92,15 @@ export class JobRunner {
 
   /** Cancels every queued and running job and resolves once all have ended. Idempotent. */
   async close(): Promise<void> {
-    this.closing.abort(new ShutdownError());
+    this.closed = true;
+    for (const cancel of this.cancels) cancel.abort(new ShutdownError());
     await Promise.allSettled([...this.live]);
   }
 
   private async execute(job: ResolvedJobSpec, userSignal: AbortSignal | undefined): Promise<JobResult> {
-    const cancel = linkSignals([this.closing.signal, userSignal]);
+    const cancel = new AbortController();
+    this.cancels.add(cancel);
+    const unlink = follow(cancel, userSignal);
     let result: JobResult;
     let pid: number | undefined;
     try {
@@ -105,7 +114,8 @@ export class JobRunner {
         }
       }
     } finally {
-      cancel.unlink();
+      unlink();
+      this.cancels.delete(cancel);
     }
     const event = { name: job.process.name, time: this.host.clock.now(), path: [job.process.name], ...result };
     this.host.emit('job', pid === undefined ? event : { ...event, pid });
@@ -135,7 +145,7 @@ export class JobRunner {
         break;
       }
       this.host.emit('restart', { name: job.process.name, time: clock.now(), path: [job.process.name], attempt: attempts, delay });
-      if (!(await sleep(clock, delay, signal))) status = 'cancelled';
+      if (!(await sleepUnless(clock, delay, signal))) status = 'cancelled';
     }
     const result: JobResult = {
       status,
@@ -163,40 +173,4 @@ function checkRunOptions(options: RunOptions, name: string): AbortSignal | undef
   if (raw.signal === undefined) return undefined;
   if (!(raw.signal instanceof AbortSignal)) throw v.invalid(s, 'signal', raw.signal, 'an AbortSignal');
   return raw.signal;
-}
-
-/**
- * One controller aborted by any of `signals`. Listeners are removed by `unlink()`, since the
- * runner's own signal lives as long as the manager (AbortSignal.any would keep them longer).
- */
-function linkSignals(signals: readonly (AbortSignal | undefined)[]): { signal: AbortSignal; unlink: () => void } {
-  const controller = new AbortController();
-  const links: (() => void)[] = [];
-  for (const signal of signals) {
-    if (!signal) continue;
-    if (signal.aborted) {
-      controller.abort(signal.reason);
-      break;
-    }
-    const onAbort = (): void => controller.abort(signal.reason);
-    signal.addEventListener('abort', onAbort, { once: true });
-    links.push(() => signal.removeEventListener('abort', onAbort));
-  }
-  return { signal: controller.signal, unlink: () => links.forEach((unlink) => unlink()) };
-}
-
-/** Resolves true after `ms`, or false as soon as `signal` aborts. */
-function sleep(clock: Clock, ms: number, signal: AbortSignal): Promise<boolean> {
-  if (signal.aborted) return Promise.resolve(false);
-  return new Promise((resolve) => {
-    const timer = clock.setTimeout(() => {
-      signal.removeEventListener('abort', onAbort);
-      resolve(true);
-    }, ms);
-    const onAbort = (): void => {
-      clock.clearTimeout(timer);
-      resolve(false);
-    };
-    signal.addEventListener('abort', onAbort, { once: true });
-  });
 }

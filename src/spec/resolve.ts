@@ -224,8 +224,10 @@ const MANAGER_KEYS = [
 
 
 function resolveClock(s: Subject, value: unknown): Clock {
-  // Only checked, never copied or frozen: a test clock is the caller's object and keeps its state.
-  const raw = v.object(s, 'clock', value, 'a clock `{ now, setTimeout, clearTimeout }`');
+  // Only checked, never copied or frozen: a test clock is the caller's object (often a class
+  // instance, its methods on the prototype) and keeps its state.
+  if (typeof value !== 'object' || value === null) throw v.invalid(s, 'clock', value, 'a clock `{ now, setTimeout, clearTimeout }`');
+  const raw = value as Record<string, unknown>;
   for (const key of ['now', 'setTimeout', 'clearTimeout']) v.func(s, v.join('clock', key), raw[key]);
   return value as Clock;
 }

@@ -342,14 +342,23 @@ export class Supervisor implements Child {
     const now = this.host.clock.now();
     const verdict = recordRestart(this.window, now, this.spec.intensity);
     this.window = [...verdict.window];
-    if (exit) this.emitExit(record, exit, !verdict.exceeded);
-    if (verdict.exceeded) return this.giveUp(record);
-
-    // The delay first: a backoff function that throws faults the supervisor before anything changed.
+    // The delay before anything changes: a backoff function that throws (or returns a delay no
+    // timer can hold) faults the supervisor, and the exit says it will not restart.
     const backoff = record.child.spec.backoff;
     const uptime = record.upSince === undefined ? 0 : now - record.upSince;
     const attempt = nextAttempt(record.attempt, uptime, backoff);
-    const delay = backoffDelay(backoff, attempt);
+    let delay = 0;
+    let failure: unknown;
+    if (!verdict.exceeded) {
+      try {
+        delay = backoffDelay(backoff, attempt);
+      } catch (error) {
+        failure = error;
+      }
+    }
+    if (exit) this.emitExit(record, exit, !verdict.exceeded && failure === undefined);
+    if (failure !== undefined) throw failure;
+    if (verdict.exceeded) return this.giveUp(record);
     record.attempt = attempt;
 
     const strategy = this.spec.strategy;

@@ -4,6 +4,7 @@
  */
 import { describe, it } from 'vitest';
 import { ProcessManager } from '../../src/index.js';
+import { FakeClock } from '../clock.js';
 import { alive, track, until } from '../helpers.js';
 import { nextEvent, nodeSpec, payloads, READY_LINE, record } from './support.js';
 
@@ -142,15 +143,17 @@ describe.concurrent('incarnations', () => {
   });
 
   it('a stop during backoff cancels the pending restart and keeps the spec', async ({ expect }) => {
-    const pm = track(new ProcessManager({ backoff: { type: 'fixed', delay: 300 } }));
+    const clock = new FakeClock(Date.now());
+    const pm = track(new ProcessManager({ clock, backoff: { type: 'fixed', delay: 300 } }));
     const seen = record(pm, ['spawn']);
     const handle = await pm.start(nodeSpec('crash', 'crash-after.mjs', ['20']));
     await nextEvent(pm, 'restart');
     expect(handle.state).toBe('backoff');
     await pm.stop('crash');
     expect(handle.state).toBe('stopped');
-    // Past the due time of the cancelled restart.
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    // Nothing scheduled any more, and nothing comes past the due time of the cancelled restart.
+    expect(clock.pending).toBe(0);
+    await clock.advance(500);
     expect(payloads(seen, 'spawn')).toHaveLength(1);
     expect(pm.get('crash')).toBeDefined();
   });

@@ -6,7 +6,8 @@
 import { describe, it } from 'vitest';
 import { ProcessManager } from '../../src/index.js';
 import type { ExitClass, RestartType, Signal } from '../../src/index.js';
-import { delay, track } from '../helpers.js';
+import { FakeClock } from '../clock.js';
+import { track } from '../helpers.js';
 import { nextEvent, nodeSpec, payloads, READY_LINE, record } from './support.js';
 
 interface Outcome {
@@ -38,7 +39,8 @@ const CASES = TYPES.flatMap((type) => OUTCOMES.map((outcome) => ({ type, outcome
 
 describe.concurrent('restart types × exit classes', () => {
   it.for(CASES)('$type after $outcome.label: willRestart=$willRestart', async ({ type, outcome, willRestart }, { expect }) => {
-    const pm = track(new ProcessManager({ backoff: { type: 'fixed', delay: 20 }, intensity: { maxRestarts: 100, period: '10s' } }));
+    const clock = new FakeClock(Date.now());
+    const pm = track(new ProcessManager({ clock, backoff: { type: 'fixed', delay: 20 }, intensity: { maxRestarts: 100, period: '10s' } }));
     const seen = record(pm, ['spawn', 'exit', 'restart']);
     const name = `${type}-${outcome.how}`;
     const exited = nextEvent(pm, 'exit');
@@ -63,7 +65,9 @@ describe.concurrent('restart types × exit classes', () => {
     expect(exit.time).toBeTypeOf('number');
 
     if (willRestart) {
-      const second = await nextEvent(pm, 'spawn');
+      const respawned = nextEvent(pm, 'spawn');
+      await clock.advance(20); // the backoff delay
+      const second = await respawned;
       expect(second.pid).not.toBe(pid);
       expect(second.restarts).toBe(1);
       expect(payloads(seen, 'restart')).toEqual([expect.objectContaining({ name, attempt: 1, delay: 20 })]);
@@ -82,7 +86,9 @@ describe.concurrent('restart types × exit classes', () => {
       expect(handle.state).toBe('exited');
       expect(handle.lastExit).toMatchObject({ code: outcome.code, signal: outcome.signal, class: outcome.class });
     }
-    await delay(200); // ten backoff delays: a restart would have spawned by now
+    // Nothing is scheduled, and time passing brings no restart.
+    expect(clock.pending).toBe(0);
+    await clock.advance(200);
     expect(payloads(seen, 'spawn')).toHaveLength(1);
     expect(payloads(seen, 'restart')).toEqual([]);
   });
@@ -90,14 +96,16 @@ describe.concurrent('restart types × exit classes', () => {
 
 describe('exits the supervisor did not decide on', () => {
   it('an exit during a stop is only recorded: no exit event, no restart, state stopped', async ({ expect }) => {
-    const pm = track(new ProcessManager({ backoff: { type: 'fixed', delay: 20 } }));
+    const clock = new FakeClock(Date.now());
+    const pm = track(new ProcessManager({ clock, backoff: { type: 'fixed', delay: 20 } }));
     const seen = record(pm, ['spawn', 'exit', 'restart', 'stop']);
     // term-exit.mjs answers SIGTERM with exit code 1, which would be abnormal had it been unasked.
     const handle = await pm.start(nodeSpec('t', 'term-exit.mjs', ['1'], { readiness: READY_LINE }));
     await pm.stop('t');
     expect(handle.state).toBe('stopped');
     expect(payloads(seen, 'stop')).toEqual([expect.objectContaining({ name: 't', code: 1, signal: null })]);
-    await delay(200);
+    expect(clock.pending).toBe(0);
+    await clock.advance(200);
     expect(payloads(seen, 'exit')).toEqual([]);
     expect(payloads(seen, 'restart')).toEqual([]);
     expect(payloads(seen, 'spawn')).toHaveLength(1);

@@ -5,7 +5,8 @@
 import { describe, it } from 'vitest';
 import { AlreadyExistsError, NotFoundError, ProcessManager, ShutdownError, StartError } from '../../src/index.js';
 import type { ManagerOptions, Snapshot } from '../../src/index.js';
-import { alive, delay, track, until } from '../helpers.js';
+import { FakeClock, flushPromises } from '../clock.js';
+import { alive, track, until } from '../helpers.js';
 import { killAll, nextEvent, nodeSpec, payloads, READY_LINE, record } from './support.js';
 
 const FAST: ManagerOptions = { backoff: { type: 'fixed', delay: 20 }, shutdown: { timeout: 2000 } };
@@ -23,7 +24,9 @@ describe.concurrent('add / start / get', () => {
     expect(handle.state).toBe('idle');
     expect(handle.pid).toBeUndefined();
     expect(pm.list().map((s) => [s.name, s.state, s.pid])).toEqual([['a', 'idle', undefined]]);
-    await delay(100); // a spawn would be reported well within this
+    // A start would have begun synchronously (state `starting`); a turn of the loop later, nothing.
+    await flushPromises();
+    expect(handle.state).toBe('idle');
     expect(seen).toEqual([]);
   });
 
@@ -109,7 +112,8 @@ describe.concurrent('list()', () => {
 
 describe.concurrent('stop', () => {
   it('stops the process, keeps the spec, never restarts it, and can start it again', async ({ expect }) => {
-    const pm = manager();
+    const clock = new FakeClock(Date.now());
+    const pm = manager({ ...FAST, clock });
     const seen = record(pm, ['spawn', 'stop', 'exit', 'restart']);
     const handle = await pm.start(nodeSpec('a', 'idle.mjs', [], { readiness: READY_LINE }));
     const pid = handle.pid as number;
@@ -121,7 +125,9 @@ describe.concurrent('stop', () => {
     expect(pm.list().map((s) => [s.name, s.state])).toEqual([['a', 'stopped']]);
     expect(payloads(seen, 'stop')).toEqual([expect.objectContaining({ name: 'a', pid, signal: 'SIGTERM' })]);
     expect(payloads(seen, 'exit')).toEqual([]);
-    await delay(300); // 15 backoff delays: any restart would show
+    // No restart is scheduled, and time passing brings none.
+    expect(clock.pending).toBe(0);
+    await clock.advance(300);
     expect(payloads(seen, 'spawn')).toHaveLength(1);
     expect(payloads(seen, 'restart')).toEqual([]);
 
@@ -173,7 +179,8 @@ describe.concurrent('stop while starting', () => {
     { label: 'still spawning', readiness: undefined },
     { label: 'waiting for readiness', readiness: { type: 'log', pattern: 'listening' } as const },
   ])('$label: start rejects with a StartError, the child is stopped, nothing failed or restarts', async ({ readiness }, { expect }) => {
-    const pm = manager();
+    const clock = new FakeClock(Date.now());
+    const pm = manager({ ...FAST, clock });
     const seen = record(pm, ['spawn', 'failed-start', 'restart']);
     const starting = pm.start(nodeSpec('s', 'slow-ready.mjs', ['20000'], readiness ? { readiness } : {}));
     if (readiness) await nextEvent(pm, 'spawn');
@@ -182,7 +189,8 @@ describe.concurrent('stop while starting', () => {
     expect(error).toBeInstanceOf(StartError);
     expect(pm.get('s')?.state).toBe('stopped');
     for (const spawn of payloads(seen, 'spawn')) expect(alive(spawn.pid)).toBe(false);
-    await delay(200);
+    expect(clock.pending).toBe(0);
+    await clock.advance(200);
     expect(payloads(seen, 'failed-start')).toEqual([]);
     expect(payloads(seen, 'restart')).toEqual([]);
     expect(payloads(seen, 'spawn').length).toBeLessThanOrEqual(1);
@@ -334,13 +342,15 @@ describe.concurrent('disposal and shutdown', () => {
   });
 
   it('cancels a pending backoff restart: nothing spawns after shutdown', async ({ expect }) => {
-    const pm = manager({ ...FAST, backoff: { type: 'fixed', delay: 400 } });
+    const clock = new FakeClock(Date.now());
+    const pm = manager({ ...FAST, clock, backoff: { type: 'fixed', delay: 400 } });
     const seen = record(pm, ['spawn']);
     const handle = await pm.start(nodeSpec('crash', 'crash-after.mjs', ['30']));
     await nextEvent(pm, 'restart');
     expect(handle.state).toBe('backoff');
     await pm.shutdown();
-    await delay(700); // past the cancelled restart's due time
+    expect(clock.pending).toBe(0);
+    await clock.advance(700); // past the cancelled restart's due time
     expect(payloads(seen, 'spawn')).toHaveLength(1);
     expect(handle.state).toBe('stopped');
   });

@@ -5,11 +5,13 @@
  */
 import { describe, it } from 'vitest';
 import { ProcessManager, StartError } from '../../src/index.js';
-import { alive, delay, track } from '../helpers.js';
+import type { ManagerOptions } from '../../src/index.js';
+import { FakeClock, flushPromises } from '../clock.js';
+import { alive, track } from '../helpers.js';
 import { killAll, nextEvent, nodeSpec, payloads, record } from './support.js';
 
-function manager(): ProcessManager {
-  return track(new ProcessManager({ backoff: { type: 'fixed', delay: 20 }, shutdown: { timeout: 2000 } }));
+function manager(options: ManagerOptions = {}): ProcessManager {
+  return track(new ProcessManager({ backoff: { type: 'fixed', delay: 20 }, shutdown: { timeout: 2000 }, ...options }));
 }
 
 describe.concurrent('readiness by log', () => {
@@ -51,7 +53,8 @@ describe.concurrent('readiness by log', () => {
       .catch((e: unknown) => e);
     // The line arrives — on the other stream — and the start still waits.
     await nextEvent(pm, 'output', (e) => e.name === 'wrong' && e.stream === 'stderr' && e.line === 'listening on 4242', 10_000);
-    await delay(100);
+    // Readiness sees each line before its `output` event: had it matched, the start would be over.
+    await flushPromises();
     expect(pm.get('wrong')?.state).toBe('starting');
     await pm.stop('wrong');
     expect(await starting).toBeInstanceOf(StartError);
@@ -124,12 +127,14 @@ describe.concurrent('start failures', () => {
   });
 
   it('a failed start is not retried and the entry can be started again', async ({ expect }) => {
-    const pm = manager();
+    const clock = new FakeClock(Date.now());
+    const pm = manager({ clock });
     const seen = record(pm, ['spawn', 'restart']);
     await pm
       .start(nodeSpec('boom', 'emit-lines.mjs', ['exit:1'], { readiness: { type: 'log', pattern: 'listening' } }))
       .catch(() => undefined);
-    await new Promise((resolve) => setTimeout(resolve, 200)); // ten backoff delays
+    expect(clock.pending).toBe(0); // nothing scheduled: no retry
+    await clock.advance(200);
     expect(payloads(seen, 'spawn')).toHaveLength(1);
     expect(payloads(seen, 'restart')).toEqual([]);
     await expect(pm.start('boom')).rejects.toBeInstanceOf(StartError);

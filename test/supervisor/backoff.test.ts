@@ -1,6 +1,11 @@
+/**
+ * Backoff in trees, on the shared fake clock: what waits, what a stop cancels, and when the
+ * attempt counter resets. A cancelled start is proven by time passing the due time with no timer
+ * left and no spawn, not by sleeping.
+ */
 import { describe, expect, it } from 'vitest';
 import type { RestartEvent } from '../../src/index.js';
-import { delay } from '../helpers.js';
+import { FakeClock } from '../clock.js';
 import { manager, pidOf, poke, puppet, reach, record, runningAgain } from './helpers.js';
 
 const slow = { backoff: { type: 'fixed' as const, delay: 700 } };
@@ -12,7 +17,8 @@ function spawnsAfter(events: ReturnType<typeof record>, from: number, name: stri
 
 describe('backoff', () => {
   it('shows `backoff` while waiting, and a stop of the child cancels the pending start at once', async () => {
-    const pm = manager();
+    const clock = new FakeClock(Date.now());
+    const pm = manager({ clock });
     const events = record(pm);
     await pm.start({ name: 'tree', strategy: 'one-for-one', children: [puppet('a', [], slow), puppet('b')] });
     poke(pm, 'a');
@@ -23,8 +29,9 @@ describe('backoff', () => {
     await pm.stop('a');
     expect(Date.now() - started).toBeLessThan(500);
     expect(pm.get('a')?.state).toBe('stopped');
-    // A deliberate wait past the backoff delay: the cancelled start must never happen.
-    await delay(1000);
+    // Time past the backoff delay: the cancelled start must never happen.
+    expect(clock.pending).toBe(0);
+    await clock.advance(1000);
     expect(spawnsAfter(events, mark, 'a')).toBe(0);
     expect(pm.get('a')?.state).toBe('stopped');
     await pm.stop('a');
@@ -32,7 +39,8 @@ describe('backoff', () => {
   });
 
   it('puts the whole group in `backoff`, and a stop of any ancestor cancels it', async () => {
-    const pm = manager();
+    const clock = new FakeClock(Date.now());
+    const pm = manager({ clock });
     const events = record(pm);
     await pm.start({
       name: 'outer',
@@ -45,33 +53,40 @@ describe('backoff', () => {
     const mark = events.length;
     await pm.stop('outer');
     expect([pm.get('a')?.state, pm.get('b')?.state, pm.get('inner')?.state]).toEqual(['stopped', 'stopped', 'stopped']);
-    await delay(1000);
+    expect(clock.pending).toBe(0);
+    await clock.advance(1000);
     expect(spawnsAfter(events, mark, 'a') + spawnsAfter(events, mark, 'b')).toBe(0);
   });
 
   it('cancels a pending start when the manager shuts down', async () => {
-    const pm = manager();
+    const clock = new FakeClock(Date.now());
+    const pm = manager({ clock });
     const events = record(pm);
     await pm.start({ name: 'tree', strategy: 'one-for-one', children: [puppet('a', [], slow)] });
     poke(pm, 'a');
     await reach(pm, 'a', 'backoff');
     const mark = events.length;
     await pm.shutdown();
-    await delay(1000);
+    expect(clock.pending).toBe(0);
+    await clock.advance(1000);
     expect(spawnsAfter(events, mark, 'a')).toBe(0);
   });
 
   it('grows the attempt while restarts follow each other and resets it after `resetAfter` of uptime', async () => {
-    const pm = manager();
+    const clock = new FakeClock(Date.now());
+    const pm = manager({ clock });
     const events = record(pm);
-    const backoff = { type: 'fixed' as const, delay: 10, resetAfter: 300 };
+    // No delay, so no timer: restarts follow at once, and only uptime moves the clock.
+    const backoff = { type: 'fixed' as const, delay: 0, resetAfter: 300 };
     await pm.start({ name: 'tree', strategy: 'one-for-one', children: [puppet('a', [], { backoff })] });
     for (let i = 0; i < 2; i++) await runningAgain(pm, { a: poke(pm, 'a') });
-    // A deliberate stay beyond `resetAfter`.
-    await delay(500);
+    await clock.advance(299);
+    await runningAgain(pm, { a: poke(pm, 'a') });
+    // A stay of exactly `resetAfter`.
+    await clock.advance(300);
     await runningAgain(pm, { a: poke(pm, 'a') });
     const attempts = events.filter((e) => e.event === 'restart').map((e) => (e.payload as RestartEvent).attempt);
-    expect(attempts).toEqual([1, 2, 1]);
+    expect(attempts).toEqual([1, 2, 3, 1]);
     expect(pidOf(pm, 'a')).toBeGreaterThan(0);
   });
 });

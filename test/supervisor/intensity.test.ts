@@ -3,7 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { ExitEvent, GiveupEvent, SupervisorGiveupEvent, SupervisorRestartEvent } from '../../src/index.js';
-import { alive, delay, until } from '../helpers.js';
+import { FakeClock } from '../clock.js';
+import { alive, until } from '../helpers.js';
 import { manager, pidOf, pids, poke, puppet, reach, record, runningAgain, trace, type Recorded } from './helpers.js';
 
 /** Crashes `name` and waits until it runs again; returns the new PID. */
@@ -56,7 +57,8 @@ describe('restart intensity', () => {
   });
 
   it('never gives up while restarts are spaced beyond the period (sliding window)', async () => {
-    const pm = manager();
+    const clock = new FakeClock(Date.now());
+    const pm = manager({ clock, backoff: { type: 'fixed', delay: 0 } });
     const events = record(pm);
     await pm.start({
       name: 'tree',
@@ -65,8 +67,8 @@ describe('restart intensity', () => {
       children: [puppet('a')],
     });
     for (let i = 0; i < 4; i++) {
-      // A deliberate gap: the previous restart must leave the window before the next crash.
-      await delay(450);
+      // A gap just past the period: the previous restart leaves the window before the next crash.
+      await clock.advance(301);
       await crashAndWait(pm, 'a');
     }
     expect(pm.get('tree')?.state).toBe('running');
