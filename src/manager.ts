@@ -97,8 +97,9 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
         const parent = this.entries.get(record.child.name)?.parent;
         return parent && !parent.topLevel ? parent.name : undefined;
       },
-      stop: (record) => this.stop(this.nameOf(record)),
-      restart: (record) => this.restart(this.nameOf(record)),
+      // Every failure through the promise: a removed child's handle rejects, it does not throw.
+      stop: async (record) => this.stop(this.nameOf(record)),
+      restart: async (record) => this.restart(this.nameOf(record)),
       waitFor: (record, state, opts) => this.waitForRecord(record, state, opts),
       send: (record, message) => this.attachments.send(this.processOf(record), message),
       request: (record, message, timeout) => {

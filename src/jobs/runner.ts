@@ -133,17 +133,22 @@ export class JobRunner {
       attempts++;
       last = await runAttempt(job, attempts, signal, this.host, this.workers);
       status = last.status;
-      const retry = (status === 'failed' || status === 'timed-out') && attempts <= job.retries && !signal.aborted;
-      if (last.exit) this.emitExit(job, last, retry);
-      if (!retry) break;
-      let delay: number;
-      try {
-        delay = backoffDelay(job.retryBackoff, attempts, this.random);
-      } catch (error) {
-        // A backoff function that throws or returns nonsense ends the retries, told as an error.
-        this.host.emit('error', { name: job.process.name, time: clock.now(), path: [job.process.name], error: error as Error });
-        break;
+      let retry = (status === 'failed' || status === 'timed-out') && attempts <= job.retries && !signal.aborted;
+      // The delay before the exit event, so the event never promises a retry that cannot come.
+      let delay = 0;
+      let failure: Error | undefined;
+      if (retry) {
+        try {
+          delay = backoffDelay(job.retryBackoff, attempts, this.random);
+        } catch (error) {
+          failure = error as Error;
+          retry = false;
+        }
       }
+      if (last.exit) this.emitExit(job, last, retry);
+      // A backoff function that throws or returns nonsense ends the retries, told as an error.
+      if (failure) this.host.emit('error', { name: job.process.name, time: clock.now(), path: [job.process.name], error: failure });
+      if (!retry) break;
       this.host.emit('restart', { name: job.process.name, time: clock.now(), path: [job.process.name], attempt: attempts, delay });
       if (!(await sleepUnless(clock, delay, signal))) status = 'cancelled';
     }

@@ -24,10 +24,16 @@ import { createMasker, LineSplitter, parseOutputCommand, RingBuffer } from '../o
 import { classifyExit } from '../policy/classify.js';
 import type { ResolvedProcessSpec } from '../spec/resolved.js';
 import type { ChildListener, RunInfo } from '../supervisor/child.js';
-import { StoppedWhileStartingError } from '../supervisor/start-error.js';
 import { Incarnation, type OsExit } from './incarnation.js';
 import { awaitReadiness, type PolledReadiness } from './readiness.js';
 import { runLadder } from './stop.js';
+
+/** Thrown by a start when a stop arrived while the child was starting. */
+export class StoppedWhileStartingError extends StartError {
+  constructor(name: string) {
+    super(name, `\`${name}\` was stopped while starting`);
+  }
+}
 
 /** What an incarnation's attachments are given (process/attachments.ts). */
 export interface RunContext {

@@ -16,9 +16,3 @@ export function childStartError(supervisor: string, child: string, cause: unknow
   return new StartError(innermost, `Supervisor \`${supervisor}\` could not start \`${child}\`: ${why}`, { cause, ...facts });
 }
 
-/** Thrown by a start when a stop arrived while the child was starting. */
-export class StoppedWhileStartingError extends StartError {
-  constructor(name: string) {
-    super(name, `\`${name}\` was stopped while starting`);
-  }
-}

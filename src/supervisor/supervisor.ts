@@ -23,7 +23,8 @@ import type { Child, ChildListener } from './child.js';
 import { Mailbox } from './mailbox.js';
 import type { QueuedMessage, RestartPlan, UrgentMessage } from './messages.js';
 import { isActive, type ChildRecord } from './record.js';
-import { childStartError, StoppedWhileStartingError } from './start-error.js';
+import { StoppedWhileStartingError } from '../process/worker.js';
+import { childStartError } from './start-error.js';
 import { affectedChildren } from './strategy.js';
 
 /** What a supervisor needs from the manager that owns the tree. */

@@ -7,12 +7,11 @@
 import { afterEach, describe, expect, it } from 'vitest';
 import { StartError, StateError } from '../../src/api/errors.js';
 import type { EventName, EventPayload } from '../../src/api/events.js';
-import { ProcessWorker } from '../../src/process/worker.js';
+import { ProcessWorker, StoppedWhileStartingError } from '../../src/process/worker.js';
 import type { WorkerHost } from '../../src/process/worker.js';
 import { resolveManagerOptions, resolveProcessSpec } from '../../src/spec/resolve.js';
 import type { ExitInfo, ProcessSpec } from '../../src/api/types.js';
 import type { ChildListener } from '../../src/supervisor/child.js';
-import { StoppedWhileStartingError } from '../../src/supervisor/start-error.js';
 import { alive, fixture, NODE, until } from '../helpers.js';
 
 const DEFAULTS = resolveManagerOptions({}).defaults;
