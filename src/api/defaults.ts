@@ -18,7 +18,8 @@ export const DEFAULTS = Object.freeze({
   /** Supervisors stop their own children by their own specs, so their parent waits for ever. */
   supervisorShutdownTimeout: Infinity,
   startTimeout: 30_000,
-  output: Object.freeze({ lines: 1000, commands: false }),
+  /** `bytes`: the retained output is bounded by size as well as by lines (4 MiB of text). */
+  output: Object.freeze({ lines: 1000, bytes: 4 * 1024 * 1024, commands: false }),
   /** Longest line kept whole; longer lines are cut and marked. */
   maxLineBytes: 1024 * 1024,
   probe: Object.freeze({

@@ -168,8 +168,13 @@ export interface WatchSpec {
 
 /** Output handling. */
 export interface OutputSpec {
-  /** Lines kept in the ring buffer. Default 1000. */
+  /** Lines kept in the ring buffer. Default 1000 (at most 1,000,000). */
   lines?: number;
+  /**
+   * Most output kept, over all kept lines, counted in characters of text (bytes for ASCII). The
+   * oldest lines go first; the newest line is always kept. Default 4 MiB.
+   */
+  bytes?: Size;
   /** Secrets masked everywhere output appears. */
   mask?: (string | RegExp)[];
   /** Parse `::procvisor::` command lines. Default false. */

@@ -73,8 +73,10 @@ export function toSpawnError(spec: ResolvedProcessSpec, error: NodeJS.ErrnoExcep
  * Spawns the process. Resolves once the OS reports it spawned; rejects with a SpawnError for a missing
  * binary, a bad cwd or a permission error. The child leads its own process group, and carries
  * `cookie` (see cookie.ts: one per incarnation, from `newTreeCookie()`) in its environment.
+ * `onForked` is called synchronously the moment the OS process exists (before this function
+ * returns), so whoever must kill it with the host registers it before anything else can happen.
  */
-export function spawnChild(spec: ResolvedProcessSpec, cookie: string = newTreeCookie()): Promise<ChildProcess> {
+export function spawnChild(spec: ResolvedProcessSpec, cookie: string = newTreeCookie(), onForked?: (pid: number) => void): Promise<ChildProcess> {
   checkCwd(spec);
   const stdio: StdioOptions = spec.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'];
   let child: ChildProcess;
@@ -90,6 +92,7 @@ export function spawnChild(spec: ResolvedProcessSpec, cookie: string = newTreeCo
   } catch (error) {
     return Promise.reject(toSpawnError(spec, error as NodeJS.ErrnoException));
   }
+  if (child.pid !== undefined) onForked?.(child.pid);
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
       child.off('spawn', onSpawn);

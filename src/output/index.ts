@@ -12,18 +12,34 @@ export {
   type MalformedCommand,
 } from './commands.js';
 
+/** An optional second bound of a {@link RingBuffer}: the total weight (for output lines, their length). */
+export interface WeightLimit<T> {
+  /** Most total weight kept; the newest item is always kept, whatever its weight. */
+  readonly max: number;
+  /** The weight of one item. */
+  readonly weigh: (item: T) => number;
+}
+
 /**
- * The last `capacity` items pushed, oldest first. `push` is O(1) and never reallocates once full;
- * a capacity of 0 keeps nothing.
+ * The last `capacity` items pushed, oldest first, and, with a weight limit, no more than `max` total
+ * weight: one chatty child printing huge lines cannot pin the host's memory. `push` is amortised
+ * O(1): the oldest items are dropped by moving a start index, and the array is compacted once the
+ * dropped part outweighs the kept part. A capacity of 0 keeps nothing.
  */
 export class RingBuffer<T> {
-  /** Grows up to `capacity` as items arrive (a large capacity costs nothing until used), then wraps. */
-  private items: T[] = [];
-  /** Index of the oldest item once the buffer is full (and of the next overwrite). */
-  private head = 0;
+  private items: (T | undefined)[] = [];
+  /** Index of the oldest kept item. */
+  private start = 0;
+  private weight = 0;
 
-  /** @param capacity most items kept; a non-negative integer. */
-  constructor(readonly capacity: number) {
+  /**
+   * @param capacity most items kept; a non-negative integer.
+   * @param limit a bound on the total weight as well.
+   */
+  constructor(
+    readonly capacity: number,
+    private readonly limit?: WeightLimit<T>,
+  ) {
     if (!Number.isInteger(capacity) || capacity < 0) {
       throw new RangeError(`Expected \`capacity\` to be a non-negative integer, got \`${String(capacity)}\` (${typeof capacity})`);
     }
@@ -31,37 +47,48 @@ export class RingBuffer<T> {
 
   /** Items currently kept. */
   get size(): number {
-    return this.items.length;
+    return this.items.length - this.start;
   }
 
-  /** Adds an item, dropping the oldest when full. */
+  /** Total weight of the kept items (0 without a weight limit). */
+  get totalWeight(): number {
+    return this.weight;
+  }
+
+  /** Adds an item, dropping the oldest while over the capacity or the weight limit. */
   push(item: T): void {
-    const items = this.items;
-    if (items.length < this.capacity) {
-      items.push(item);
-      return;
-    }
     if (this.capacity === 0) return;
-    items[this.head] = item;
-    this.head = this.head + 1 === this.capacity ? 0 : this.head + 1;
+    this.items.push(item);
+    const limit = this.limit;
+    if (limit) this.weight += limit.weigh(item);
+    if (this.items.length - this.start > this.capacity) this.dropOldest();
+    if (limit) while (this.weight > limit.max && this.items.length - this.start > 1) this.dropOldest();
+  }
+
+  private dropOldest(): void {
+    const oldest = this.items[this.start] as T;
+    this.items[this.start] = undefined;
+    this.start++;
+    if (this.limit) this.weight -= this.limit.weigh(oldest);
+    // Compact once the dropped prefix is longer than what is kept (and worth a copy).
+    if (this.start >= 64 && this.start * 2 >= this.items.length) {
+      this.items = this.items.slice(this.start);
+      this.start = 0;
+    }
   }
 
   /** The kept items oldest first, or only the newest `last` of them (still oldest first). */
   toArray(last?: number): T[] {
-    const items = this.items;
-    const size = items.length;
+    const size = this.items.length - this.start;
     const n = last === undefined || last >= size ? size : last > 0 ? Math.floor(last) : 0;
     if (n === 0) return [];
-    // Logical index i (0 = oldest) lives at (head + i) % size; the newest n start at size - n.
-    const from = (this.head + size - n) % size;
-    const upto = from + n;
-    if (upto <= size) return items.slice(from, upto);
-    return items.slice(from).concat(items.slice(0, upto - size));
+    return this.items.slice(this.items.length - n) as T[];
   }
 
   /** Drops every item. */
   clear(): void {
     this.items = [];
-    this.head = 0;
+    this.start = 0;
+    this.weight = 0;
   }
 }

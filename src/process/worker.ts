@@ -86,7 +86,7 @@ export class ProcessWorker {
     readonly path: readonly string[],
     private readonly host: WorkerHost,
   ) {
-    this.output = new RingBuffer<OutputLine>(spec.output.lines);
+    this.output = new RingBuffer<OutputLine>(spec.output.lines, { max: spec.output.bytes, weigh: weighLine });
     this.mask = createMasker(spec.output.mask);
   }
 
@@ -177,9 +177,20 @@ export class ProcessWorker {
     this.spawning = attempt;
     let child: ChildProcess;
     const cookie = newTreeCookie();
+    let forked: number | undefined;
+    // Registered with the reaper the moment the process exists: no tick passes in which it could
+    // outlive a host that dies (docs/termination.md).
+    const track = this.host.track;
+    const onForked = track
+      ? (pid: number): void => {
+          forked = pid;
+          track(pid, readStat(pid)?.starttime, cookie);
+        }
+      : undefined;
     try {
-      child = await spawnChild(this.spec, cookie);
+      child = await spawnChild(this.spec, cookie, onForked);
     } catch (error) {
+      if (forked !== undefined) this.host.untrack?.(forked);
       this.spawning = undefined;
       if (attempt.stopRequested) throw new StoppedWhileStartingError(this.name);
       this.failStart(error as Error);
@@ -190,7 +201,6 @@ export class ProcessWorker {
     const inc = new Incarnation(++this.incarnations, child, pid, readStat(pid)?.starttime, this.host.clock.now(), cookie, listener);
     this.current = inc;
     this.wire(inc);
-    this.host.track?.(pid, inc.starttime, cookie);
     const run = this.runContext(inc);
     this.host.attachments?.spawned(run);
     this.host.emit('spawn', { ...this.base(pid), pid, restarts: info.restarts });
@@ -277,16 +287,18 @@ export class ProcessWorker {
     const { child, pid } = inc;
     let warned = false;
     const onLine = (stream: 'stdout' | 'stderr') => (raw: string) => {
-      if (this.spec.output.commands && raw.startsWith('::procvisor::')) {
-        const command = parseOutputCommand(raw);
+      // Masked before anything reads it: output commands too, so no secret reaches readiness data,
+      // status, metric or warning events.
+      const line = this.mask ? this.mask(raw) : raw;
+      if (this.spec.output.commands && line.startsWith('::procvisor::')) {
+        const command = parseOutputCommand(line);
         if (command && 'malformed' in command) {
-          if (!warned) this.host.emit('warning', { ...this.base(pid), message: this.maskText(`Malformed output command: ${command.malformed}`) });
+          if (!warned) this.host.emit('warning', { ...this.base(pid), message: `Malformed output command: ${command.malformed}` });
           warned = true;
           return;
         }
         if (command) return this.onCommand(inc, command);
       }
-      const line = this.mask ? this.mask(raw) : raw;
       const time = this.host.clock.now();
       this.output.push({ stream, line, time });
       for (const watcher of inc.lineWatchers) watcher(line, stream);
@@ -407,6 +419,11 @@ export class ProcessWorker {
     })();
     return inc.stopping;
   }
+}
+
+/** The weight of a kept output line: its length (one per character of text). */
+function weighLine(line: OutputLine): number {
+  return line.line.length;
 }
 
 function tail(lines: readonly OutputLine[]): string {

@@ -72,6 +72,7 @@ export function resolveShutdown(s: Subject, path: string, value: unknown, base: 
 /** The output settings a manager starts from. */
 export const BASE_OUTPUT: ResolvedOutput = Object.freeze({
   lines: DEFAULTS.output.lines,
+  bytes: DEFAULTS.output.bytes,
   mask: Object.freeze([]) as readonly (string | RegExp)[],
   commands: DEFAULTS.output.commands,
 });
@@ -81,11 +82,12 @@ export const BASE_OUTPUT: ResolvedOutput = Object.freeze({
  * them: a secret the manager masks stays masked in every child.
  */
 export function resolveOutput(s: Subject, path: string, value: unknown, base: ResolvedOutput): ResolvedOutput {
-  const raw = v.options(s, path, value, ['lines', 'mask', 'commands']);
+  const raw = v.options(s, path, value, ['lines', 'bytes', 'mask', 'commands']);
   const maskPath = v.join(path, 'mask');
   const own = raw.mask === undefined ? [] : v.array(s, maskPath, raw.mask).map((m, i) => v.stringOrRegExp(s, v.index(maskPath, i), m));
   return {
-    lines: raw.lines === undefined ? base.lines : v.integer(s, v.join(path, 'lines'), raw.lines, 0),
+    lines: raw.lines === undefined ? base.lines : v.integer(s, v.join(path, 'lines'), raw.lines, 0, 1_000_000),
+    bytes: raw.bytes === undefined ? base.bytes : v.size(s, v.join(path, 'bytes'), raw.bytes),
     mask: [...base.mask, ...own],
     commands: raw.commands === undefined ? base.commands : v.boolean(s, v.join(path, 'commands'), raw.commands),
   };

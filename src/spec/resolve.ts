@@ -36,6 +36,14 @@ export interface ResolveContext {
 }
 
 /** State of one resolution: the message subject, the defaults and the names seen so far. */
+/**
+ * Upper bounds that keep a spec from exhausting the host: replicas of one spec (each one a live
+ * process with its own pipes), and how deep supervisors nest (every level adds a restart multiplier,
+ * and no real tree needs more). Documented in docs/process-manager.md.
+ */
+export const MAX_INSTANCES = 10_000;
+export const MAX_DEPTH = 64;
+
 interface Walk {
   readonly s: Subject;
   readonly defaults: ChildDefaults;
@@ -142,7 +150,7 @@ function resolveProcess(w: Walk, raw: Readonly<Record<string, unknown>>, path: s
     limits: raw.limits === undefined ? undefined : resolveLimits(s, at('limits'), raw.limits, effectiveSampling),
     sampling,
     watch: raw.watch === undefined ? undefined : resolveWatch(s, at('watch'), raw.watch),
-    instances: raw.instances === undefined ? undefined : v.integer(s, at('instances'), raw.instances, 1),
+    instances: raw.instances === undefined ? undefined : v.integer(s, at('instances'), raw.instances, 1, MAX_INSTANCES),
     output: raw.output === undefined ? d.output : resolveOutput(s, at('output'), raw.output, d.output),
     ipc,
     significant: resolveSignificant(w, path, raw.significant, restart, parent),
@@ -173,6 +181,8 @@ function resolveSupervisor(w: Walk, raw: Readonly<Record<string, unknown>>, path
       : v.duration(s, v.join(at('shutdown'), 'timeout'), shutdownRaw.timeout, { infinity: true, timer: true });
   const intensity = raw.intensity === undefined ? d.intensity : resolveIntensity(s, at('intensity'), raw.intensity, d.intensity);
   const significant = resolveSignificant(w, path, raw.significant, restart, parent);
+  const depth = path.split('children[').length;
+  if (depth > MAX_DEPTH) throw v.invalid(s, at('children'), raw.children, `at most ${MAX_DEPTH} levels of nested supervisors`, 'flatten the tree');
   const children = v.array(s, at('children'), raw.children, true).map((child, i) => resolveNode(w, child, v.index(at('children'), i), autoShutdown));
   return { kind: 'supervisor', name, strategy, children, intensity, restart, autoShutdown, significant, shutdownTimeout, backoff: d.backoff };
 }

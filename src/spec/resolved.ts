@@ -89,6 +89,8 @@ export interface ResolvedWatch {
 
 export interface ResolvedOutput {
   readonly lines: number;
+  /** Most characters of output kept, over all kept lines. */
+  readonly bytes: number;
   readonly mask: readonly (string | RegExp)[];
   readonly commands: boolean;
 }

@@ -10,15 +10,16 @@
  * died young. With each child goes its tree cookie, so the reaper also finds descendants that left
  * the group and lost their parent link (by their environment, see process/cookie.ts).
  *
- * A `process.on('exit')` hook backs it up: when the reaper is not running (it died, or this
- * platform has no `sh`), still-tracked trees are SIGKILLed synchronously as the host exits.
+ * A `process.on('exit')` hook backs it up: whenever the host exits by itself (process.exit, an
+ * uncaught exception, a signal Node handles), still-tracked trees are SIGKILLed synchronously, reaper
+ * or not. Registrations are written to the pipe at once, the moment a child is forked.
  */
 import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
 import { isTreeCookie, killByCookie } from '../cookie.js';
-import { HAS_PROC, isAlive } from '../proc.js';
+import { HAS_PROC } from '../proc.js';
 import { refreshTree, signalTree } from '../tree.js';
 import { REAPER_SCRIPT } from './script.js';
 
@@ -98,10 +99,10 @@ class ReaperClient implements Reaper {
   #hooked = false;
   #startedAt = 0;
   readonly #onExit = (): void => {
-    // The reaper may have died without its exit event having been handled yet: ask the kernel.
-    const pid = this.#child?.pid;
-    if (this.#running() && pid !== undefined && isAlive(pid)) return;
-    killTreesNow(this.#tracked);
+    // The host exits by itself (process.exit, an uncaught exception, a signal Node handles): kill
+    // what is still tracked now, synchronously, whether or not a reaper runs. The reaper would do
+    // it too once the pipe closes, but only for what it was told; this leaves it nothing to race.
+    if (this.#tracked.size > 0) killTreesNow(this.#tracked);
   };
 
   constructor(mode: ReaperMode) {
@@ -137,7 +138,6 @@ class ReaperClient implements Reaper {
     this.#tracked.clear();
     if (this.#hooked) process.off('exit', this.#onExit);
     this.#hooked = false;
-    this.#flush();
     this.#stdin?.end();
     this.#forget();
   }
@@ -187,20 +187,10 @@ class ReaperClient implements Reaper {
   }
 
   /**
-   * Lines written in one turn of the event loop go down the pipe in one write: starting 200
-   * children at once costs one syscall, not 200. The flush runs before the loop polls for I/O, so
-   * a child is registered before anything else can happen to the host.
+   * Written at once, not batched for a later tick: a registration must reach the reaper's pipe
+   * before the host can die (a pipe write of a line is one syscall, a few microseconds).
    */
-  #pending = '';
   #write(text: string): void {
-    if (!text) return;
-    if (this.#pending === '') process.nextTick(() => this.#flush());
-    this.#pending += text;
-  }
-
-  #flush(): void {
-    const text = this.#pending;
-    this.#pending = '';
     if (text && this.#stdin?.writable) this.#stdin.write(text);
   }
 
