@@ -4,8 +4,9 @@
  * server, a throwing custom function), `checkOnce` resolves with a failed result and never rejects,
  * and the kind's socket, process or timer is released before or right after it resolves.
  */
-import type { ProbeResult } from '../api/types.js';
+import type { Clock, ProbeResult } from '../api/types.js';
 import type { ResolvedProbe } from '../spec/resolved.js';
+import { systemClock } from '../util/clock.js';
 import { CheckEnd, whenAborted } from './check-end.js';
 import { checkCustom } from './check-custom.js';
 import { checkExec } from './check-exec.js';
@@ -20,6 +21,8 @@ export interface ProbeCheckContext {
   readonly pid: number | undefined;
   /** The incarnation's signal: aborting it ends the check at once (and every later one). */
   readonly signal: AbortSignal;
+  /** Clock for the check's `timeout` (default the system clock). */
+  readonly clock?: Clock;
 }
 
 /** Probe kinds that are checked by polling. */
@@ -48,9 +51,9 @@ function runKind(probe: PolledProbe, ctx: ProbeCheckContext, end: CheckEnd): Pro
 }
 
 /**
- * Runs one check of `probe`. Resolves with `{ ok: false }` on failure, on `probe.timeout` (the
- * message says it timed out) and when `ctx.signal` aborts (message `aborted`); never rejects.
- * `log` and `ipc` probes cannot be polled and yield a failed result saying so.
+ * Runs one check of `probe`. Resolves with `{ ok: false }` on failure, once `probe.timeout` passed
+ * on `ctx.clock` (the message says it timed out) and when `ctx.signal` aborts (message `aborted`);
+ * never rejects. `log` and `ipc` probes cannot be polled and yield a failed result saying so.
  */
 export async function checkOnce(probe: ResolvedProbe, ctx: ProbeCheckContext): Promise<ProbeResult> {
   if (isEventDriven(probe)) {
@@ -70,8 +73,10 @@ export async function checkOnce(probe: ResolvedProbe, ctx: ProbeCheckContext): P
     settle({ ok: false, message: 'aborted' });
     end.fire(ctx.signal.reason);
   });
-  // Kept referenced on purpose: it is bounded by `probe.timeout`, and a pending check is real work.
-  const timer = setTimeout(() => {
+  // Kept referenced on purpose (the system clock's timers are): it is bounded by `probe.timeout`,
+  // and a pending check is real work.
+  const clock = ctx.clock ?? systemClock;
+  const timer = clock.setTimeout(() => {
     const message = `timed out after ${probe.timeout} ms`;
     settle({ ok: false, message });
     end.fire(new Error(message));
@@ -82,7 +87,7 @@ export async function checkOnce(probe: ResolvedProbe, ctx: ProbeCheckContext): P
     // The kinds resolve their own failures; this is a last guard so a check can never crash the host.
     return { ok: false, message: error instanceof Error ? error.message : String(error) };
   } finally {
-    clearTimeout(timer);
+    clock.clearTimeout(timer);
     forget();
     end.fire();
   }

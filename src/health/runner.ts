@@ -13,9 +13,15 @@ import { levelForFailures, worstStatus } from './levels.js';
 import { checkOnce, isEventDriven, type ProbeCheckContext } from './probes.js';
 import { abortReason, coalesced, sleep } from './timers.js';
 
-/** Context of a probe loop: the incarnation and, optionally, the clock for delays and intervals. */
+/**
+ * Context of a probe loop: the incarnation and, optionally, the clock for delays, intervals and
+ * check timeouts.
+ */
 export interface RunnerContext extends ProbeCheckContext {
-  /** Clock for `initialDelay` and `interval` (default the system clock; timers are unref'd). */
+  /**
+   * Clock for `initialDelay`, `interval` and each check's `timeout` (default the system clock;
+   * the waits between checks are unref'd).
+   */
   readonly clock?: Clock;
 }
 
@@ -78,7 +84,7 @@ export async function waitReady(probe: ResolvedProbe, ctx: WaitReadyContext): Pr
   assertPolled(probe);
   const clock = ctx.clock ?? systemClock;
   const own = linkedController(ctx.signal);
-  const check: ProbeCheckContext = { name: ctx.name, pid: ctx.pid, signal: own.signal };
+  const check: ProbeCheckContext = { name: ctx.name, pid: ctx.pid, signal: own.signal, clock };
   try {
     if (probe.initialDelay > 0) await sleep(coalesced(probe.initialDelay, clock.now()), clock, own.signal);
     let passes = 0;
@@ -110,7 +116,7 @@ export function startLiveness(
   probes.forEach(assertPolled);
   const clock = ctx.clock ?? systemClock;
   const own = linkedController(ctx.signal);
-  const check: ProbeCheckContext = { name: ctx.name, pid: ctx.pid, signal: own.signal };
+  const check: ProbeCheckContext = { name: ctx.name, pid: ctx.pid, signal: own.signal, clock };
   const levels: HealthStatus[] = probes.map(() => 'unknown');
   let status: HealthStatus = ctx.initialStatus ?? 'unknown';
 

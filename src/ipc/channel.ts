@@ -6,6 +6,8 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { ProcvisorError, TimeoutError } from '../api/errors.js';
+import type { Clock, ClockTimer } from '../api/types.js';
+import { systemClock } from '../util/clock.js';
 import {
   encodeMessage,
   envelope,
@@ -27,6 +29,12 @@ export interface IpcChannelHandlers {
   onMessage?(payload: unknown): void;
   /** The channel closed (the child exited or disconnected); called once. */
   onClose?(): void;
+}
+
+/** Options of an {@link IpcChannel}. */
+export interface IpcChannelOptions {
+  /** Clock for request timeouts (default the system clock). */
+  readonly clock?: Clock;
 }
 
 /** Options of {@link IpcChannel.request}. */
@@ -51,7 +59,7 @@ export class IpcRemoteError extends Error {
 interface Pending {
   resolve(value: unknown): void;
   reject(error: unknown): void;
-  timer: NodeJS.Timeout;
+  timer: ClockTimer;
   cleanup(): void;
 }
 
@@ -63,13 +71,15 @@ function unavailable(detail: string, cause?: unknown): ProcvisorError {
 export class IpcChannel {
   readonly #child: ChildProcess;
   readonly #handlers: IpcChannelHandlers;
+  readonly #clock: Clock;
   readonly #pending = new Map<number, Pending>();
   #nextId = 1;
   #closed = false;
 
-  constructor(child: ChildProcess, handlers: IpcChannelHandlers = {}) {
+  constructor(child: ChildProcess, handlers: IpcChannelHandlers = {}, options: IpcChannelOptions = {}) {
     this.#child = child;
     this.#handlers = handlers;
+    this.#clock = options.clock ?? systemClock;
     if (typeof child.send !== 'function' || !child.connected) {
       this.#closed = true;
       return;
@@ -93,15 +103,16 @@ export class IpcChannel {
 
   /**
    * Sends `message` as a request and resolves with the value the child's `onMessage` handler
-   * returned. Rejects with a TimeoutError (`TIMEOUT`) after `timeout` ms, with `IPC_UNAVAILABLE` at
-   * once when the channel is closed or closes while waiting, and with an IpcRemoteError when the
-   * handler threw (or the child has none).
+   * returned. Rejects with a TimeoutError (`TIMEOUT`) after `timeout` ms on the channel's clock,
+   * with `IPC_UNAVAILABLE` at once when the channel is closed or closes while waiting, and with an
+   * IpcRemoteError when the handler threw (or the child has none).
    */
   request(message: unknown, options: RequestOptions): Promise<unknown> {
     if (!this.connected) return Promise.reject(unavailable('the channel is closed'));
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
     const id = this.#nextId++;
+    const clock = this.#clock;
     return new Promise<unknown>((resolve, reject) => {
       const onAbort = (): void => settle(() => reject(signal?.reason));
       const settle = (how: () => void): void => {
@@ -112,12 +123,12 @@ export class IpcChannel {
       const entry: Pending = {
         resolve: (value) => settle(() => resolve(value)),
         reject: (error) => settle(() => reject(error)),
-        timer: setTimeout(
+        timer: clock.setTimeout(
           () => settle(() => reject(new TimeoutError(`No response to IPC request ${id} within ${options.timeout} ms`))),
           options.timeout,
         ),
         cleanup: () => {
-          clearTimeout(entry.timer);
+          clock.clearTimeout(entry.timer);
           signal?.removeEventListener('abort', onAbort);
         },
       };

@@ -199,6 +199,8 @@ function runSweeps(): void {
 export function sweep(cookie: string, spare: readonly ProcessId[] = [], origin?: TreeOrigin): Promise<ProcessId[]> {
   if (!HAS_PROC) return Promise.resolve([]);
   return new Promise((resolve) => {
+    // A real next-turn tick, not the manager's clock: it only batches concurrent requests into one
+    // scan, and no behaviour waits on its length.
     if (requests.length === 0) setImmediate(runSweeps);
     requests.push({ cookie, origin, spare: new Set(spare.map(keyOf)), resolve });
   });
@@ -216,7 +218,9 @@ const later = new Map<string, TreeOrigin | undefined>();
 /**
  * {@link sweep}s `cookie` a little later ({@link SWEEP_DELAY}), in one scan for every cookie queued
  * meanwhile: an unexpected exit runs this, and must not delay the restart it triggers. The timer
- * is not unref'd: a host about to go idle still sweeps first.
+ * is not unref'd: a host about to go idle still sweeps first. It is a real timer, not the manager's
+ * clock: a batching window like {@link sweep}'s next-turn tick, not a delay any behaviour waits for
+ * (nothing is decided when it ends; a fake clock that never advances must not hold sweeps back).
  */
 export function sweepSoon(cookie: string, origin?: TreeOrigin): void {
   if (!HAS_PROC) return;

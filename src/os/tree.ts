@@ -244,6 +244,10 @@ const TIGHT_POLL_MS = 10;
  * longer up to `pollMs`: a SIGKILLed tree is seen gone about a millisecond after it is, and a slow
  * one costs one read per member still alive every `pollMs` (a member seen gone is not read again:
  * its identity never comes back).
+ *
+ * Polls and `timeout` are on real time, not an injected clock: the polling only notices the kernel
+ * ending processes, which a fake clock cannot hurry. Callers whose behaviour hangs on a deadline
+ * (the termination ladder) pass `timeout: Infinity` and race their own clock's timer instead.
  */
 export function waitGone(tree: readonly ProcessId[], opts: WaitGoneOptions): Promise<boolean> {
   const maxPoll = opts.pollMs ?? 50;

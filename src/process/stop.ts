@@ -4,11 +4,19 @@
  * after a short grace, reporting what would not die. Last, whatever still carries the
  * incarnation's tree cookie (a descendant that lost its parent link, out of the walk's reach) is
  * SIGKILLed, so a stop leaves nothing behind.
+ *
+ * The two waits that decide what the ladder does — `shutdown.timeout` before SIGKILL, and
+ * `unstoppedGrace` before a process is reported unstopped — run on the injected clock. The polls
+ * that watch the kernel take a tree down (the tree re-scan below, `waitGone` in os/tree.ts) stay
+ * on real time: they only notice deaths sooner or later, and a fake clock cannot make a real
+ * process die any sooner.
  */
+import type { Clock } from '../api/types.js';
 import type { ResolvedShutdown } from '../spec/resolved.js';
 import { sweep, type TreeOrigin } from '../os/cookie.js';
 import { isAlive } from '../os/proc.js';
 import { refreshTree, signalTree, readProcessTree, waitGone, type ProcessId } from '../os/tree.js';
+import { systemClock } from '../util/clock.js';
 
 /** What the ladder needs to know about the process it stops. */
 export interface LadderTarget {
@@ -24,7 +32,7 @@ export interface LadderTarget {
   readonly origin?: TreeOrigin | undefined;
 }
 
-/** Hooks the ladder reports through. */
+/** Hooks the ladder reports through, and its settings. */
 export interface LadderHooks {
   /** Escalated: SIGKILL goes to these PIDs. */
   onKill?: (pids: number[]) => void;
@@ -32,6 +40,8 @@ export interface LadderHooks {
   onUnstopped?: (pids: number[]) => void;
   /** How long to wait for the kill to take effect. */
   unstoppedGrace: number;
+  /** Clock for the `shutdown.timeout` and `unstoppedGrace` waits (default the system clock). */
+  clock?: Clock;
 }
 
 /** How a ladder ended. */
@@ -44,16 +54,28 @@ export interface LadderOutcome {
   swept: number[];
 }
 
-/** Resolves true when `promise` settles within `ms` (`Infinity` waits for ever), false otherwise. */
-function within(promise: Promise<unknown>, ms: number): Promise<boolean> {
+/** Resolves true when `promise` settles within `ms` on `clock` (`Infinity` waits for ever), false otherwise. */
+function within(promise: Promise<unknown>, ms: number, clock: Clock): Promise<boolean> {
   if (ms === Infinity) return promise.then(() => true);
   return new Promise((resolve) => {
-    const timer = setTimeout(() => resolve(false), ms);
+    const timer = clock.setTimeout(() => resolve(false), ms);
     void promise.then(() => {
-      clearTimeout(timer);
+      clock.clearTimeout(timer);
       resolve(true);
     });
   });
+}
+
+/**
+ * True once every member of `ids` is gone, false when `ms` pass on `clock` first. The `/proc`
+ * polling itself is real time (see the top of this file) and ends with the ladder (`cancel`).
+ */
+async function goneWithin(ids: readonly ProcessId[], ms: number, clock: Clock, cancel: AbortSignal): Promise<boolean> {
+  let gone = false;
+  const polled = waitGone(ids, { timeout: Infinity, signal: cancel }).then((result) => {
+    gone = result;
+  });
+  return (await within(polled, ms, clock)) && gone;
 }
 
 /**
@@ -65,6 +87,7 @@ async function treeGone(target: LadderTarget, tree: { current: ProcessId[] }, ca
   void target.exited.then(() => {
     leaderExited = true;
   });
+  // Real time on purpose: it only catches forks sooner or later (see the top of this file).
   const rescan = setInterval(() => {
     if (!leaderExited) tree.current = refreshTree(tree.current, target.pid);
   }, 100);
@@ -96,6 +119,7 @@ async function sweepLeftovers(cookie: string | undefined, spare: readonly Proces
 
 /** Runs the ladder to its end. Never rejects. */
 export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown, hooks: LadderHooks): Promise<LadderOutcome> {
+  const clock = hooks.clock ?? systemClock;
   const tree = { current: readProcessTree(target.pid) };
   const cancel = new AbortController();
   try {
@@ -106,12 +130,12 @@ export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown
         // a closed channel only means the signal has to do the asking
       }
       signalTree(tree.current, shutdown.signal, { groups: true });
-      if (await within(treeGone(target, tree, cancel.signal), shutdown.timeout)) {
+      if (await within(treeGone(target, tree, cancel.signal), shutdown.timeout, clock)) {
         // The tree is gone: what the cookie still finds escaped the walk (its parent died before
         // the walk could see it), and is SIGKILLed at once — it never got the shutdown signal.
         const swept = await sweepLeftovers(target.cookie, [], target.origin);
         const outcome = { escalated: false, swept: swept.map((id) => id.pid) };
-        if (swept.length === 0 || (await waitGone(swept, { timeout: hooks.unstoppedGrace }))) return { ...outcome, unstopped: [] };
+        if (swept.length === 0 || (await goneWithin(swept, hooks.unstoppedGrace, clock, cancel.signal))) return { ...outcome, unstopped: [] };
         const unstopped = swept.filter((p) => isAlive(p.pid, p.starttime)).map((p) => p.pid);
         hooks.onUnstopped?.(unstopped);
         return { ...outcome, unstopped };
@@ -124,10 +148,10 @@ export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown
     // Swept now rather than once the tree is gone: no member can fork any more, and the scan
     // overlaps the kernel's teardown of the tree.
     const sweeping = sweepLeftovers(target.cookie, tree.current, target.origin);
-    const treeEnded = within(treeGone(target, tree, cancel.signal), hooks.unstoppedGrace);
+    const treeEnded = within(treeGone(target, tree, cancel.signal), hooks.unstoppedGrace, clock);
     const swept = await sweeping;
     const outcome = { escalated: true, swept: swept.map((id) => id.pid) };
-    const gone = (await treeEnded) && (swept.length === 0 || (await waitGone(swept, { timeout: hooks.unstoppedGrace })));
+    const gone = (await treeEnded) && (swept.length === 0 || (await goneWithin(swept, hooks.unstoppedGrace, clock, cancel.signal)));
     tree.current = [...tree.current, ...swept];
     if (gone) return { ...outcome, unstopped: [] };
     const unstopped = tree.current.filter((p) => isAlive(p.pid, p.starttime)).map((p) => p.pid);

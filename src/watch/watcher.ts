@@ -6,7 +6,9 @@
 import type { FSWatcher } from 'chokidar';
 import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
+import type { Clock, ClockTimer } from '../api/types.js';
 import type { ResolvedWatch } from '../spec/resolved.js';
+import { systemClock } from '../util/clock.js';
 import { compileWatch } from './matcher.js';
 
 /** A running watcher. */
@@ -21,6 +23,8 @@ export interface Watcher {
 export interface WatcherOptions {
   /** Watching problems (permissions, too many files) and errors thrown by `onChange`. */
   readonly onError?: (error: Error) => void;
+  /** Clock for the debounce timer (default the system clock). */
+  readonly clock?: Clock;
 }
 
 const CHANGE_EVENTS: ReadonlySet<string> = new Set(['add', 'change', 'unlink', 'addDir', 'unlinkDir']);
@@ -46,8 +50,9 @@ function watchTargets(roots: readonly string[]): string[] {
  */
 export function createWatcher(spec: ResolvedWatch, cwd: string | undefined, onChange: (paths: string[]) => void, options: WatcherOptions = {}): Watcher {
   const matcher = compileWatch(spec, cwd);
+  const clock = options.clock ?? systemClock;
   const pending = new Set<string>();
-  let timer: ReturnType<typeof setTimeout> | undefined;
+  let timer: ClockTimer | undefined;
   let closed = false;
   let fsWatcher: FSWatcher | undefined;
 
@@ -76,8 +81,8 @@ export function createWatcher(spec: ResolvedWatch, cwd: string | undefined, onCh
     if (closed || !CHANGE_EVENTS.has(event) || !matcher.accepts(path) || matcher.ignores(path)) return;
     pending.add(path);
     // Trailing debounce: every change pushes the batch back until the files are quiet.
-    if (timer !== undefined) clearTimeout(timer);
-    timer = setTimeout(flush, spec.debounce);
+    if (timer !== undefined) clock.clearTimeout(timer);
+    timer = clock.setTimeout(flush, spec.debounce);
   };
 
   const ready = (async () => {
@@ -107,7 +112,8 @@ export function createWatcher(spec: ResolvedWatch, cwd: string | undefined, onCh
       closing ??= (async () => {
         closed = true;
         markClosed();
-        if (timer !== undefined) clearTimeout(timer);
+        if (timer !== undefined) clock.clearTimeout(timer);
+        timer = undefined;
         pending.clear();
         // A close during the lazy import waits for it, then closes what it made.
         await ready;

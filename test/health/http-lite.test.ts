@@ -5,6 +5,8 @@ import { BODY_LIMIT, liteRequest, prepareRequest, type LiteOutcome } from '../..
 import { MAX_HEAD_BYTES, ResponseParser } from '../../src/health/http-lite-parser.js';
 import { checkOnce } from '../../src/health/probes.js';
 import type { ResolvedProbe, ResolvedProbeTiming } from '../../src/spec/resolved.js';
+import type { Clock, ProbeResult } from '../../src/api/types.js';
+import { FakeClock } from '../clock.js';
 import { until } from '../helpers.js';
 import { startFixture, type FixtureProcess } from './fixture-process.js';
 
@@ -14,8 +16,8 @@ type HttpProbe = Extract<ResolvedProbe, { type: 'http' }>;
 function http(url: string, extra: Partial<HttpProbe> = {}): ResolvedProbe {
   return { ...timing, type: 'http', url, method: 'GET', status: [200, 399], body: undefined, ...extra };
 }
-function check(probe: ResolvedProbe, owner: AbortSignal): ReturnType<typeof checkOnce> {
-  return checkOnce(probe, { name: 'probed', pid: undefined, signal: owner });
+function check(probe: ResolvedProbe, owner: AbortSignal, clock?: Clock): ReturnType<typeof checkOnce> {
+  return checkOnce(probe, { name: 'probed', pid: undefined, signal: owner, ...(clock ? { clock } : {}) });
 }
 /** One request through http-lite itself, body kept, bounded by `timeout`. */
 async function fetchLite(url: string, owner: AbortSignal, method = 'GET', timeout = 5000): Promise<LiteOutcome> {
@@ -93,7 +95,8 @@ describe('prepareRequest', () => {
   });
 });
 
-describe('http-lite against node:http', () => {
+// Each test has its own server (connection ids count from 1) and looks at it alone: they may overlap.
+describe.concurrent('http-lite against node:http', () => {
   it('reads Content-Length, chunked and close-delimited bodies', async () => {
     const { proc, base } = await start('hl-http.mjs');
     const owner = new AbortController();
@@ -121,7 +124,7 @@ describe('http-lite against node:http', () => {
   });
 
   it('opens a new socket when the server closed the idle one, without a failed check', async () => {
-    const { proc, base } = await start('hl-http.mjs', ['150']);
+    const { proc, base } = await start('hl-http.mjs', ['50']);
     const owner = new AbortController();
     try {
       expect(await fetchLite(`${base}/id`, owner.signal)).toMatchObject({ ok: true, body: 'conn=1' });
@@ -235,8 +238,15 @@ describe('http-lite against a raw server', () => {
   it('times out on headers that never end, and destroys the socket without the owner aborting', async () => {
     const base = await rawServer();
     const owner = new AbortController();
+    const clock = new FakeClock();
     const before = sockets();
-    const result = await check(http(`${base}${script(['HTTP/1.1 200 OK\r\n', 'Content-'])}`, { timeout: 300 }), owner.signal);
+    let result: ProbeResult | undefined;
+    void check(http(`${base}${script(['HTTP/1.1 200 OK\r\n', 'Content-'])}`, { timeout: 300 }), owner.signal, clock).then((r) => (result = r));
+    await until(() => sockets() > before, 2000, 'the request socket');
+    await clock.advance(299);
+    expect(result).toBeUndefined();
+    await clock.advance(1);
+    await until(() => result !== undefined, 2000, 'the result');
     expect(result).toEqual({ ok: false, message: 'timed out after 300 ms' });
     await until(() => sockets() <= before, 2000, 'the probe socket to close');
     expect(owner.signal.aborted).toBe(false);

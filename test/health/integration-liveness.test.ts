@@ -5,15 +5,33 @@
  */
 import { createServer, type Server } from 'node:http';
 import { describe, it } from 'vitest';
-import { ProcessManager, type ProcessSpec } from '../../src/index.js';
+import { ProcessManager, type Handle, type ProcessSpec } from '../../src/index.js';
+import { driveClock, FakeClock } from '../clock.js';
 import { delay, track, until } from '../helpers.js';
 import { nextEvent, nodeSpec, payloads, READY_LINE, record } from '../manager/support.js';
 import { freePort, ipcSpec, shSpec } from './integration-support.js';
 
-function manager(): ProcessManager {
+function manager(clock?: FakeClock): ProcessManager {
   return track(
-    new ProcessManager({ backoff: { type: 'fixed', delay: 20 }, intensity: { maxRestarts: 50, period: 60_000 }, shutdown: { timeout: 2000 } }),
+    new ProcessManager({
+      backoff: { type: 'fixed', delay: 20 },
+      intensity: { maxRestarts: 50, period: 60_000 },
+      shutdown: { timeout: 2000 },
+      ...(clock ? { clock } : {}),
+    }),
   );
+}
+
+/**
+ * Beats `count` times on the manager's fake clock, `every` ms apart: each beat is asked of the
+ * it4-ipc.mjs child (`{ op: 'beat' }`) and is in once its answer is, then the clock moves. The
+ * watchdog and the probes see that rhythm exactly, whatever the machine's load.
+ */
+async function beat(clock: FakeClock, handle: Handle, every: number, count: number): Promise<void> {
+  for (let n = 0; n < count; n++) {
+    await handle.request({ op: 'beat' });
+    await clock.advance(every);
+  }
 }
 
 /** An HTTP server in this process that counts the requests it answers (200 while `healthy`). */
@@ -38,10 +56,10 @@ async function countingServer(): Promise<{ server: Server; url: string; hits: ()
   };
 }
 
-/** it4-http.mjs on `port`, ready by HTTP, with an HTTP liveness probe; `/health` fails after `unhealthyAfter` ms. */
-function httpService(name: string, port: number, unhealthyAfter: number, extra: Omit<ProcessSpec, 'name' | 'command'> = {}): ProcessSpec {
+/** it4-http.mjs on `port`, ready by HTTP, with an HTTP liveness probe; `/health` fails once `/break` was asked. */
+function httpService(name: string, port: number, extra: Omit<ProcessSpec, 'name' | 'command'> = {}): ProcessSpec {
   const url = `http://127.0.0.1:${port}/health`;
-  return nodeSpec(name, 'it4-http.mjs', [String(port), String(unhealthyAfter)], {
+  return nodeSpec(name, 'it4-http.mjs', [String(port)], {
     readiness: { type: 'http', url, interval: 50 },
     liveness: { type: 'http', url, interval: 100, failureThreshold: 3 },
     ...extra,
@@ -50,23 +68,34 @@ function httpService(name: string, port: number, unhealthyAfter: number, extra: 
 
 describe.concurrent('liveness through the manager', () => {
   it('an HTTP server turning unhealthy goes warning → critical → failed, ends as abnormal (liveness) and is restarted', async ({ expect }) => {
-    const pm = manager();
+    // The manager's clock is a fake one. It moves only once the server of the moment listens, so
+    // no check fails for want of a server; then the probes' rests move with it.
+    const clock = new FakeClock();
+    const pm = manager(clock);
     const port = await freePort();
-    const seen = record(pm, ['health', 'exit', 'spawn', 'ready', 'restart', 'stop']);
-    const handle = await pm.start(httpService('web', port, 600));
+    const seen = record(pm, ['health', 'exit', 'spawn', 'ready', 'restart', 'stop', 'output']);
+    const listening = (pid: number | undefined): boolean => payloads(seen, 'output').some((e) => e.line === `listening ${port}` && e.pid !== pid);
+    const starting = pm.start(httpService('web', port));
+    await until(() => listening(undefined), 10_000, 'the server');
+    await driveClock(clock, () => payloads(seen, 'ready').length > 0, { step: 55, what: 'readiness' });
+    const handle = await starting;
     const first = handle.pid as number;
     expect(handle.health).toBe('healthy');
-    const exit = await nextEvent(pm, 'exit', (e) => e.name === 'web', 10_000);
+    expect(await (await fetch(`http://127.0.0.1:${port}/break`)).text()).toBe('broken');
+    await driveClock(clock, () => payloads(seen, 'exit').length > 0, { step: 105, what: 'the exit' });
+    const [exit] = payloads(seen, 'exit');
     expect(exit).toMatchObject({ pid: first, reason: 'liveness', class: 'abnormal', willRestart: true });
     // The failing HTTP server was asked to stop (SIGTERM), it did not crash.
-    expect(exit.signal).toBe('SIGTERM');
+    expect(exit?.signal).toBe('SIGTERM');
     const health = payloads(seen, 'health').filter((e) => e.pid === first);
     expect(health.map((e) => e.status)).toEqual(['healthy', 'warning', 'critical', 'failed']);
     expect(health.map((e) => e.previous)).toEqual(['unknown', 'healthy', 'warning', 'critical']);
     expect(health.every((e) => e.source === 'liveness')).toBe(true);
     for (const e of health.slice(1)) expect(e.result).toMatchObject({ ok: false, message: 'HTTP 500, expected 200-399', data: { status: 500 } });
-    // Restarted: a new incarnation, ready and healthy again.
-    await nextEvent(pm, 'ready', (e) => e.name === 'web' && e.pid !== first, 10_000);
+    // Restarted after its backoff: a new incarnation, ready and healthy again.
+    await driveClock(clock, () => payloads(seen, 'spawn').length > 1, { step: 25, what: 'the restart' });
+    await until(() => listening(first), 10_000, 'the new server');
+    await driveClock(clock, () => payloads(seen, 'ready').some((e) => e.pid !== first), { step: 55, what: 'readiness again' });
     expect(handle.pid).not.toBe(first);
     expect(handle.restarts).toBe(1);
     expect(handle.health).toBe('healthy');
@@ -100,7 +129,7 @@ describe.concurrent('liveness through the manager', () => {
       expect(exit).toMatchObject({ reason: 'liveness', class: 'abnormal', willRestart: false });
       // `temporary`: not restarted, and removed from the manager.
       expect(pm.get('multi')).toBeUndefined();
-      expect(handle.state).toBe('stopped');
+      expect(handle.state).toBe('exited') // the handle keeps how it ended;
       // The HTTP probe kept passing; the custom one decided (T = 2: warning, then failed).
       expect(server.hits()).toBeGreaterThanOrEqual(1);
       const health = payloads(seen, 'health');
@@ -113,33 +142,43 @@ describe.concurrent('liveness through the manager', () => {
   });
 
   it('probes stop the moment the incarnation ends: no probe traffic, timer or socket afterwards', async ({ expect }) => {
-    const pm = manager();
+    // The manager's clock is a fake one: the probes' rests and the watchdog move with it. Their
+    // timeouts are long, as the clock runs ahead (through the custom probe's rests) while an HTTP
+    // exchange is in flight.
+    const clock = new FakeClock();
+    const pm = manager(clock);
     const server = await countingServer();
     try {
       let checks = 0;
       const spec = nodeSpec('watched', 'idle.mjs', [], {
         readiness: READY_LINE,
         liveness: [
-          { type: 'http', url: server.url, interval: 30 },
+          { type: 'http', url: server.url, interval: 30, timeout: 600_000 },
           { type: 'custom', check: () => Promise.resolve(++checks > 0), interval: 30 },
         ],
-        heartbeat: { timeout: 300 },
+        heartbeat: { timeout: 600_000 },
       });
       const missed = record(pm, ['heartbeat-missed', 'health']);
       await pm.start(spec);
-      await until(() => server.hits() >= 3 && checks >= 3, 5000, 'a few probes');
+      await driveClock(clock, () => server.hits() >= 3 && checks >= 3, { step: 35, what: 'a few probes' });
       // The HTTP probe keeps its connection alive between checks...
       expect(await server.connections()).toBeGreaterThanOrEqual(1);
       await pm.stop('watched');
       const hits = server.hits();
       const calls = checks;
-      await delay(400); // over ten intervals, and past the heartbeat timeout
+      // However long the clock runs now (past any interval, and the watchdog's timeout), nothing happens.
+      await clock.advance(3_600_000);
       expect(server.hits()).toBe(hits);
       expect(checks).toBe(calls);
       expect(payloads(missed, 'heartbeat-missed')).toEqual([]);
       expect(payloads(missed, 'health').map((e) => e.status)).toEqual(['healthy']);
-      // ...and closed it with the incarnation.
-      expect(await server.connections()).toBe(0);
+      // ...and closed it with the incarnation (the server hears of it a moment later).
+      let connections = await server.connections();
+      for (const deadline = performance.now() + 2000; connections > 0 && performance.now() < deadline; ) {
+        await delay(5);
+        connections = await server.connections();
+      }
+      expect(connections).toBe(0);
     } finally {
       await server.close();
     }
@@ -166,12 +205,17 @@ describe.concurrent('liveness through the manager', () => {
   });
 
   it('an ipc liveness probe follows the heartbeats through the health levels', async ({ expect }) => {
-    const pm = manager();
+    const clock = new FakeClock();
+    const pm = manager(clock);
     const seen = record(pm, ['health', 'exit']);
-    await pm.start(
-      ipcSpec('beating', { readyData: 'up', beatEvery: 50, beatFor: 700 }, { restart: 'temporary', liveness: { type: 'ipc', interval: 200 } }),
-    );
-    const exit = await nextEvent(pm, 'exit', (e) => e.name === 'beating', 15_000);
+    const exited = nextEvent(pm, 'exit', (e) => e.name === 'beating', 15_000);
+    const handle = await pm.start(ipcSpec('beating', { readyData: 'up' }, { restart: 'temporary', liveness: { type: 'ipc', interval: 200 } }));
+    // A beat before each check: all pass...
+    await beat(clock, handle, 200, 4);
+    expect(payloads(seen, 'health').map((e) => e.status)).toEqual(['healthy']);
+    // ...then silence: three checks find no beat.
+    await clock.advance(600);
+    const exit = await exited;
     expect(exit).toMatchObject({ reason: 'liveness', class: 'abnormal' });
     expect(payloads(seen, 'health').map((e) => e.status)).toEqual(['healthy', 'warning', 'critical', 'failed']);
     expect(payloads(seen, 'health')[1]?.result?.message).toBe('No heartbeat since the previous check');
@@ -180,11 +224,15 @@ describe.concurrent('liveness through the manager', () => {
 
 describe.concurrent('heartbeats through the manager', () => {
   it('an ipc child beating every 100 ms stays up', async ({ expect }) => {
-    const pm = manager();
+    const clock = new FakeClock();
+    const pm = manager(clock);
     const seen = record(pm, ['heartbeat-missed', 'exit']);
-    const handle = await pm.start(ipcSpec('steady', { beatEvery: 100 }, { heartbeat: { timeout: 600 } }));
+    const handle = await pm.start(ipcSpec('steady', {}, { heartbeat: { timeout: 600 } }));
     const pid = handle.pid;
-    await delay(1500);
+    // 1.5 s of the watchdog's clock, a beat every 100 ms of it: over twice its timeout.
+    await beat(clock, handle, 100, 15);
+    // The watchdog is armed on this clock all along, due within its timeout.
+    expect(clock.nextDue).toBeLessThanOrEqual(clock.now() + 600);
     expect(handle.pid).toBe(pid);
     expect(handle.state).toBe('running');
     expect(handle.health).toBe('healthy');
@@ -194,35 +242,44 @@ describe.concurrent('heartbeats through the manager', () => {
   });
 
   it('a child that stops beating: heartbeat-missed, health failed, abnormal exit (heartbeat), restarted', async ({ expect }) => {
-    const pm = manager();
-    const seen = record(pm, ['health', 'exit']);
-    const handle = await pm.start(ipcSpec('quiet', { beatEvery: 100, beatFor: 400 }, { heartbeat: { timeout: 500 } }));
+    const clock = new FakeClock();
+    const pm = manager(clock);
+    const seen = record(pm, ['health', 'exit', 'heartbeat-missed', 'ready']);
+    const handle = await pm.start(ipcSpec('quiet', {}, { heartbeat: { timeout: 500 } }));
     const first = handle.pid as number;
-    const readyAt = performance.now();
-    const missed = await nextEvent(pm, 'heartbeat-missed', (e) => e.name === 'quiet', 10_000);
-    // The beats counted: without them the watchdog would have fired 500 ms after ready.
-    expect(performance.now() - readyAt).toBeGreaterThanOrEqual(700);
-    expect(missed.pid).toBe(first);
-    expect(missed.silence).toBeGreaterThanOrEqual(490);
-    expect(missed.phi).toBeUndefined();
-    const exit = await nextEvent(pm, 'exit', (e) => e.name === 'quiet', 10_000);
+    const readyAt = clock.now();
+    const exited = nextEvent(pm, 'exit', (e) => e.name === 'quiet', 10_000);
+    // Four beats 100 ms apart (the last 300 ms after ready), then silence.
+    await beat(clock, handle, 100, 4);
+    await clock.advance(1000);
+    const [missed] = payloads(seen, 'heartbeat-missed');
+    // Exactly the timeout after the last beat: the beats counted (without them the watchdog would
+    // have fired 500 ms after ready).
+    expect(missed).toMatchObject({ pid: first, silence: 500, time: readyAt + 800 });
+    expect(missed?.phi).toBeUndefined();
+    const exit = await exited;
     expect(exit).toMatchObject({ pid: first, reason: 'heartbeat', class: 'abnormal', willRestart: true });
     expect(payloads(seen, 'health').find((e) => e.status === 'failed')).toMatchObject({ pid: first, source: 'heartbeat', previous: 'healthy' });
-    await nextEvent(pm, 'ready', (e) => e.name === 'quiet' && e.pid !== first, 20_000);
+    // The restart waits out its backoff on the clock.
+    await driveClock(clock, () => payloads(seen, 'ready').some((e) => e.pid !== first), { step: 25, what: 'the restart' });
     expect(handle.pid).not.toBe(first);
     await pm.stop('quiet');
   });
 
   it('the phi detector learns the rhythm and fires long before the timeout', async ({ expect }) => {
-    const pm = manager();
+    const clock = new FakeClock();
+    const pm = manager(clock);
     const exited = nextEvent(pm, 'exit', (e) => e.name === 'rhythm', 15_000);
-    await pm.start(
-      ipcSpec('rhythm', { beatEvery: 200, beatFor: 1700 }, { restart: 'temporary', heartbeat: { timeout: 20_000, detector: 'phi', threshold: 8 } }),
-    );
-    const missed = await nextEvent(pm, 'heartbeat-missed', (e) => e.name === 'rhythm', 10_000);
+    const seen = record(pm, ['heartbeat-missed']);
+    const handle = await pm.start(ipcSpec('rhythm', {}, { restart: 'temporary', heartbeat: { timeout: 20_000, detector: 'phi', threshold: 8 } }));
+    // Nine beats 200 ms apart, then silence.
+    await beat(clock, handle, 200, 9);
+    await clock.advance(5000);
+    const [missed] = payloads(seen, 'heartbeat-missed');
+    if (missed === undefined) throw new Error('no heartbeat-missed within 5 s of silence');
     // About 2.4 periods of silence with the default floor on the deviation: far below 20 s.
     expect(missed.silence).toBeGreaterThanOrEqual(300);
-    expect(missed.silence).toBeLessThan(5000);
+    expect(missed.silence).toBeLessThan(1000);
     expect(missed.phi).toBeGreaterThanOrEqual(8);
     expect(await exited).toMatchObject({ reason: 'heartbeat', class: 'abnormal' });
   });

@@ -4,17 +4,18 @@
  * child calling `ready()`), the `::procvisor::ready` output command, and the two ways a start fails
  * while waiting: the start timeout and an exit.
  */
-import { rmSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
 import { ProcessManager, StartError, type ProbeContext } from '../../src/index.js';
-import { alive, delay, track, until } from '../helpers.js';
+import { driveClock, FakeClock } from '../clock.js';
+import { alive, track, until } from '../helpers.js';
 import { killAll, nodeSpec, payloads, record } from '../manager/support.js';
 import { freePort, ipcSpec, shSpec } from './integration-support.js';
 
-function manager(): ProcessManager {
-  return track(new ProcessManager({ backoff: { type: 'fixed', delay: 20 }, shutdown: { timeout: 2000 } }));
+function manager(clock?: FakeClock): ProcessManager {
+  return track(new ProcessManager({ backoff: { type: 'fixed', delay: 20 }, shutdown: { timeout: 2000 }, ...(clock ? { clock } : {}) }));
 }
 
 describe.concurrent('readiness through the manager', () => {
@@ -78,12 +79,14 @@ describe.concurrent('readiness through the manager', () => {
   it('exec: passes when the command exits 0', async ({ expect }) => {
     const pm = manager();
     const flag = join(tmpdir(), `procvisor-it4-exec-${process.pid}-${Date.now()}`);
+    // Each check appends a line here, so the test sees checks fail before it creates the flag.
+    const checks = `${flag}.checks`;
     try {
       const spec = nodeSpec('touch', 'slow-ready.mjs', ['20000'], {
-        readiness: { type: 'exec', command: 'sh', args: ['-c', `test -f '${flag}'`], interval: 50 },
+        readiness: { type: 'exec', command: 'sh', args: ['-c', `echo >> '${checks}'; test -f '${flag}'`], interval: 50 },
       });
       const starting = pm.start(spec);
-      await delay(300);
+      await until(() => existsSync(checks) && readFileSync(checks, 'utf8').length >= 3, 10_000, 'three failed checks');
       expect(pm.get('touch')?.state).toBe('starting');
       writeFileSync(flag, '');
       const handle = await starting;
@@ -92,6 +95,7 @@ describe.concurrent('readiness through the manager', () => {
       await pm.stop('touch');
     } finally {
       rmSync(flag, { force: true });
+      rmSync(checks, { force: true });
     }
   });
 
@@ -203,20 +207,27 @@ describe.concurrent('readiness through the manager', () => {
   });
 
   it('the readiness loop stops with a failed start: no check runs afterwards', async ({ expect }) => {
-    const pm = manager();
+    // The manager's clock is a fake one: the start timeout and the probe's rests move with it.
+    const clock = new FakeClock();
+    const pm = manager(clock);
     let calls = 0;
-    const error = await pm
+    let error: unknown;
+    const starting = pm
       .start(
         nodeSpec('gone', 'idle.mjs', [], {
           readiness: { type: 'custom', check: () => Promise.resolve(++calls < 0), interval: 20 },
           startTimeout: 300,
         }),
       )
-      .catch((e: unknown) => e);
+      .catch((e: unknown) => (error = e));
+    await driveClock(clock, () => error !== undefined, { step: 25, what: 'the start to time out' });
+    await starting;
     expect(error).toBeInstanceOf(StartError);
-    expect(calls).toBeGreaterThan(3);
+    expect((error as StartError).timedOut).toBe(true);
+    // About one check per rest of 20 ms, until 300 ms.
+    expect(calls).toBeGreaterThan(10);
     const after = calls;
-    await delay(200); // ten intervals
+    await clock.advance(60_000);
     expect(calls).toBe(after);
   });
 });

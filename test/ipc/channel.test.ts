@@ -1,12 +1,14 @@
-import { afterEach, describe, expect, it } from 'vitest';
+import type { ChildProcess } from 'node:child_process';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProcvisorError, TimeoutError } from '../../src/api/errors.js';
 import { IpcChannel, IpcRemoteError, type IpcChannelHandlers } from '../../src/ipc/channel.js';
-import { SUPERVISED_ENV } from '../../src/ipc/protocol.js';
+import { isEnvelope, SUPERVISED_ENV, type Envelope } from '../../src/ipc/protocol.js';
+import { FakeClock } from '../clock.js';
 import { until } from '../helpers.js';
 import { startFixture, type FixtureProcess } from '../health/fixture-process.js';
 
 const started: FixtureProcess[] = [];
-afterEach(async () => {
+afterAll(async () => {
   await Promise.all(started.splice(0).map((proc) => proc.stop()));
 });
 
@@ -22,25 +24,46 @@ function record() {
 }
 
 /** Starts the procvisor/child fixture supervised over IPC and waits for its `ready()`. */
-async function supervised(args: string[] = []) {
+async function supervised(args: string[] = [], clock?: FakeClock) {
   const proc = startFixture('ipc-child.mjs', args, { ipc: true, tsx: true, env: { [SUPERVISED_ENV]: String(process.pid) } });
   started.push(proc);
   const { seen, handlers } = record();
-  const channel = new IpcChannel(proc.child, handlers);
+  const channel = new IpcChannel(proc.child, handlers, clock ? { clock } : {});
   await until(() => seen.ready.length > 0, 15_000, 'ready()');
   return { proc, channel, seen };
 }
 
-describe('IpcChannel', () => {
+/** Resolves with the next control message of `type` the child sends that `matches`, as the host's channel sees it. */
+function nextEnvelope(child: ChildProcess, type: Envelope['type'], matches: (envelope: Envelope) => boolean = () => true): Promise<Envelope> {
+  return new Promise((resolve) => {
+    const onMessage = (message: unknown): void => {
+      if (!isEnvelope(message) || message.type !== type || !matches(message)) return;
+      child.off('message', onMessage);
+      resolve(message);
+    };
+    child.on('message', onMessage);
+  });
+}
+
+// One child serves the tests that leave it and its channel as they found them: starting a child
+// with tsx is most of each test's time. Its channel runs on a fake clock, for the request timeout.
+describe('IpcChannel with a child that stays up', () => {
+  const clock = new FakeClock();
+  let shared: Awaited<ReturnType<typeof supervised>>;
+  beforeAll(async () => {
+    shared = await supervised(['30'], clock);
+  });
+
   it('receives ready data and heartbeats', async () => {
-    const { proc, seen } = await supervised(['30']);
+    const { proc, seen } = shared;
     expect(seen.ready).toEqual([{ pid: proc.child.pid }]);
     expect(proc.lines).toContain('supervised true');
-    await until(() => seen.heartbeats >= 3, 5000, 'three heartbeats');
+    const beats = seen.heartbeats;
+    await until(() => seen.heartbeats >= beats + 3, 5000, 'three heartbeats');
   });
 
   it('answers requests by correlation id, including errors thrown by the handler', async () => {
-    const { channel } = await supervised();
+    const { channel } = shared;
     const answers = await Promise.all([
       channel.request({ op: 'slow', ms: 100 }, { timeout: 5000 }),
       channel.request({ op: 'echo', value: { n: 1 } }, { timeout: 5000 }),
@@ -50,18 +73,51 @@ describe('IpcChannel', () => {
     const failure = await channel.request({ op: 'fail' }, { timeout: 5000 }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(IpcRemoteError);
     expect(failure).toMatchObject({ message: 'asked to fail', code: 'E_FAIL' });
+    // Answered requests leave no timer behind.
+    expect(clock.pending).toBe(0);
   });
 
   it('rejects with a TimeoutError when no answer comes in time, and ignores the late answer', async () => {
-    const { channel } = await supervised();
-    const error = await channel.request({ op: 'slow', ms: 400 }, { timeout: 100 }).catch((e: unknown) => e);
+    const { channel, proc } = shared;
+    let error: unknown;
+    const failed = channel.request({ op: 'slow', ms: 150 }, { timeout: 100 }).catch((e: unknown) => (error = e));
+    const late = nextEnvelope(proc.child, 'response', (envelope) => envelope.type === 'response' && envelope.payload === 'slow done');
+    await clock.advance(99);
+    expect(error).toBeUndefined();
+    await clock.advance(1);
+    await failed;
     expect(error).toBeInstanceOf(TimeoutError);
     expect((error as TimeoutError).code).toBe('TIMEOUT');
-    await new Promise((resolve) => setTimeout(resolve, 500)); // the late answer arrives and is dropped
+    expect(clock.pending).toBe(0);
+    // The late answer arrives and is dropped; the channel works on.
+    await late;
     expect(await channel.request({ op: 'echo', value: 3 }, { timeout: 5000 })).toBe(3);
   });
 
-  it('rejects pending requests at once when the child goes away, and later ones too', async () => {
+  it('abandons a request when its signal aborts', async () => {
+    const { channel } = shared;
+    const controller = new AbortController();
+    const pending = channel.request({ op: 'slow', ms: 10_000 }, { timeout: 20_000, signal: controller.signal });
+    controller.abort(new Error('not needed'));
+    await expect(pending).rejects.toThrow('not needed');
+    expect(clock.pending).toBe(0);
+  });
+
+  it('delivers plain messages both ways, wrapping those that look like envelopes', async () => {
+    const { channel, seen, proc } = shared;
+    const from = seen.messages.length;
+    await channel.send({ hello: 'child' });
+    const lookalike = { procvisor: 1, type: 'shutdown' };
+    await channel.send(lookalike);
+    await until(() => seen.messages.length >= from + 2, 5000, 'two echoes');
+    expect(seen.messages.slice(from)).toEqual([{ echo: { hello: 'child' } }, { echo: lookalike }]);
+    expect(proc.lines.some((line) => line.startsWith('shutdown'))).toBe(false);
+  });
+});
+
+// Each of these ends its child or its channel, so each has its own; they only wait on events.
+describe.concurrent('IpcChannel with a child of its own', () => {
+  it('rejects pending requests at once when the child goes away, and later ones too', async ({ expect }) => {
     const { channel, seen } = await supervised();
     const pending = channel.request({ op: 'slow', ms: 10_000 }, { timeout: 20_000 });
     const before = performance.now();
@@ -77,35 +133,19 @@ describe('IpcChannel', () => {
     await expect(channel.request('late', { timeout: 1000 })).rejects.toBeInstanceOf(ProcvisorError);
   });
 
-  it('close() rejects pending requests and stops the callbacks', async () => {
-    const { channel, seen } = await supervised(['20']);
+  it('close() rejects pending requests and stops the callbacks', async ({ expect }) => {
+    const { channel, seen, proc } = await supervised(['20']);
     const pending = channel.request({ op: 'slow', ms: 10_000 }, { timeout: 20_000 });
     channel.close();
     await expect(pending).rejects.toMatchObject({ code: 'IPC_UNAVAILABLE' });
     const beats = seen.heartbeats;
-    await new Promise((resolve) => setTimeout(resolve, 150));
+    // The child goes on beating; none of it reaches the closed channel's callbacks.
+    for (let i = 0; i < 3; i++) await nextEnvelope(proc.child, 'heartbeat');
     expect(seen.heartbeats).toBe(beats);
+    expect(seen.closed).toBe(1);
   });
 
-  it('abandons a request when its signal aborts', async () => {
-    const { channel } = await supervised();
-    const controller = new AbortController();
-    const pending = channel.request({ op: 'slow', ms: 10_000 }, { timeout: 20_000, signal: controller.signal });
-    controller.abort(new Error('not needed'));
-    await expect(pending).rejects.toThrow('not needed');
-  });
-
-  it('delivers plain messages both ways, wrapping those that look like envelopes', async () => {
-    const { channel, seen, proc } = await supervised();
-    await channel.send({ hello: 'child' });
-    const lookalike = { procvisor: 1, type: 'shutdown' };
-    await channel.send(lookalike);
-    await until(() => seen.messages.length >= 2, 5000, 'two echoes');
-    expect(seen.messages).toEqual([{ echo: { hello: 'child' } }, { echo: lookalike }]);
-    expect(proc.lines.some((line) => line.startsWith('shutdown'))).toBe(false);
-  });
-
-  it('asks for a graceful shutdown over IPC', async () => {
+  it('asks for a graceful shutdown over IPC', async ({ expect }) => {
     const { channel, proc, seen } = await supervised();
     expect(await channel.requestShutdown()).toBe(true);
     expect(await proc.exited()).toEqual({ code: 0, signal: null });
@@ -114,14 +154,14 @@ describe('IpcChannel', () => {
     expect(await channel.requestShutdown()).toBe(false);
   });
 
-  it('runs the same shutdown handler on SIGTERM', async () => {
+  it('runs the same shutdown handler on SIGTERM', async ({ expect }) => {
     const { proc } = await supervised();
     proc.child.kill('SIGTERM');
     expect(await proc.exited()).toEqual({ code: 0, signal: null });
     expect(proc.lines.slice(-2)).toEqual(['shutdown SIGTERM', 'bye']);
   });
 
-  it('is closed from the start for a child without an IPC channel', async () => {
+  it('is closed from the start for a child without an IPC channel', async ({ expect }) => {
     const proc = startFixture('health-http.mjs');
     started.push(proc);
     const channel = new IpcChannel(proc.child);

@@ -10,7 +10,8 @@ import { describe, expect, it } from 'vitest';
 import { newTreeCookie, TREE_COOKIE_ENV } from '../../src/os/cookie.js';
 import { runLadder } from '../../src/process/stop.js';
 import type { LadderTarget } from '../../src/process/stop.js';
-import { alive, fixture, NODE } from '../helpers.js';
+import { FakeClock } from '../clock.js';
+import { alive, fixture, NODE, until } from '../helpers.js';
 
 /** Spawns a fixture as the leader of its own group and waits for its first line. */
 async function leader(script: string, ...args: string[]): Promise<{ child: ChildProcess; first: string }> {
@@ -128,6 +129,61 @@ describe('runLadder', () => {
     } finally {
       kill([pid]);
     }
+  });
+
+  describe('on an injected clock', () => {
+    it('waits out shutdown.timeout on its clock before escalating', async () => {
+      const { child } = await leader('ignore-sigterm.mjs');
+      const pid = child.pid as number;
+      const clock = new FakeClock();
+      const kills: number[][] = [];
+      let outcome: unknown;
+      try {
+        const ladder = runLadder(target(child), { signal: 'SIGTERM', timeout: 60_000 }, { unstoppedGrace: 60_000, clock, onKill: (p) => kills.push(p) }).then(
+          (o) => (outcome = o),
+        );
+        // The process ignores SIGTERM: the ladder waits, on its clock only.
+        expect(clock.nextDue).toBe(60_000);
+        await clock.advance(59_999);
+        expect(kills).toEqual([]);
+        expect(outcome).toBeUndefined();
+        expect(alive(pid)).toBe(true);
+        await clock.advance(1);
+        expect(kills).toHaveLength(1);
+        expect(kills[0]).toContain(pid);
+        // The kill lands for real; the exit is reported well within the grace, which never passes.
+        await ladder;
+        expect(outcome).toEqual({ escalated: true, unstopped: [], swept: [] });
+        expect(child.signalCode).toBe('SIGKILL');
+        expect(clock.pending).toBe(0);
+      } finally {
+        kill([pid]);
+      }
+    });
+
+    it('waits out unstoppedGrace on its clock when the exit is never reported', async () => {
+      const { child } = await leader('ignore-sigterm.mjs');
+      const pid = child.pid as number;
+      const clock = new FakeClock();
+      const unstopped: number[][] = [];
+      let outcome: unknown;
+      try {
+        const never = new Promise<void>(() => {});
+        const ladder = runLadder({ pid, exited: never }, 'kill', { unstoppedGrace: 5000, clock, onUnstopped: (p) => unstopped.push(p) }).then(
+          (o) => (outcome = o),
+        );
+        await until(() => !alive(pid), 5000, 'the SIGKILL to land');
+        await clock.advance(4999);
+        expect(outcome).toBeUndefined();
+        await clock.advance(1);
+        await ladder;
+        // Reported as not seen to stop (its exit never came), though nothing is left alive.
+        expect(unstopped).toHaveLength(1);
+        expect(outcome).toEqual({ escalated: true, unstopped: [], swept: [] });
+      } finally {
+        kill([pid]);
+      }
+    });
   });
 
   describe.runIf(process.platform === 'linux')('the sweep by tree cookie', () => {

@@ -1,43 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RawSample, SampleTarget, SamplerBackend } from '../../src/resources/backend.js';
 import { Sampler } from '../../src/resources/sampler.js';
-import type { Clock, ClockTimer, Usage } from '../../src/api/types.js';
-
-/** A clock whose time moves only when the test says; timers fire in order as it passes them. */
-class ManualClock implements Clock {
-  time = 0;
-  readonly timers = new Set<{ at: number; fn: () => void }>();
-
-  now(): number {
-    return this.time;
-  }
-  setTimeout(fn: () => void, ms: number): ClockTimer {
-    const timer = { at: this.time + ms, fn };
-    this.timers.add(timer);
-    return timer;
-  }
-  clearTimeout(timer: ClockTimer): void {
-    this.timers.delete(timer as { at: number; fn: () => void });
-  }
-  /** Moves time forward by `ms`, firing due timers and letting promise callbacks run after each. */
-  async advance(ms: number): Promise<void> {
-    const end = this.time + ms;
-    for (;;) {
-      const next = [...this.timers].filter((t) => t.at <= end).sort((a, b) => a.at - b.at)[0];
-      if (!next) break;
-      this.timers.delete(next);
-      this.time = next.at;
-      next.fn();
-      await flush();
-    }
-    this.time = end;
-    await flush();
-  }
-}
-
-const flush = async (): Promise<void> => {
-  for (let i = 0; i < 10; i++) await Promise.resolve();
-};
+import type { Clock, Usage } from '../../src/api/types.js';
+import { FakeClock, flushPromises as flush } from '../clock.js';
 
 /** A backend whose processes burn `cpuPerMs` ms of CPU per ms of clock time; rounds may be held. */
 class FakeBackend implements SamplerBackend {
@@ -48,7 +13,7 @@ class FakeBackend implements SamplerBackend {
   fail: Error | undefined;
 
   constructor(
-    private readonly clock: ManualClock,
+    private readonly clock: FakeClock,
     private readonly cpuPerMs = 0.5,
   ) {}
 
@@ -66,8 +31,8 @@ class FakeBackend implements SamplerBackend {
   }
 }
 
-function setup(interval = 100): { clock: ManualClock; backend: FakeBackend; sampler: Sampler; seen: [string, Usage][]; errors: Error[] } {
-  const clock = new ManualClock();
+function setup(interval = 100): { clock: FakeClock; backend: FakeBackend; sampler: Sampler; seen: [string, Usage][]; errors: Error[] } {
+  const clock = new FakeClock();
   const backend = new FakeBackend(clock);
   const seen: [string, Usage][] = [];
   const errors: Error[] = [];
@@ -85,14 +50,14 @@ function setup(interval = 100): { clock: ManualClock; backend: FakeBackend; samp
 describe('Sampler loop', () => {
   it('runs one timer for all targets, and none without targets', async () => {
     const { clock, sampler, backend } = setup();
-    expect(clock.timers.size).toBe(0);
+    expect(clock.pending).toBe(0);
     for (let i = 0; i < 50; i++) sampler.add(`p${i}`, 1000 + i);
-    expect(clock.timers.size).toBe(1);
+    expect(clock.pending).toBe(1);
     await clock.advance(100);
     expect(backend.calls).toHaveLength(1);
     expect(backend.calls[0]).toHaveLength(50);
     for (let i = 0; i < 50; i++) sampler.remove(`p${i}`);
-    expect(clock.timers.size).toBe(0);
+    expect(clock.pending).toBe(0);
   });
 
   it('emits nothing on the warm-up round, then CPU over the interval', async () => {
@@ -141,7 +106,7 @@ describe('Sampler loop', () => {
     const { clock, sampler, backend } = setup(300);
     sampler.add('slow', 1);
     sampler.add('fast', 2, 100);
-    expect(clock.timers.size).toBe(1);
+    expect(clock.pending).toBe(1);
     await clock.advance(900);
     const count = (key: string): number => backend.calls.filter((keys) => keys.includes(key)).length;
     expect(count('fast')).toBe(9);
@@ -183,7 +148,7 @@ describe('Sampler loop', () => {
     release();
     await flush();
     expect(seen).toEqual([]);
-    expect(clock.timers.size).toBe(0);
+    expect(clock.pending).toBe(0);
   });
 
   it('unrefs its timer so sampling never keeps the host alive', () => {
@@ -197,7 +162,7 @@ describe('Sampler loop', () => {
       },
       clearTimeout: (timer) => clearTimeout(timer as NodeJS.Timeout),
     };
-    const sampler = new Sampler({ interval: 60_000, clock, backend: new FakeBackend(new ManualClock()), onSample: () => {} });
+    const sampler = new Sampler({ interval: 60_000, clock, backend: new FakeBackend(new FakeClock()), onSample: () => {} });
     sampler.add('a', 1);
     expect(timers).toHaveLength(1);
     expect(timers[0]?.hasRef()).toBe(false);

@@ -22,7 +22,7 @@ describe('resolveManagerOptions', () => {
         backoff: DEFAULTS.backoff,
         intensity: DEFAULTS.intensity,
         shutdown: DEFAULTS.shutdown,
-        output: { lines: DEFAULTS.output.lines, mask: [], commands: DEFAULTS.output.commands },
+        output: { lines: DEFAULTS.output.lines, bytes: DEFAULTS.output.bytes, mask: [], commands: DEFAULTS.output.commands },
         startTimeout: DEFAULTS.startTimeout,
         sampling: false,
       });
@@ -76,7 +76,7 @@ describe('resolveManagerOptions', () => {
       backoff: { type: 'fixed', delay: 3_000, resetAfter: 30_000 },
       intensity: { maxRestarts: 10, period: 60_000 },
       shutdown: 'kill',
-      output: { lines: 5, mask: ['s3cret'], commands: true },
+      output: { lines: 5, bytes: DEFAULTS.output.bytes, mask: ['s3cret'], commands: true },
       startTimeout: 10_000,
       sampling: { interval: 500, history: 60 },
     });

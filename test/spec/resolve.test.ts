@@ -69,7 +69,7 @@ describe('a minimal process spec', () => {
       sampling: undefined,
       watch: undefined,
       instances: undefined,
-      output: { lines: 1_000, mask: [], commands: false },
+      output: { lines: 1_000, bytes: 4 * 1024 * 1024, mask: [], commands: false },
       ipc: false,
       significant: false,
     });
@@ -187,7 +187,7 @@ describe('inherited defaults', () => {
     expect(r.backoff).toEqual({ type: 'fixed', delay: 1_000, resetAfter: 30_000 });
     expect(r.intensity).toEqual({ maxRestarts: 1, period: 5_000 });
     expect(r.shutdown).toEqual({ signal: 'SIGINT', timeout: 2_000 });
-    expect(r.output).toEqual({ lines: 10, mask: ['managerSecret'], commands: false });
+    expect(r.output).toEqual({ lines: 10, bytes: 4 * 1024 * 1024, mask: ['managerSecret'], commands: false });
     expect(r.startTimeout).toBe(5_000);
     expect(r.sampling).toBeUndefined(); // inherits the manager's at run time
   });
@@ -199,7 +199,7 @@ describe('inherited defaults', () => {
     );
     expect(r.shutdown).toEqual({ signal: 'SIGINT', timeout: 0 });
     expect(r.intensity).toEqual({ maxRestarts: 1, period: 1_000 });
-    expect(r.output).toEqual({ lines: 10, mask: ['managerSecret', 'own'], commands: true });
+    expect(r.output).toEqual({ lines: 10, bytes: 4 * 1024 * 1024, mask: ['managerSecret', 'own'], commands: true });
   });
 
   it('keep zero and false as given (no `||` defaults)', () => {

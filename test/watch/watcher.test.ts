@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ResolvedWatch } from '../../src/spec/resolved.js';
 import { createWatcher, type Watcher } from '../../src/watch/watcher.js';
-import { delay, until } from '../helpers.js';
+import { FakeClock } from '../clock.js';
+import { until } from '../helpers.js';
 
 let dir: string;
 const open: Watcher[] = [];
@@ -26,9 +27,9 @@ afterEach(async () => {
 const spec = (paths: string[], extra: Partial<ResolvedWatch> = {}): ResolvedWatch => ({ paths, ignore: [], debounce: 100, ...extra });
 
 /** Starts a watcher recording its batches, and waits until it watches. */
-async function watching(s: ResolvedWatch, cwd: string | undefined = dir): Promise<{ batches: string[][]; watcher: Watcher }> {
+async function watching(s: ResolvedWatch, cwd: string | undefined = dir, clock?: FakeClock): Promise<{ batches: string[][]; watcher: Watcher }> {
   const batches: string[][] = [];
-  const watcher = createWatcher(s, cwd, (paths) => batches.push([...paths].sort()));
+  const watcher = createWatcher(s, cwd, (paths) => batches.push([...paths].sort()), clock ? { clock } : {});
   open.push(watcher);
   await watcher.ready;
   return { batches, watcher };
@@ -56,12 +57,20 @@ describe('createWatcher', () => {
   });
 
   it('waits for quiet: changes closer than `debounce` stay in one batch', async () => {
-    const { batches } = await watching(spec(['.'], { debounce: 800 }));
+    const clock = new FakeClock();
+    const { batches } = await watching(spec(['.'], { debounce: 800 }), dir, clock);
     write('one.txt');
-    await delay(150);
+    // Seen: the debounce timer is armed.
+    await until(() => clock.pending === 1, 10_000, 'the first change');
+    await clock.advance(500);
     write('two.txt');
-    await until(() => batches.length >= 1, 10_000, 'the batch');
-    expect(batches[0]).toEqual([join(dir, 'one.txt'), join(dir, 'two.txt')]);
+    // Seen too: the timer moved to 800 ms after it.
+    await until(() => clock.nextDue === clock.now() + 800, 10_000, 'the second change');
+    await clock.advance(799);
+    expect(batches).toEqual([]);
+    await clock.advance(1);
+    expect(batches).toEqual([[join(dir, 'one.txt'), join(dir, 'two.txt')]]);
+    expect(clock.pending).toBe(0);
   });
 
   it('never reports ignored paths: by name, by path and by RegExp', async () => {
@@ -116,17 +125,21 @@ describe('createWatcher', () => {
   });
 
   it('close() drops a pending batch, reports nothing after, and leaves no watch handles', async () => {
-    const { batches, watcher } = await watching(spec(['.'], { debounce: 200 }));
+    const clock = new FakeClock();
+    const { batches, watcher } = await watching(spec(['.'], { debounce: 200 }), dir, clock);
     expect(watchHandles()).toBeGreaterThan(0);
     write('pending.txt');
     // The change is seen (the debounce timer runs) before closing.
-    await delay(100);
+    await until(() => clock.pending === 1, 10_000, 'the change');
     await watcher.close();
     await watcher.close();
+    expect(clock.pending).toBe(0);
     write('after.txt');
-    await delay(500);
-    expect(batches).toEqual([]);
+    // No watch handle and no timer left: nothing can report anything any more, however long we wait.
     await until(() => watchHandles() === 0, 2000, 'the watch handles to close');
+    await clock.advance(60_000);
+    expect(batches).toEqual([]);
+    expect(clock.pending).toBe(0);
   });
 
   it('close() during the start leaves nothing behind', async () => {
