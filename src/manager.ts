@@ -72,7 +72,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
     const emit = <E extends EventName>(event: E, payload: EventPayload<E>): void => this.publish(event, payload);
     this.resources = new ResourceMonitor(this.options.sampling, {
       emit,
-      now: () => clock.now(),
+      clock,
       fault: (error) => emit('error', { name: '', time: clock.now(), path: [], error }),
     });
     this.attachments = new IncarnationAttachments(emit, clock, this.resources);
@@ -160,7 +160,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
           // A failed start is already a state (`failed`) and a `failed-start` event.
         });
       },
-      { onError: (error) => this.publish('warning', { name: worker.name, time: clock.now(), path: worker.path, message: `watch: ${error.message}` }) },
+      { clock, onError: (error) => this.publish('warning', { name: worker.name, time: clock.now(), path: worker.path, message: `watch: ${error.message}` }) },
     );
     this.watchers.set(worker, watcher);
   }

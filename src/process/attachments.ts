@@ -71,11 +71,15 @@ export class IncarnationAttachments implements Attachments {
   spawned(run: RunContext): void {
     const { worker, inc } = run;
     if (!worker.spec.ipc) return;
-    const channel = new IpcChannel(inc.child, {
-      onReady: (data) => inc.announceReady(data),
-      onHeartbeat: () => inc.heartbeat(),
-      onMessage: (message) => this.emit('message', { name: worker.name, time: this.clock.now(), path: worker.path, pid: inc.pid, message }),
-    });
+    const channel = new IpcChannel(
+      inc.child,
+      {
+        onReady: (data) => inc.announceReady(data),
+        onHeartbeat: () => inc.heartbeat(),
+        onMessage: (message) => this.emit('message', { name: worker.name, time: this.clock.now(), path: worker.path, pid: inc.pid, message }),
+      },
+      { clock: this.clock },
+    );
     this.channels.set(worker, channel);
     inc.askToStop = () => void channel.requestShutdown();
     inc.signal.addEventListener(

@@ -403,6 +403,7 @@ export class ProcessWorker {
           this.spec.shutdown,
           {
             unstoppedGrace: DEFAULTS.unstoppedGrace,
+            clock: this.host.clock,
             onKill: (pids) => this.host.emit('kill', { ...this.base(pid), pids }),
             onUnstopped: (pids) => this.host.emit('unstopped', { ...this.base(pid), pids }),
           },

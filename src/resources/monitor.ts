@@ -5,7 +5,7 @@
  * when it ends. This module owns the samples: handles and snapshots read them from here.
  */
 import type { EventName, EventPayload } from '../api/events.js';
-import type { Usage } from '../api/types.js';
+import type { Clock, Usage } from '../api/types.js';
 import type { ProcessWorker, RunContext } from '../process/worker.js';
 import type { ResolvedSampling } from '../spec/resolved.js';
 import { UsageHistory } from './history.js';
@@ -17,7 +17,8 @@ type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
 /** What the resource monitor needs from the manager. */
 export interface ResourceHost {
   readonly emit: Emit;
-  readonly now: () => number;
+  /** The manager's clock: sample times and the sampling timer. */
+  readonly clock: Clock;
   /** Reports a fault of procvisor itself. */
   readonly fault: (error: Error) => void;
 }
@@ -74,6 +75,7 @@ export class ResourceMonitor {
   private samplerFor(interval: number): Sampler {
     this.sampler ??= new Sampler({
       interval,
+      clock: this.host.clock,
       onSample: (key, usage) => this.onSample(key, usage),
       onError: (error) => this.host.fault(error),
     });
@@ -87,7 +89,7 @@ export class ResourceMonitor {
     const { worker, inc } = run;
     this.latest.set(worker, usage);
     this.histories.get(worker)?.push(usage);
-    const base = { name: worker.name, time: this.host.now(), path: worker.path, pid: inc.pid };
+    const base = { name: worker.name, time: this.host.clock.now(), path: worker.path, pid: inc.pid };
     this.host.emit('usage', { ...base, usage });
     if (!limits) return;
     const verdicts = limits.observe(usage);
