@@ -7,7 +7,8 @@
 import { describe, it } from 'vitest';
 import { ProcessManager } from '../../src/index.js';
 import type { ProcessSpec } from '../../src/index.js';
-import { alive, delay, fixture, track, until } from '../helpers.js';
+import { FakeClock } from '../clock.js';
+import { alive, fixture, track, until } from '../helpers.js';
 import { killAll, living, nextEvent, nodeSpec, payloads, READY_LINE, record, TREE_READY, treeOf, treePids } from './support.js';
 
 const linux = process.platform === 'linux';
@@ -76,7 +77,8 @@ describe.concurrent('the ladder', () => {
   });
 
   it('`timeout: Infinity` never escalates: the stop waits until the process ends', async ({ expect }) => {
-    const pm = track(new ProcessManager());
+    const clock = new FakeClock(Date.now());
+    const pm = track(new ProcessManager({ clock }));
     const seen = record(pm, ['stop', 'kill']);
     const handle = await pm.start(nodeSpec('patient', 'ignore-sigterm.mjs', [], { readiness: READY_LINE, shutdown: { timeout: Infinity } }));
     const pid = handle.pid as number;
@@ -84,7 +86,9 @@ describe.concurrent('the ladder', () => {
       let stopped = false;
       const stopping = pm.stop('patient').then(() => (stopped = true));
       await until(() => payloads(seen, 'kill').length > 0 || handle.state === 'stopping', 2000, 'stopping');
-      await delay(800); // well past any default-like escalation a bug might use
+      // No escalation is scheduled at all, and an hour passing brings none.
+      expect(clock.pending).toBe(0);
+      await clock.advance(3_600_000);
       expect(stopped).toBe(false);
       expect(handle.state).toBe('stopping');
       expect(alive(pid)).toBe(true);

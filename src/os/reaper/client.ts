@@ -50,10 +50,12 @@ export interface Reaper {
 export interface ReaperOptions {
   /** Force a mode; default `process` where {@link reaperSupported}, else `exit-hook`. */
   mode?: ReaperMode;
+  /** A reaper that lived longer than this (ms) is replaced as soon as it dies. Default 1000. */
+  respawnAfter?: number;
 }
 
 const SHELL = '/bin/sh';
-/** A reaper that lived longer than this (ms) is replaced as soon as it dies. */
+/** A reaper that lived longer than this (ms) is replaced as soon as it dies (a younger one waits for the next track()). */
 const RESPAWN_AFTER = 1000;
 
 /** True where a reaper process can run: a POSIX platform with `/bin/sh`. */
@@ -105,8 +107,11 @@ class ReaperClient implements Reaper {
     if (this.#tracked.size > 0) killTreesNow(this.#tracked);
   };
 
-  constructor(mode: ReaperMode) {
+  readonly #respawnAfter: number;
+
+  constructor(mode: ReaperMode, respawnAfter: number) {
     this.#mode = mode;
+    this.#respawnAfter = respawnAfter;
   }
 
   get mode(): ReaperMode {
@@ -173,7 +178,7 @@ class ReaperClient implements Reaper {
     const lost = (): void => {
       if (this.#child !== child) return;
       this.#forget();
-      if (this.#tracked.size > 0 && performance.now() - this.#startedAt > RESPAWN_AFTER) this.#start();
+      if (this.#tracked.size > 0 && performance.now() - this.#startedAt > this.#respawnAfter) this.#start();
     };
     stdin.on('error', lost);
     child.on('error', lost);
@@ -202,7 +207,7 @@ class ReaperClient implements Reaper {
 
 /** A new, independent reaper client (tests and benchmarks); most code wants {@link getReaper}. */
 export function createReaper(opts: ReaperOptions = {}): Reaper {
-  return new ReaperClient(opts.mode ?? (reaperSupported() ? 'process' : 'exit-hook'));
+  return new ReaperClient(opts.mode ?? (reaperSupported() ? 'process' : 'exit-hook'), opts.respawnAfter ?? RESPAWN_AFTER);
 }
 
 let shared: Reaper | undefined;

@@ -107,13 +107,13 @@ describe.runIf(process.platform === 'linux')('reaper client', () => {
   });
 
   it('replaces at once a reaper that dies after living a while', async () => {
-    const reaper = createReaper();
+    const reaper = createReaper({ respawnAfter: 50 });
     const group = await startGroup();
     let first = 0;
     try {
       reaper.track(group.pid, group.starttime);
       first = reaper.pid as number;
-      await delay(1200); // deliberate: only a reaper older than 1 s is replaced without a track()
+      await delay(80); // deliberate: only a reaper older than `respawnAfter` is replaced without a track()
       process.kill(first, 'SIGKILL');
       await until(() => reaper.pid !== undefined && reaper.pid !== first, 5000, 'a new reaper');
       const second = reaper.pid as number;
