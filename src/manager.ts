@@ -12,6 +12,7 @@ import type { ChildSpec, Duration, JobResult, JobSpec, ManagerOptions, Snapshot,
 import { Handle, type HandleOwner } from './handle.js';
 import { onHostSignals } from './host/signals.js';
 import { JobRunner, type RunOptions } from './jobs/runner.js';
+import { sweepsSettled } from './os/cookie.js';
 import { getReaper } from './os/reaper/client.js';
 import { IncarnationAttachments } from './process/attachments.js';
 import { ProcessWorker, type WorkerHost } from './process/worker.js';
@@ -401,6 +402,8 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
       const timer = limit === Infinity ? undefined : clock.setTimeout(() => this.killAll(), limit);
       try {
         await stopping;
+        // What crashed incarnations left behind is swept before shutdown() resolves.
+        await sweepsSettled();
         await Promise.all([...this.watchers.values()].map((w) => w.close()));
       } finally {
         if (timer !== undefined) clock.clearTimeout(timer);

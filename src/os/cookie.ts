@@ -214,6 +214,37 @@ export function sweep(cookie: string, spare: readonly ProcessId[] = [], origin?:
 const SWEEP_DELAY = 20;
 
 const later = new Map<string, TreeOrigin | undefined>();
+/** The sweeps {@link sweepSoon} has queued or runs, until they found nothing more. */
+let settling: Promise<void> | undefined;
+
+/**
+ * Most rounds one sweep makes: a process that keeps escaping (forks, exits, its child calls
+ * `setsid()`) is outrun within a few, since everything found is SIGKILLed and cannot fork again.
+ */
+const MAX_ROUNDS = 50;
+
+/**
+ * Sweeps `cookies` until a pass finds nothing new (SIGKILLed members cannot fork any more, but a
+ * member may have forked between a scan and its SIGKILL). Each round shares a scan with every sweep
+ * requested meanwhile.
+ */
+export async function sweepUntilQuiet(cookies: ReadonlyMap<string, TreeOrigin | undefined>, spare: readonly ProcessId[] = []): Promise<ProcessId[]> {
+  const swept: ProcessId[] = [];
+  for (let round = 0; round < MAX_ROUNDS; round++) {
+    const found = (await Promise.all([...cookies].map(([cookie, origin]) => sweep(cookie, [...spare, ...swept], origin)))).flat();
+    if (found.length === 0) break;
+    swept.push(...found);
+  }
+  return swept;
+}
+
+/**
+ * Resolves once every sweep {@link sweepSoon} queued has run to its end (found nothing more). A
+ * shutdown awaits it, so nothing a crashed incarnation left behind outlives the shutdown.
+ */
+export function sweepsSettled(): Promise<void> {
+  return settling ?? Promise.resolve();
+}
 
 /**
  * {@link sweep}s `cookie` a little later ({@link SWEEP_DELAY}), in one scan for every cookie queued
@@ -225,10 +256,18 @@ const later = new Map<string, TreeOrigin | undefined>();
 export function sweepSoon(cookie: string, origin?: TreeOrigin): void {
   if (!HAS_PROC) return;
   if (later.size === 0) {
-    setTimeout(() => {
-      for (const [queued, from] of later) void sweep(queued, [], from);
-      later.clear();
-    }, SWEEP_DELAY);
+    const previous = settling;
+    const run = new Promise<void>((resolve) => {
+      setTimeout(() => {
+        const batch = new Map(later);
+        later.clear();
+        void sweepUntilQuiet(batch).then(() => resolve(), () => resolve());
+      }, SWEEP_DELAY);
+    });
+    const all = Promise.all([previous, run]).then(() => {
+      if (settling === all) settling = undefined;
+    });
+    settling = all;
   }
   later.set(cookie, origin);
 }

@@ -13,7 +13,7 @@
  */
 import type { Clock } from '../api/types.js';
 import type { ResolvedShutdown } from '../spec/resolved.js';
-import { sweep, type TreeOrigin } from '../os/cookie.js';
+import { sweepUntilQuiet, type TreeOrigin } from '../os/cookie.js';
 import { isAlive } from '../os/proc.js';
 import { refreshTree, signalTree, readProcessTree, waitGone, type ProcessId } from '../os/tree.js';
 import { systemClock } from '../util/clock.js';
@@ -107,14 +107,8 @@ async function treeGone(target: LadderTarget, tree: { current: ProcessId[] }, ca
  * (usually the first). SIGKILLed members cannot fork any more, so nothing escapes behind it.
  */
 async function sweepLeftovers(cookie: string | undefined, spare: readonly ProcessId[], origin: TreeOrigin | undefined): Promise<ProcessId[]> {
-  const swept: ProcessId[] = [];
-  if (cookie === undefined) return swept;
-  for (let round = 0; round < 4; round++) {
-    const found = await sweep(cookie, [...spare, ...swept], origin);
-    if (found.length === 0) break;
-    swept.push(...found);
-  }
-  return swept;
+  if (cookie === undefined) return [];
+  return sweepUntilQuiet(new Map([[cookie, origin]]), spare);
 }
 
 /** Runs the ladder to its end. Never rejects. */
@@ -130,6 +124,9 @@ export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown
         // a closed channel only means the signal has to do the asking
       }
       signalTree(tree.current, shutdown.signal, { groups: true });
+      // A stopped (SIGSTOP'd) process holds the signal until it runs again: wake it, as systemd
+      // does, so it can handle the stop gracefully instead of waiting out the timeout for SIGKILL.
+      if (shutdown.signal !== 'SIGCONT') signalTree(tree.current, 'SIGCONT', { groups: true });
       if (await within(treeGone(target, tree, cancel.signal), shutdown.timeout, clock)) {
         // The tree is gone: what the cookie still finds escaped the walk (its parent died before
         // the walk could see it), and is SIGKILLed at once — it never got the shutdown signal.
