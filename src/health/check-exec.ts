@@ -8,6 +8,7 @@
  */
 import { spawn } from 'node:child_process';
 import type { ProbeResult } from '../api/types.js';
+import { TREE_COOKIE_ENV } from '../os/cookie.js';
 import type { ResolvedProbe } from '../spec/resolved.js';
 import type { CheckEnd } from './check-end.js';
 
@@ -31,13 +32,15 @@ function killAll(pid: number | undefined, fallback: () => void): void {
  * Runs `probe.command` with `probe.args` (no shell; stdin closed; stdout and stderr captured).
  * Result data: `{ exitCode, signal }`; the message carries the tail of the output when it fails.
  */
-export function checkExec(probe: ExecProbe, end: CheckEnd): Promise<ProbeResult> {
+export function checkExec(probe: ExecProbe, end: CheckEnd, cookie?: string): Promise<ProbeResult> {
   return new Promise((resolve) => {
     if (end.ended) {
       resolve({ ok: false, message: 'aborted' });
       return;
     }
     const child = spawn(probe.command, [...probe.args], {
+      // The probed incarnation's tree cookie: the command belongs to its tree, and dies with it.
+      ...(cookie === undefined ? {} : { env: { ...process.env, [TREE_COOKIE_ENV]: cookie } }),
       stdio: ['ignore', 'pipe', 'pipe'],
       detached: posix,
       windowsHide: true,

@@ -23,6 +23,11 @@ export interface ProbeCheckContext {
   readonly signal: AbortSignal;
   /** Clock for the check's `timeout` (default the system clock). */
   readonly clock?: Clock;
+  /**
+   * The incarnation's tree cookie: exec probe commands carry it in their environment, so whatever
+   * finds the incarnation's tree after a host death (the reaper, a sweep) finds them too.
+   */
+  readonly cookie?: string | undefined;
 }
 
 /** Probe kinds that are checked by polling. */
@@ -44,7 +49,7 @@ function runKind(probe: PolledProbe, ctx: ProbeCheckContext, end: CheckEnd): Pro
     case 'tcp':
       return checkTcp(probe, end);
     case 'exec':
-      return checkExec(probe, end);
+      return checkExec(probe, end, ctx.cookie);
     case 'custom':
       return checkCustom(probe, { name: ctx.name, pid: ctx.pid, signal: end.signal });
   }

@@ -84,7 +84,7 @@ export async function waitReady(probe: ResolvedProbe, ctx: WaitReadyContext): Pr
   assertPolled(probe);
   const clock = ctx.clock ?? systemClock;
   const own = linkedController(ctx.signal);
-  const check: ProbeCheckContext = { name: ctx.name, pid: ctx.pid, signal: own.signal, clock };
+  const check: ProbeCheckContext = { name: ctx.name, pid: ctx.pid, signal: own.signal, clock, cookie: ctx.cookie };
   try {
     if (probe.initialDelay > 0) await sleep(coalesced(probe.initialDelay, clock.now()), clock, own.signal);
     let passes = 0;
@@ -116,7 +116,7 @@ export function startLiveness(
   probes.forEach(assertPolled);
   const clock = ctx.clock ?? systemClock;
   const own = linkedController(ctx.signal);
-  const check: ProbeCheckContext = { name: ctx.name, pid: ctx.pid, signal: own.signal, clock };
+  const check: ProbeCheckContext = { name: ctx.name, pid: ctx.pid, signal: own.signal, clock, cookie: ctx.cookie };
   const levels: HealthStatus[] = probes.map(() => 'unknown');
   let status: HealthStatus = ctx.initialStatus ?? 'unknown';
 

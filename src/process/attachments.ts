@@ -132,7 +132,7 @@ export class IncarnationAttachments implements Attachments {
     if (inc.signal.aborted) return;
     const liveness = startLiveness(
       probes,
-      { name: worker.name, pid: inc.pid, signal: inc.signal, initialStatus: 'healthy', clock: this.clock },
+      { name: worker.name, pid: inc.pid, signal: inc.signal, initialStatus: 'healthy', clock: this.clock, cookie: inc.cookie },
       {
         onStatus: (status, result) => run.reportHealth('liveness', status, result),
         onFailed: () => run.terminate('liveness'),

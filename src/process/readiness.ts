@@ -40,7 +40,7 @@ function byAnnouncement(inc: Incarnation): Promise<unknown> {
 }
 
 /** The probe runner for polled readiness kinds, installed by the health module. */
-export type PolledReadiness = (probe: ResolvedProbe, ctx: { name: string; pid: number; signal: AbortSignal }) => Promise<unknown>;
+export type PolledReadiness = (probe: ResolvedProbe, ctx: { name: string; pid: number; signal: AbortSignal; cookie: string | undefined }) => Promise<unknown>;
 
 /**
  * Resolves with the readiness data once `probe` passes for this incarnation; rejects with the
@@ -63,7 +63,7 @@ export function awaitReadiness(
       waiting = byAnnouncement(inc);
       break;
     default:
-      waiting = polled(probe, { name, pid: inc.pid, signal });
+      waiting = polled(probe, { name, pid: inc.pid, signal, cookie: inc.cookie });
   }
   return Promise.race([waiting, aborted(signal)]);
 }
