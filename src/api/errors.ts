@@ -10,7 +10,8 @@ export type ErrorCode =
   | 'INVALID_STATE'
   | 'SHUTDOWN'
   | 'TIMEOUT'
-  | 'IPC_UNAVAILABLE';
+  | 'IPC_UNAVAILABLE'
+  | 'INVALID_MESSAGE';
 
 /** Base of every error procvisor throws; `code` is stable, `cause` is kept. */
 export class ProcvisorError extends Error {

@@ -10,6 +10,7 @@ import type { Clock, ClockTimer } from '../api/types.js';
 import { systemClock } from '../util/clock.js';
 import {
   encodeMessage,
+  fromRemoteError,
   envelope,
   isEnvelope,
   isMarked,
@@ -63,6 +64,23 @@ interface Pending {
   cleanup(): void;
 }
 
+/**
+ * Throws `INVALID_MESSAGE` for what Node's IPC (JSON serialisation) cannot carry, instead of
+ * dropping it or throwing a plain TypeError: `undefined`, a symbol, a function, a BigInt, a
+ * cyclic structure.
+ */
+function checkSendable(message: unknown): void {
+  let why: string | undefined;
+  try {
+    if (JSON.stringify(message) === undefined) why = `a ${typeof message} cannot be sent`;
+  } catch (error) {
+    why = error instanceof Error ? error.message : String(error);
+  }
+  if (why !== undefined) {
+    throw new ProcvisorError('INVALID_MESSAGE', `Cannot send this IPC message: ${why}. Messages are JSON-serialised: send plain data (objects, arrays, strings, numbers, booleans, null).`);
+  }
+}
+
 function unavailable(detail: string, cause?: unknown): ProcvisorError {
   return new ProcvisorError('IPC_UNAVAILABLE', `The IPC channel is not available: ${detail}`, { cause });
 }
@@ -96,8 +114,12 @@ export class IpcChannel {
     return !this.#closed && this.#child.connected;
   }
 
-  /** Sends a user message; resolves once handed to the OS, rejects with `IPC_UNAVAILABLE` otherwise. */
+  /**
+   * Sends a user message; resolves once handed to the OS, rejects with `IPC_UNAVAILABLE` otherwise.
+   * @throws ProcvisorError `INVALID_MESSAGE` at once for a message IPC cannot carry.
+   */
   send(message: unknown): Promise<void> {
+    checkSendable(message);
     return this.#send(encodeMessage(message));
   }
 
@@ -108,6 +130,11 @@ export class IpcChannel {
    * IpcRemoteError when the handler threw (or the child has none).
    */
   request(message: unknown, options: RequestOptions): Promise<unknown> {
+    try {
+      checkSendable(message);
+    } catch (error) {
+      return Promise.reject(error);
+    }
     if (!this.connected) return Promise.reject(unavailable('the channel is closed'));
     const { signal } = options;
     if (signal?.aborted) return Promise.reject(signal.reason);
@@ -189,7 +216,8 @@ export class IpcChannel {
       case 'response': {
         const pending = this.#pending.get(message.id);
         if (pending === undefined) return; // late answer to a request that timed out
-        if (message.error !== undefined) pending.reject(new IpcRemoteError(message.error));
+        // `error: null` (or any other odd value a child sends) is still a failed request, never a crash.
+        if (message.error !== undefined) pending.reject(new IpcRemoteError(fromRemoteError(message.error)));
         else pending.resolve(message.payload);
         return;
       }

@@ -93,6 +93,21 @@ export function encodeMessage(payload: unknown): unknown {
   return isMarked(payload) ? envelope<MessageEnvelope>({ type: 'message', payload }) : payload;
 }
 
+/**
+ * The error data of a `response` as the host trusts it: whatever a child sent (`null`, a string, an
+ * object with odd fields), a name and a message come out. Nothing a child sends may crash the host.
+ */
+export function fromRemoteError(raw: unknown): RemoteErrorData {
+  if (typeof raw !== 'object' || raw === null) return { name: 'Error', message: `The child answered with an error that is not an object: ${String(raw)}` };
+  const fields = raw as Record<string, unknown>;
+  const data: RemoteErrorData = {
+    name: typeof fields.name === 'string' && fields.name !== '' ? fields.name : 'Error',
+    message: typeof fields.message === 'string' ? fields.message : String(fields.message ?? ''),
+  };
+  if (typeof fields.code === 'string') data.code = fields.code;
+  return data;
+}
+
 /** Error data for a `response`, from anything thrown. */
 export function toRemoteError(error: unknown): RemoteErrorData {
   if (error instanceof Error) {
