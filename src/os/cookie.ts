@@ -9,6 +9,12 @@
  * duplicated dependency, a test runner that reloads modules): each copy counts from 1, hence the
  * random nonce. The limit: a descendant that starts with a scrubbed environment (`env -i`, `sudo`,
  * a service manager) does not carry it.
+ *
+ * Cookies nest. A host that itself runs inside a supervised incarnation (a procvisor runner under
+ * a procvisor supervisor, a test suite with fixtures under a CLI) prefixes its cookies with the one
+ * it inherited and a `/`: `<outer cookie>/<pid>.<start>.<nonce>.<seq>`. Every lookup of a cookie
+ * also matches the cookies nested under it, so stopping the outer incarnation finds the inner
+ * host's whole tree, daemons included, whatever the inner host manages to do before it dies.
  */
 import { lstatSync, readFileSync } from 'node:fs';
 import { HAS_PROC, kernelThreads, listPids, readEnvironRaw, readLink, readStat } from './proc.js';
@@ -18,26 +24,38 @@ import { signalTree, type ProcessId } from './tree.js';
 export const TREE_COOKIE_ENV = 'PROCVISOR_TREE';
 
 let hostPart: string | undefined;
+let keptPart: string | undefined;
 let sequence = 0;
 
-/** `<host pid>.<host start time>.<nonce>.`, the prefix of every cookie this module hands out. */
+/**
+ * `<host pid>.<host start time>.<nonce>.`, the prefix of every cookie this module hands out, after
+ * `<inherited cookie>/` when this host runs inside a supervised incarnation (see the file comment).
+ */
 export function hostCookiePrefix(): string {
   if (hostPart === undefined) {
     // Without /proc the start time only tells hosts apart: the time origin does that as well.
     const started = readStat(process.pid)?.starttime ?? Math.round(performance.timeOrigin);
-    hostPart = `${process.pid}.${started}.${Math.floor(Math.random() * 2 ** 32)}.`;
+    const inherited = process.env[TREE_COOKIE_ENV];
+    const outer = inherited !== undefined && isTreeCookie(inherited) ? `${inherited}/` : '';
+    hostPart = `${outer}${process.pid}.${started}.${Math.floor(Math.random() * 2 ** 32)}.`;
   }
   return hostPart;
 }
 
-/** A cookie for one new incarnation: unique within this host, and across hosts. */
-export function newTreeCookie(): string {
-  return `${hostCookiePrefix()}${++sequence}`;
+/**
+ * A cookie for one new incarnation: unique within this host, and across hosts. With `outlivesHost`
+ * (a manager with `orphans: 'keep'`) it has a prefix of its own, so the reaper's sweep of every
+ * cookie under {@link hostCookiePrefix} never takes a process that is meant to outlive the host.
+ */
+export function newTreeCookie(outlivesHost = false): string {
+  if (!outlivesHost) return `${hostCookiePrefix()}${++sequence}`;
+  keptPart ??= hostCookiePrefix().replace(/[0-9]+\.$/, `${Math.floor(Math.random() * 2 ** 32)}.`);
+  return `${keptPart}${++sequence}`;
 }
 
-/** True for the characters a cookie is made of (the reaper script relies on it too). */
+/** True for the characters a cookie is made of: digits and dots, `/` between nesting levels (the reaper script relies on it too). */
 export function isTreeCookie(value: string): boolean {
-  return /^[0-9][0-9.]*$/.test(value);
+  return /^[0-9][0-9.]*(\/[0-9][0-9.]*)*$/.test(value);
 }
 
 /** Options of {@link findByCookie}. */
@@ -106,10 +124,15 @@ export function pidRange(from: number, last: number): (pid: number) => boolean {
 /** Which process holds which cookie: one scan, each process matched to its first needle. */
 function scan(cookies: readonly string[], prefix: boolean, inRange?: (pid: number) => boolean): { id: ProcessId; index: number }[] {
   if (!HAS_PROC || cookies.length === 0) return [];
-  // `\0KEY=cookie\0` anchors both ends, so cookie 1.2.3 does not match 1.2.30. The first entry of
-  // a block has no NUL before it: it is compared separately, without the leading NUL.
-  const end = prefix ? '' : '\0';
-  const needles = cookies.map((cookie) => Buffer.from(`\0${TREE_COOKIE_ENV}=${cookie}${end}`, 'latin1'));
+  // `\0KEY=cookie\0` anchors both ends, so cookie 1.2.3 does not match 1.2.30; `\0KEY=cookie/` finds
+  // the cookies nested under it (hosts inside the tree). The first entry of a block has no NUL
+  // before it: it is compared separately, without the leading NUL. Two needles per cookie.
+  const needles = cookies.flatMap((cookie) =>
+    prefix
+      ? [Buffer.from(`\0${TREE_COOKIE_ENV}=${cookie}`, 'latin1')]
+      : [Buffer.from(`\0${TREE_COOKIE_ENV}=${cookie}\0`, 'latin1'), Buffer.from(`\0${TREE_COOKIE_ENV}=${cookie}/`, 'latin1')],
+  );
+  const perCookie = prefix ? 1 : 2;
   const readable = readableBy(process.getuid?.());
   const skip = kernelThreads();
   skip.add(process.pid);
@@ -118,10 +141,10 @@ function scan(cookies: readonly string[], prefix: boolean, inRange?: (pid: numbe
     if (skip.has(pid) || (inRange && !inRange(pid)) || !readable(pid)) continue;
     const environ = readEnvironRaw(pid);
     if (!environ) continue;
-    const index = needles.findIndex((needle) => holds(environ, needle));
-    if (index < 0) continue;
+    const needle = needles.findIndex((n) => holds(environ, n));
+    if (needle < 0) continue;
     const link = readLink(pid);
-    if (link && !link.gone) found.push({ id: { pid, starttime: link.starttime }, index });
+    if (link && !link.gone) found.push({ id: { pid, starttime: link.starttime }, index: Math.floor(needle / perCookie) });
   }
   return found;
 }
@@ -135,7 +158,8 @@ function holds(environ: Buffer, needle: Buffer): boolean {
 
 /**
  * Every live process (zombies excluded, this process excluded) whose environment holds
- * `PROCVISOR_TREE=<cookie>` for one of `cookies` — exactly, or as a prefix with `prefix: true` —
+ * `PROCVISOR_TREE=<cookie>` for one of `cookies` — exactly or nested under it (`<cookie>/…`), or as
+ * any prefix with `prefix: true` —
  * from one scan of `/proc/<pid>/environ`. Only processes of our own user are read (all of them
  * when we are root), kernel threads are skipped, and so are unreadable or vanished processes. The
  * raw bytes are searched, no environment is decoded. Linux only: elsewhere, `[]`.

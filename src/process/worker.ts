@@ -176,7 +176,7 @@ export class ProcessWorker {
     const attempt = { stopRequested: false };
     this.spawning = attempt;
     let child: ChildProcess;
-    const cookie = newTreeCookie();
+    const cookie = newTreeCookie(this.host.track === undefined);
     let forked: number | undefined;
     // Registered with the reaper the moment the process exists: no tick passes in which it could
     // outlive a host that dies (docs/termination.md).

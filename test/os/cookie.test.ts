@@ -2,7 +2,7 @@
  * Tree cookies: unique per incarnation, found in the environment of every descendant — one that
  * lost its parent link included — matched by whole entries, and swept.
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
@@ -90,6 +90,31 @@ describe.runIf(linux)('findByCookie', () => {
     } finally {
       killAll([tree?.leader, tree?.unlinked]);
     }
+  });
+
+  it('finds the cookies nested under a cookie (a procvisor host inside the tree), never a longer sibling', async () => {
+    const cookie = newTreeCookie();
+    const pids: number[] = [];
+    try {
+      const nested = await sleeper({ ...baseEnv(), [TREE_COOKIE_ENV]: `${cookie}/123.456.789.1` });
+      const sibling = await sleeper({ ...baseEnv(), [TREE_COOKIE_ENV]: `${cookie}1/123.456.789.1` });
+      pids.push(nested, sibling);
+      expect(pidsOf(findByCookie(cookie))).toEqual([nested]);
+      expect(pidsOf(killByCookie(cookie))).toEqual([nested]);
+      await until(() => !alive(nested), 2000, 'the nested one to die');
+      expect(alive(sibling)).toBe(true);
+    } finally {
+      killAll(pids);
+    }
+  });
+
+  it('a host inside a supervised incarnation nests its cookies under the inherited one', () => {
+    const inherited = '11.22.33.4';
+    const out = execFileSync(process.execPath, ['--import', 'tsx', '-e', "import('./src/os/cookie.ts').then((m) => process.stdout.write(m.newTreeCookie()))"], {
+      env: { ...process.env, [TREE_COOKIE_ENV]: inherited },
+      encoding: 'utf8',
+    });
+    expect(out).toMatch(/^11\.22\.33\.4\/\d+\.\d+\.\d+\.1$/);
   });
 
   it('matches whole entries, the first one of an environment included', async () => {

@@ -18,7 +18,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
-import { isTreeCookie, killByCookie } from '../cookie.js';
+import { hostCookiePrefix, isTreeCookie, killByCookie } from '../cookie.js';
 import { HAS_PROC } from '../proc.js';
 import { refreshTree, signalTree } from '../tree.js';
 import { REAPER_SCRIPT } from './script.js';
@@ -155,7 +155,9 @@ class ReaperClient implements Reaper {
   #start(): void {
     let child: ChildProcess;
     try {
-      child = spawn(SHELL, ['-c', REAPER_SCRIPT, 'procvisor-reaper', HAS_PROC ? '1' : '0'], {
+      // The host's cookie prefix: at the end, the reaper also takes what carries a cookie of this
+      // host that never reached it (forked a moment before the host died).
+      child = spawn(SHELL, ['-c', REAPER_SCRIPT, 'procvisor-reaper', HAS_PROC ? '1' : '0', hostCookiePrefix()], {
         detached: true,
         stdio: ['pipe', 'ignore', 'ignore'],
         cwd: '/',

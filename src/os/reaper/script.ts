@@ -1,5 +1,5 @@
 /**
- * The reaper itself: a POSIX `sh` script run as `sh -c REAPER_SCRIPT procvisor-reaper <proc>`.
+ * The reaper itself: a POSIX `sh` script run as `sh -c REAPER_SCRIPT procvisor-reaper <proc> <prefix>`.
  *
  * Why `sh` and not Node: the reaper idles for the whole life of the host, so its cost is paid for
  * ever; an idle `sh` (dash) blocked in `read` holds 1.7 MB resident, an idle Node 41 MB.
@@ -8,8 +8,11 @@
  * process-group leader) and the tree cookie its descendants inherit (`PROCVISOR_TREE`, see
  * process/cookie.ts), `- <pid>` forgets both. End of input means the host is gone (exit, crash or
  * SIGKILL: the kernel closes the host's end of the pipe in every case). The reaper then:
- *   1. finds every process whose environment holds a registered cookie (a descendant that left the
- *      group and lost its parent link is found only so), with one `grep` over `/proc/[0-9]*\/environ`;
+ *   1. finds every process whose environment holds a registered cookie, a cookie nested under one
+ *      (`<cookie>/…`: a procvisor host inside the tree), or a cookie that starts with the host's
+ *      `<prefix>` (a child forked a moment before the host died, whose registration never arrived) —
+ *      a descendant that left the group and lost its parent link is found only so — with one `grep`
+ *      over `/proc/[0-9]*\/environ`;
  *   2. scans the process table once (`cat` of every stat file, cut by `awk`, or by a slower shell
  *      loop where there is no awk) and collects those, every registered pid whose start time still
  *      matches, every descendant by parent links (so grandchildren in other sessions are found),
@@ -19,7 +22,9 @@
  *   5. looks again (1 and 2, catching anything forked meanwhile) and SIGKILLs whatever remains;
  *      then exits.
  * The host's group and the reaper's own group are never signalled. SIGINT and SIGHUP are ignored
- * (a terminal sends them to a whole job); SIGTERM still ends the reaper, on purpose.
+ * (a terminal sends them to a whole job), and so is SIGTERM: a supervisor stopping the host's tree
+ * (a procvisor host supervised by another) sends it to every descendant, the reaper included, which
+ * must still clean up once its host is gone. SIGKILL ends it.
  *
  * `$1` is `1` where `/proc/<pid>/stat` exists (Linux); otherwise `ps -A -o pid=,ppid=,pgid=` feeds
  * the scan, start times are not checked, and cookies are not looked for (no portable way to read
@@ -31,10 +36,12 @@
 import { TREE_COOKIE_ENV } from '../cookie.js';
 
 export const REAPER_SCRIPT = `
-trap '' INT HUP
+trap '' INT HUP TERM
 set -f
 proc=
 case $1 in 1) proc=1 ;; esac
+prefix=
+case $2 in ''|*[!0-9./]*) ;; *) prefix=$2 ;; esac
 me=$$
 ifs=$IFS
 nl='
@@ -89,7 +96,7 @@ while read -r op pid start cookie; do
   case $op in
     +)
       reg="$reg$pid:\${start:--} "
-      case $cookie in ''|*[!0-9.]*) ;; *) cookies="$cookies$pid=$cookie " ;; esac
+      case $cookie in ''|*[!0-9./]*) ;; *) cookies="$cookies$pid=$cookie " ;; esac
       ;;
     -)
       keep=' '
@@ -106,26 +113,33 @@ while read -r op pid start cookie; do
   esac
 done
 
-# marked: adds "pid:-" to seeds for every process whose environment holds a registered cookie.
-# With grep -z (GNU, busybox) one grep reads every environ as NUL-separated entries and -x
-# matches whole entries, so cookie 1.2.3 does not match 1.2.30. Without it, a plain grep -a picks
-# the candidates and each is checked entry by entry through tr. Unreadable files are skipped.
+# marked: adds "pid:-" to seeds for every process whose environment holds a registered cookie
+# (as a whole entry, so cookie 1.2.3 does not match 1.2.30), a cookie nested under one
+# ("cookie/..."), or one that starts with the host's prefix. One extended regular expression, its
+# dots escaped by one sed. With grep -z (GNU, busybox) one grep reads every environ as NUL-separated
+# entries, anchored per entry; without it, a plain grep -a picks the candidates and each is checked
+# entry by entry through tr. Unreadable files are skipped.
 marked() {
   [ -n "$proc" ] || return 0
-  [ "$cookies" = ' ' ] && return 0
+  [ "$cookies" = ' ' ] && [ -z "$prefix" ] && return 0
   if [ -z "$zgrep" ]; then
     zgrep=no
-    printf 'x\\0' | grep -q -z -x -F x 2>/dev/null && zgrep=yes
+    printf 'x\\0' | grep -q -z -E '^x$' 2>/dev/null && zgrep=yes
   fi
-  set --
-  for e in $cookies; do set -- "$@" -e "${TREE_COOKIE_ENV}=\${e#*=}"; done
+  alts=
+  for e in $cookies; do alts="$alts|\${e#*=}"; done
+  alts=\${alts#|}
+  re=
+  [ -n "$alts" ] && re="($(printf '%s' "$alts" | sed 's/[.]/\\\\./g'))(/.*)?"
+  [ -n "$prefix" ] && re="\${re:+$re|}$(printf '%s' "$prefix" | sed 's/[.]/\\\\./g').*"
+  re="^${TREE_COOKIE_ENV}=($re)\$"
   set +f
   if [ "$zgrep" = yes ]; then
-    files=$(grep -l -s -z -x -F "$@" /proc/[0-9]*/environ)
+    files=$(grep -l -s -z -E "$re" /proc/[0-9]*/environ)
   else
     files=
-    for f in $(grep -l -s -a -F "$@" /proc/[0-9]*/environ); do
-      tr '\\0' '\\n' < "$f" 2>/dev/null | grep -q -x -F "$@" && files="$files $f"
+    for f in $(grep -l -s -a -F "${TREE_COOKIE_ENV}=" /proc/[0-9]*/environ); do
+      tr '\\0' '\\n' < "$f" 2>/dev/null | grep -q -E "$re" && files="$files $f"
     done
   fi
   set -f

@@ -1,4 +1,5 @@
 import { spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { newTreeCookie, TREE_COOKIE_ENV } from '../../../src/os/cookie.js';
 import { readStat } from '../../../src/os/proc.js';
@@ -33,8 +34,8 @@ async function startGroup(): Promise<{ pid: number; starttime: number | undefine
  * test/fixtures/unlinked-tree.sh carrying a fresh tree cookie: a leader and a setsid `sleep` whose
  * parent already exited, so only the cookie leads to it.
  */
-async function startUnlinked(): Promise<{ pid: number; starttime: number | undefined; cookie: string; pids: number[] }> {
-  const cookie = newTreeCookie();
+async function startUnlinked(outlivesHost = false): Promise<{ pid: number; starttime: number | undefined; cookie: string; pids: number[] }> {
+  const cookie = newTreeCookie(outlivesHost);
   const child = spawn('sh', [fixture('unlinked-tree.sh')], {
     detached: true,
     stdio: ['ignore', 'pipe', 'ignore'],
@@ -127,7 +128,8 @@ describe.runIf(process.platform === 'linux')('reaper client', () => {
   it('close() also kills what only a tracked tree cookie finds; untrack() forgets the cookie too', async () => {
     const reaper = createReaper();
     const kept = await startUnlinked();
-    const dropped = await startUnlinked();
+    // Outside the host's cookie prefix, which the reaper sweeps whole (see the next test).
+    const dropped = await startUnlinked(true);
     try {
       reaper.track(kept.pid, kept.starttime, kept.cookie);
       reaper.track(dropped.pid, dropped.starttime, dropped.cookie);
@@ -138,6 +140,40 @@ describe.runIf(process.platform === 'linux')('reaper client', () => {
       expect(dropped.pids.every(alive)).toBe(true);
     } finally {
       killAll([...kept.pids, ...dropped.pids], reaper);
+    }
+  });
+
+  it('close() also kills what carries a cookie of this host it was never told about, or one nested under a tracked cookie', async () => {
+    const reaper = createReaper();
+    const tracked = await startUnlinked();
+    const untold = await startUnlinked(); // forked, but its registration "never arrived"
+    const kept = await startUnlinked(true); // `orphans: 'keep'`: outside the host's prefix
+    try {
+      reaper.track(tracked.pid, tracked.starttime, tracked.cookie);
+      const pid = reaper.pid as number;
+      reaper.close();
+      await until(() => [...tracked.pids, ...untold.pids].every((p) => !alive(p)) && !alive(pid), 5000, 'both trees and the reaper to go');
+      expect(kept.pids.every(alive)).toBe(true);
+    } finally {
+      killAll([...tracked.pids, ...untold.pids, ...kept.pids], reaper);
+    }
+  });
+
+  it('keeps running through a SIGTERM while its host lives, and still cleans up after', async () => {
+    const reaper = createReaper();
+    const group = await startGroup();
+    try {
+      reaper.track(group.pid, group.starttime);
+      const pid = reaper.pid as number;
+      // Ignored by the kernel itself (SIG_IGN), not handled: SigIgn in /proc shows it at once.
+      await until(() => (BigInt(`0x${/SigIgn:\s*([0-9a-f]+)/.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1] ?? '0'}`) & (1n << 14n)) !== 0n, 2000, 'the reaper to ignore SIGTERM');
+      process.kill(pid, 'SIGTERM');
+      reaper.track(group.pid, group.starttime); // a write it must still read
+      expect(alive(pid)).toBe(true);
+      reaper.close();
+      await until(() => group.pids.every((p) => !alive(p)) && !alive(pid), 5000, 'the tree and the reaper to go');
+    } finally {
+      killAll(group.pids, reaper);
     }
   });
 
