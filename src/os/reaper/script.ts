@@ -132,7 +132,7 @@ marked() {
   re=
   [ -n "$alts" ] && re="($(printf '%s' "$alts" | sed 's/[.]/\\\\./g'))(/.*)?"
   [ -n "$prefix" ] && re="\${re:+$re|}$(printf '%s' "$prefix" | sed 's/[.]/\\\\./g').*"
-  re="^${TREE_COOKIE_ENV}=($re)\$"
+  re="^${TREE_COOKIE_ENV}=($re)$"
   set +f
   if [ "$zgrep" = yes ]; then
     files=$(grep -l -s -z -E "$re" /proc/[0-9]*/environ)
