@@ -10,6 +10,7 @@ import { once } from 'node:events';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { delay, fixture, NODE, until } from '../helpers.js';
+import { ProcessManager } from '../../src/index.js';
 import { killAll, living, treePids } from './support.js';
 import type { ForkTree } from './support.js';
 
@@ -136,6 +137,44 @@ describe.runIf(process.platform === 'linux')('no orphans when the host ends', ()
     } finally {
       host.kill('SIGKILL');
       killAll(treePids(report.tree));
+    }
+  });
+});
+
+describe.runIf(process.platform === 'linux')('nested hosts: a procvisor host supervised by another', () => {
+  interface NestedReport {
+    host: number;
+    reaper: number | null;
+    leader: number;
+    escapee: number;
+  }
+
+  it.each([
+    ['with handleSignals (the inner host shuts down gracefully)', 'signals', { timeout: 5000 }],
+    ['without (SIGTERM kills the inner host; its reaper cleans up)', 'plain', { timeout: 5000 }],
+    ["with shutdown 'kill' (everything SIGKILLed at once; the nested cookie still finds the daemon)", 'signals', 'kill'],
+  ] as const)('stopping the outer entry leaves nothing of the inner tree, %s', async (_label, mode, shutdown) => {
+    const outer = new ProcessManager();
+    let report: NestedReport | undefined;
+    try {
+      const handle = await outer.start({
+        name: 'inner-host',
+        command: NODE,
+        args: ['--import', 'tsx', fixture('nested-host.mjs'), mode],
+        cwd: ROOT,
+        readiness: { type: 'log', pattern: /^\{"host".*\}$/ },
+        shutdown,
+        startTimeout: 20_000,
+      });
+      report = JSON.parse((handle.readyData as RegExpMatchArray)[0]) as NestedReport;
+      const all = [report.host, report.leader, report.escapee, ...(report.reaper === null ? [] : [report.reaper])];
+      expect(living(all)).toEqual(all);
+      await outer.stop('inner-host');
+      // The outer stop resolves once its own tree is gone; the inner reaper may finish a moment later.
+      await until(() => living(all).length === 0, 3000, `the inner tree to go (alive: ${living(all).join(' ')})`);
+    } finally {
+      await outer.shutdown();
+      if (report) killAll([report.host, report.leader, report.escapee, report.reaper ?? undefined]);
     }
   });
 });
