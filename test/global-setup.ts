@@ -1,10 +1,15 @@
 /**
+ * Before the run: the fixture library (test/fixtures/procvisor.ts) and the `procvisor/child` entry
+ * are bundled into test/.build/, so fixture programs run with plain `node`.
+ *
  * Leak check for the whole suite. Every process spawned by a test inherits PROCVISOR_TEST_RUN
  * (children extend the host environment by default), so at teardown any live process carrying this
  * run's mark, other than the test runner itself, is a leaked child or grandchild: the run fails.
  */
+import { build } from 'esbuild';
 import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
 
 const MARK = 'PROCVISOR_TEST_RUN';
 
@@ -30,7 +35,25 @@ function markedProcesses(mark: string): { pid: number; cmd: string }[] {
   return found;
 }
 
-export default function setup(): () => Promise<void> {
+/** Bundles what fixture programs import; dependencies stay external (resolved from node_modules). */
+async function buildFixtureLibrary(): Promise<void> {
+  const root = fileURLToPath(new URL('..', import.meta.url));
+  await build({
+    absWorkingDir: root,
+    entryPoints: { procvisor: 'test/fixtures/procvisor.ts', child: 'src/child/index.ts' },
+    outdir: 'test/.build',
+    outExtension: { '.js': '.mjs' },
+    bundle: true,
+    format: 'esm',
+    platform: 'node',
+    target: 'node20',
+    packages: 'external',
+    logLevel: 'warning',
+  });
+}
+
+export default async function setup(): Promise<() => Promise<void>> {
+  await buildFixtureLibrary();
   const mark = randomUUID();
   process.env[MARK] = mark;
   return async () => {

@@ -21,7 +21,7 @@ const allNoOps = {
 };
 
 async function runUnsupervised(options: Parameters<typeof startFixture>[2]) {
-  const proc = startFixture('ipc-unsupervised.mjs', [], { tsx: true, ...options });
+  const proc = startFixture('ipc-unsupervised.mjs', [], { ...options });
   started.push(proc);
   const messages: unknown[] = [];
   proc.child.on('message', (message) => messages.push(message));
@@ -62,7 +62,7 @@ describe('procvisor/child', () => {
   });
 
   it('does not keep the child alive through onShutdown', async () => {
-    const proc = startFixture('ipc-done.mjs', [], { ipc: true, tsx: true, env: { [SUPERVISED_ENV]: String(process.pid) } });
+    const proc = startFixture('ipc-done.mjs', [], { ipc: true, env: { [SUPERVISED_ENV]: String(process.pid) } });
     started.push(proc);
     const ready: unknown[] = [];
     new IpcChannel(proc.child, { onReady: (data) => ready.push(data) });
@@ -72,7 +72,7 @@ describe('procvisor/child', () => {
   });
 
   it('runs the shutdown handler on SIGINT', async () => {
-    const proc = startFixture('ipc-child.mjs', [], { ipc: true, tsx: true, env: { [SUPERVISED_ENV]: String(process.pid) } });
+    const proc = startFixture('ipc-child.mjs', [], { ipc: true, env: { [SUPERVISED_ENV]: String(process.pid) } });
     started.push(proc);
     const ready: unknown[] = [];
     new IpcChannel(proc.child, { onReady: (data) => ready.push(data) });

@@ -25,15 +25,13 @@ export interface FixtureProcess {
 export interface FixtureOptions {
   /** Open an IPC channel. */
   ipc?: boolean;
-  /** Load tsx so the fixture may import TypeScript sources. */
-  tsx?: boolean;
   /** Extra environment. */
   env?: Record<string, string>;
 }
 
 /** Starts `test/fixtures/<name>` with Node. */
 export function startFixture(name: string, args: string[] = [], options: FixtureOptions = {}): FixtureProcess {
-  const child = spawn(NODE, [...(options.tsx ? ['--import', 'tsx'] : []), fixture(name), ...args], {
+  const child = spawn(NODE, [fixture(name), ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'inherit', ...(options.ipc ? (['ipc'] as const) : [])],
     env: { ...process.env, ...options.env },

@@ -7,7 +7,7 @@ import { fileURLToPath } from 'node:url';
 import type { ProcessSpec } from '../../src/index.js';
 import { fixture, NODE } from '../helpers.js';
 
-/** The repository root: `--import tsx` resolves tsx from the child's working directory. */
+/** The repository root: fixture programs resolve their dependencies from it. */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
 /** A port nothing listens on right now (the OS picks it; it is free again once this resolves). */
@@ -32,8 +32,8 @@ export interface IpcChildConfig {
 }
 
 /**
- * it4-ipc.mjs as an `ipc: true` child with readiness by `ready()`. Run as `node --import tsx` (not the
- * `tsx` CLI, which would put a second process between procvisor and the child's IPC channel).
+ * it4-ipc.mjs as an `ipc: true` child with readiness by `ready()`, run by plain `node` (its
+ * procvisor/child comes from the bundle test/global-setup.ts builds).
  */
 export function ipcSpec(name: string, config: IpcChildConfig = {}, extra: Omit<ProcessSpec, 'name' | 'command'> = {}): ProcessSpec {
   return {
@@ -42,7 +42,7 @@ export function ipcSpec(name: string, config: IpcChildConfig = {}, extra: Omit<P
     ...extra,
     name,
     command: NODE,
-    args: ['--import', 'tsx', fixture('it4-ipc.mjs'), JSON.stringify(config)],
+    args: [fixture('it4-ipc.mjs'), JSON.stringify(config)],
     cwd: ROOT,
     ipc: true,
   };

@@ -46,7 +46,7 @@ class Host {
   private closed = false;
 
   constructor(mode: Mode) {
-    this.process = spawn(NODE, ['--import', 'tsx', fixture('host-signals.mjs'), mode], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+    this.process = spawn(NODE, [fixture('host-signals.mjs'), mode], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
     this.process.stderr?.on('data', (chunk: Buffer) => (this.stderr += chunk.toString()));
     createInterface({ input: this.process.stdout! }).on('line', (text) => {
       try {

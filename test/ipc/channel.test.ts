@@ -25,7 +25,7 @@ function record() {
 
 /** Starts the procvisor/child fixture supervised over IPC and waits for its `ready()`. */
 async function supervised(args: string[] = [], clock?: FakeClock) {
-  const proc = startFixture('ipc-child.mjs', args, { ipc: true, tsx: true, env: { [SUPERVISED_ENV]: String(process.pid) } });
+  const proc = startFixture('ipc-child.mjs', args, { ipc: true, env: { [SUPERVISED_ENV]: String(process.pid) } });
   started.push(proc);
   const { seen, handlers } = record();
   const channel = new IpcChannel(proc.child, handlers, clock ? { clock } : {});

@@ -24,7 +24,7 @@ interface HostReport {
 
 /** Starts the host and resolves with its report line. */
 async function startHost(how: 'idle' | 'exit' | 'throw' | 'signals', orphans: 'kill' | 'keep' = 'kill'): Promise<{ host: ChildProcess; report: HostReport }> {
-  const host = spawn(NODE, ['--import', 'tsx', fixture('host-manager.mjs'), how, orphans], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+  const host = spawn(NODE, [fixture('host-manager.mjs'), how, orphans], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
   host.stderr?.on('data', (chunk: Buffer) => (err += chunk.toString()));
@@ -160,7 +160,7 @@ describe.runIf(process.platform === 'linux')('nested hosts: a procvisor host sup
       const handle = await outer.start({
         name: 'inner-host',
         command: NODE,
-        args: ['--import', 'tsx', fixture('nested-host.mjs'), mode],
+        args: [fixture('nested-host.mjs'), mode],
         cwd: ROOT,
         readiness: { type: 'log', pattern: /^\{"host".*\}$/ },
         shutdown,

@@ -153,7 +153,7 @@ describe('jobs and the attachments of supervised processes', () => {
     const result = await pm.run({
       name: 'job',
       command: NODE,
-      args: ['--import', 'tsx', fixture('ipc-done.mjs')],
+      args: [fixture('ipc-done.mjs')],
       ipc: true,
       readiness: { type: 'ipc' },
       startTimeout: 10_000,

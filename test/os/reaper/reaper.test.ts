@@ -17,7 +17,7 @@ interface HostReport {
 
 /** Starts test/fixtures/reaper-host.mjs and waits for its pid report. */
 async function startHost(...args: string[]): Promise<{ host: ChildProcess; report: HostReport }> {
-  const host = spawn(NODE, ['--import', 'tsx', fixture('reaper-host.mjs'), ...args], {
+  const host = spawn(NODE, [fixture('reaper-host.mjs'), ...args], {
     cwd: ROOT,
     stdio: ['ignore', 'pipe', 'pipe'],
   });
@@ -138,7 +138,7 @@ describe.runIf(process.platform === 'linux')('reaper, end to end', () => {
 
     /** Starts test/fixtures/reaper-unlinked-host.mjs and waits for its report. */
     async function startUnlinkedHost(...args: string[]): Promise<{ host: ChildProcess; report: UnlinkedReport }> {
-      const host = spawn(NODE, ['--import', 'tsx', fixture('reaper-unlinked-host.mjs'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
+      const host = spawn(NODE, [fixture('reaper-unlinked-host.mjs'), ...args], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
       let text = '';
       let errors = '';
       host.stderr?.on('data', (chunk: Buffer) => (errors += chunk.toString()));
