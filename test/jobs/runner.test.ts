@@ -8,6 +8,9 @@ import type { JobResult, JobSpec } from '../../src/api/types.js';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Clock } from '../../src/api/types.js';
+import { systemClock } from '../../src/util/clock.js';
+import { FakeClock } from '../clock.js';
 import { alive, fixture, NODE, until } from '../helpers.js';
 
 interface Recorded {
@@ -16,10 +19,10 @@ interface Recorded {
 }
 
 /** A runner on a host that records every event; closed after each test. */
-function setup(maxConcurrentJobs = 4): { runner: JobRunner; events: Recorded[]; of: <E extends EventName>(e: E) => EventPayload<E>[] } {
+function setup(maxConcurrentJobs = 4, clock: Clock = systemClock): { runner: JobRunner; events: Recorded[]; of: <E extends EventName>(e: E) => EventPayload<E>[] } {
   const events: Recorded[] = [];
   const host: WorkerHost = {
-    clock: { now: () => Date.now(), setTimeout: (fn, ms) => setTimeout(fn, ms), clearTimeout: (t) => clearTimeout(t as NodeJS.Timeout) },
+    clock,
     emit: (event, payload) => void events.push({ event, payload }),
     polledReadiness: () => Promise.reject(new Error('no polled readiness in these tests')),
   };
@@ -95,18 +98,23 @@ describe('JobRunner: how a job ends', () => {
 
 describe('JobRunner: timeout', () => {
   it('stops a job over its timeout by the ladder, and its whole tree with it', async () => {
-    const { runner } = setup();
+    const clock = new FakeClock(Date.now());
+    const { runner, of } = setup(4, clock);
     let pids: number[] = [];
     try {
-      // Long enough for the fixture to start and report its tree even on a loaded machine.
-      const result = await runner.run(job('slow', 'job-tree.mjs', [], { timeout: '3s', shutdown: { timeout: '2s' } }));
+      const running = runner.run(job('slow', 'job-tree.mjs', [], { timeout: '3s', shutdown: { timeout: '2s' } }));
+      // The tree is up (it reported itself); then the job's time runs out on the clock.
+      await until(() => of('output').length > 0, 10_000, 'the tree report');
+      await clock.advance(2999);
+      expect(of('stop')).toEqual([]);
+      await clock.advance(1);
+      const result = await running;
       expect(result.output[0]?.line).toMatch(/grandchildren/);
       const report = JSON.parse(result.output[0]?.line ?? '{}') as { pid: number; grandchildren: number[] };
       pids = [report.pid, ...report.grandchildren];
       expect(pids).toHaveLength(3);
       expect(result).toMatchObject({ status: 'timed-out', exitCode: null, signal: 'SIGTERM', attempts: 1 });
-      expect(result.durationMs).toBeGreaterThanOrEqual(2900);
-      expect(result.durationMs).toBeLessThan(15_000);
+      expect(result.durationMs).toBe(3000);
       // Resolved only once the tree is gone: the same-group grandchild and the one in its own session.
       expect(pids.filter(alive)).toEqual([]);
     } finally {
@@ -223,7 +231,7 @@ describe('JobRunner: retries', () => {
 describe('JobRunner: concurrency', () => {
   it('runs at most `maxConcurrentJobs` at once and queues the rest', async () => {
     const { runner } = setup(2);
-    const results = await Promise.all([1, 2, 3, 4].map((i) => runner.run(job(`c${i}`, 'job-stamp.mjs', ['1000']))));
+    const results = await Promise.all([1, 2, 3, 4].map((i) => runner.run(job(`c${i}`, 'job-stamp.mjs', ['300']))));
     const spans = results.map((r) => {
       expect(r.status).toBe('succeeded');
       const [start, end] = lines(r).map((l) => Number(l.split(' ')[1]));

@@ -281,7 +281,8 @@ describe.concurrent('independent entries', () => {
   });
 
   it('a slow stop of one entry does not hold up starting or stopping another', async ({ expect }) => {
-    const pm = manager({ ...FAST, shutdown: { timeout: 4000 } });
+    const clock = new FakeClock(Date.now());
+    const pm = manager({ ...FAST, clock, shutdown: { timeout: 4000 } });
     const stubborn = await pm.start(nodeSpec('stubborn', 'ignore-sigterm.mjs', [], { readiness: READY_LINE }));
     const pid = stubborn.pid as number;
     try {
@@ -289,8 +290,10 @@ describe.concurrent('independent entries', () => {
       const other = await pm.start(nodeSpec('other', 'idle.mjs', [], { readiness: READY_LINE }));
       await pm.stop('other');
       expect(other.state).toBe('stopped');
-      // Had the operations been serialised, the 4 s ladder of `stubborn` would be over by now.
+      // The ladder of `stubborn` waits on the clock, which has not moved: had the operations been
+      // serialised, none of the above could have happened yet.
       expect(stubborn.state).toBe('stopping');
+      await clock.advance(4000);
       await slowStop;
       expect(alive(pid)).toBe(false);
     } finally {
