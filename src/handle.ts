@@ -15,7 +15,7 @@ export interface HandleOwner {
   restart(record: ChildRecord): Promise<Handle>;
   waitFor(record: ChildRecord, state: State, options: { timeout?: number | string; signal?: AbortSignal }): Promise<void>;
   send(record: ChildRecord, message: unknown): void;
-  request(record: ChildRecord, message: unknown, timeout: number | undefined): Promise<unknown>;
+  request(record: ChildRecord, message: unknown, options: unknown): Promise<unknown>;
   usage(record: ChildRecord): Usage | undefined;
   usageStats(record: ChildRecord, windowMs: number | undefined): UsageStats;
 }
@@ -122,9 +122,13 @@ export class Handle {
     this.owner.send(this.record, message);
   }
 
-  /** Sends an IPC request and resolves with the child's answer (spec `ipc: true`). */
-  async request(message: unknown, options: { timeout?: number } = {}): Promise<unknown> {
-    return this.owner.request(this.record, message, options.timeout);
+  /**
+   * Sends an IPC request and resolves with the child's answer (spec `ipc: true`). Rejects with a
+   * TimeoutError after `timeout` (default 30 s, on the manager's clock), with the signal's reason
+   * when `signal` aborts.
+   */
+  async request(message: unknown, options: { timeout?: number | string; signal?: AbortSignal } = {}): Promise<unknown> {
+    return this.owner.request(this.record, message, options);
   }
 
   /** Stops the child (termination ladder); it is not restarted. */

@@ -103,9 +103,11 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
       restart: async (record) => this.restart(this.nameOf(record)),
       waitFor: (record, state, opts) => this.waitForRecord(record, state, opts),
       send: (record, message) => this.attachments.send(this.processOf(record), message),
-      request: (record, message, timeout) => {
+      request: (record, message, options) => {
         try {
-          return this.attachments.request(this.processOf(record), message, timeout);
+          const { timeout, signal } = checkWait('request()', options);
+          const given = (options as { timeout?: unknown } | undefined)?.timeout !== undefined;
+          return this.attachments.request(this.processOf(record), message, given ? timeout : undefined, signal);
         } catch (error) {
           return Promise.reject(error);
         }

@@ -40,7 +40,11 @@ export interface HealthChange {
  * of them (see the module's order). One per owner of incarnations; `reset()` when a new one begins.
  */
 export class HealthAggregator {
-  readonly #verdicts = new Map<HealthSource, HealthStatus>();
+  /** One field per source rather than a Map: one of these lives with every incarnation. */
+  #readiness: HealthStatus = 'unknown';
+  #liveness: HealthStatus = 'unknown';
+  #heartbeat: HealthStatus = 'unknown';
+  #limits: HealthStatus = 'unknown';
   #status: HealthStatus = 'unknown';
 
   /** The overall status: the worst current verdict of all sources, `unknown` while none has one. */
@@ -53,10 +57,23 @@ export class HealthAggregator {
    * change of the overall status, or `undefined` when the overall status did not change.
    */
   report(source: HealthSource, status: HealthStatus, result?: ProbeResult): HealthChange | undefined {
-    if (status === 'unknown') this.#verdicts.delete(source);
-    else this.#verdicts.set(source, status);
+    switch (source) {
+      case 'readiness':
+        this.#readiness = status;
+        break;
+      case 'liveness':
+        this.#liveness = status;
+        break;
+      case 'heartbeat':
+        this.#heartbeat = status;
+        break;
+      case 'limits':
+        this.#limits = status;
+        break;
+    }
     const previous = this.#status;
-    const overall = worstStatus([...this.#verdicts.values()]);
+    // `unknown` ranks below every verdict in worstStatus, so a source without one never counts.
+    const overall = worstStatus([this.#readiness, this.#liveness, this.#heartbeat, this.#limits]);
     if (overall === previous) return undefined;
     this.#status = overall;
     return result === undefined ? { status: overall, previous, source } : { status: overall, previous, source, result };
@@ -64,7 +81,6 @@ export class HealthAggregator {
 
   /** Forgets every source's verdict (a new incarnation): the overall status is `unknown` again. */
   reset(): void {
-    this.#verdicts.clear();
-    this.#status = 'unknown';
+    this.#readiness = this.#liveness = this.#heartbeat = this.#limits = this.#status = 'unknown';
   }
 }

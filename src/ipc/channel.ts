@@ -40,7 +40,7 @@ export interface IpcChannelOptions {
 
 /** Options of {@link IpcChannel.request}. */
 export interface RequestOptions {
-  /** Milliseconds to wait for the response before rejecting with a TimeoutError. */
+  /** Milliseconds to wait for the response before rejecting with a TimeoutError; `Infinity` waits for ever. */
   timeout: number;
   /** Abandons the request (rejects with the signal's reason). */
   signal?: AbortSignal;
@@ -60,7 +60,7 @@ export class IpcRemoteError extends Error {
 interface Pending {
   resolve(value: unknown): void;
   reject(error: unknown): void;
-  timer: ClockTimer;
+  timer: ClockTimer | undefined;
   cleanup(): void;
 }
 
@@ -150,12 +150,12 @@ export class IpcChannel {
       const entry: Pending = {
         resolve: (value) => settle(() => resolve(value)),
         reject: (error) => settle(() => reject(error)),
-        timer: clock.setTimeout(
-          () => settle(() => reject(new TimeoutError(`No response to IPC request ${id} within ${options.timeout} ms`))),
-          options.timeout,
-        ),
+        timer:
+          options.timeout === Infinity
+            ? undefined
+            : clock.setTimeout(() => settle(() => reject(new TimeoutError(`No response to IPC request ${id} within ${options.timeout} ms`))), options.timeout),
         cleanup: () => {
-          clock.clearTimeout(entry.timer);
+          if (entry.timer !== undefined) clock.clearTimeout(entry.timer);
           signal?.removeEventListener('abort', onAbort);
         },
       };

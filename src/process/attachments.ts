@@ -34,7 +34,7 @@ type Emit = <E extends EventName>(event: E, payload: EventPayload<E>) => void;
  */
 function heartbeatProbe(probe: Extract<ResolvedProbe, { type: 'ipc' }>, run: RunContext): ResolvedProbe {
   let count = 0;
-  run.inc.heartbeatWatchers.add(() => {
+  run.inc.watchHeartbeats(() => {
     count += 1;
   });
   const check = (): Promise<ProbeResult> => {
@@ -121,7 +121,7 @@ export class IncarnationAttachments implements Attachments {
         run.terminate('heartbeat');
       },
     });
-    inc.heartbeatWatchers.add(() => monitor.beat());
+    inc.watchHeartbeats(() => monitor.beat());
     inc.signal.addEventListener('abort', () => monitor.stop(), { once: true });
   }
 
@@ -158,9 +158,9 @@ export class IncarnationAttachments implements Attachments {
   }
 
   /** Sends an IPC request to a process and resolves with its answer. */
-  request(worker: ProcessWorker, message: unknown, timeout: number | undefined): Promise<unknown> {
+  request(worker: ProcessWorker, message: unknown, timeout: number | undefined, signal?: AbortSignal): Promise<unknown> {
     try {
-      return this.channelOf(worker).request(message, { timeout: timeout ?? DEFAULTS.ipcRequestTimeout });
+      return this.channelOf(worker).request(message, { timeout: timeout ?? DEFAULTS.ipcRequestTimeout, ...(signal ? { signal } : {}) });
     } catch (error) {
       return Promise.reject(error);
     }

@@ -8,6 +8,14 @@ import { HealthAggregator } from '../health/aggregate.js';
 import type { ChildListener } from '../supervisor/child.js';
 import { deferred, type Deferred } from '../util/deferred.js';
 
+/** A subscriber to output lines. */
+export type LineWatcher = (line: string, stream: 'stdout' | 'stderr') => void;
+
+function remove<T>(list: T[] | undefined, item: T): void {
+  const index = list ? list.indexOf(item) : -1;
+  if (index >= 0) list?.splice(index, 1);
+}
+
 /** How the OS reported the end of the process. */
 export interface OsExit {
   code: number | null;
@@ -20,6 +28,8 @@ export class Incarnation {
   readonly controller = new AbortController();
   /** Settles when the OS reports the exit. */
   readonly exit: Deferred<OsExit> = deferred<OsExit>();
+  /** Settles once its stdio is closed: every line it wrote has been read (see `outputRead`). */
+  readonly closed: Deferred<void> = deferred<void>();
   /** The exit, once known. */
   osExit: OsExit | undefined;
   /** When it was spawned, on the monotonic clock: a young tree is swept by pid range (cookie.ts). */
@@ -32,12 +42,14 @@ export class Incarnation {
   started = false;
   /** Its health: the worst verdict of its sources. */
   readonly health = new HealthAggregator();
-  /** Subscribers to this incarnation's output lines (readiness by log). */
-  readonly lineWatchers = new Set<(line: string, stream: 'stdout' | 'stderr') => void>();
-  /** Subscribers to readiness announced by the child (IPC `ready()` or `::procvisor::ready`). */
-  readonly announceWatchers = new Set<(data: unknown) => void>();
-  /** Subscribers to the child's heartbeats (IPC `heartbeat()` or `::procvisor::heartbeat`). */
-  readonly heartbeatWatchers = new Set<() => void>();
+  /**
+   * Subscribers to output lines (readiness by log), to readiness announced by the child (IPC
+   * `ready()` or `::procvisor::ready`) and to its heartbeats: created on first use, since most
+   * incarnations have none of them and every live process has an incarnation.
+   */
+  private lineWatchers: LineWatcher[] | undefined;
+  private announceWatchers: ((data: unknown) => void)[] | undefined;
+  private heartbeatWatchers: (() => void)[] | undefined;
   /** Asks the child over its IPC channel to stop, before it is signalled (set by the IPC attachment). */
   askToStop: (() => void) | undefined;
 
@@ -65,13 +77,39 @@ export class Incarnation {
     return this.osExit !== undefined;
   }
 
+  /** Calls `watcher` with every output line from now on; returns the unsubscribe function. */
+  watchLines(watcher: LineWatcher): () => void {
+    (this.lineWatchers ??= []).push(watcher);
+    return () => remove(this.lineWatchers, watcher);
+  }
+
+  /** Calls `watcher` when the child announces readiness; returns the unsubscribe function. */
+  watchAnnouncements(watcher: (data: unknown) => void): () => void {
+    (this.announceWatchers ??= []).push(watcher);
+    return () => remove(this.announceWatchers, watcher);
+  }
+
+  /** Calls `watcher` on every heartbeat of the child; returns the unsubscribe function. */
+  watchHeartbeats(watcher: () => void): () => void {
+    (this.heartbeatWatchers ??= []).push(watcher);
+    return () => remove(this.heartbeatWatchers, watcher);
+  }
+
+  /** An output line arrived (masked). */
+  line(line: string, stream: 'stdout' | 'stderr'): void {
+    const watchers = this.lineWatchers;
+    if (watchers) for (const watcher of [...watchers]) watcher(line, stream);
+  }
+
   /** The child announced that it is ready. */
   announceReady(data: unknown): void {
-    for (const watcher of this.announceWatchers) watcher(data);
+    const watchers = this.announceWatchers;
+    if (watchers) for (const watcher of [...watchers]) watcher(data);
   }
 
   /** The child sent a heartbeat. */
   heartbeat(): void {
-    for (const watcher of this.heartbeatWatchers) watcher();
+    const watchers = this.heartbeatWatchers;
+    if (watchers) for (const watcher of [...watchers]) watcher();
   }
 }

@@ -15,27 +15,25 @@ function aborted(signal: AbortSignal): Promise<never> {
 
 function byLog(probe: Extract<ResolvedProbe, { type: 'log' }>, inc: Incarnation): Promise<RegExpMatchArray> {
   return new Promise((resolve) => {
-    const watcher = (line: string, stream: 'stdout' | 'stderr'): void => {
+    const stop = inc.watchLines((line, stream) => {
       if (probe.stream !== 'both' && probe.stream !== stream) return;
       probe.pattern.lastIndex = 0;
       const match = probe.pattern.exec(line);
       if (!match) return;
-      inc.lineWatchers.delete(watcher);
+      stop();
       resolve(match);
-    };
-    inc.lineWatchers.add(watcher);
-    inc.signal.addEventListener('abort', () => inc.lineWatchers.delete(watcher), { once: true });
+    });
+    inc.signal.addEventListener('abort', stop, { once: true });
   });
 }
 
 function byAnnouncement(inc: Incarnation): Promise<unknown> {
   return new Promise((resolve) => {
-    const watcher = (data: unknown): void => {
-      inc.announceWatchers.delete(watcher);
+    const stop = inc.watchAnnouncements((data) => {
+      stop();
       resolve(data);
-    };
-    inc.announceWatchers.add(watcher);
-    inc.signal.addEventListener('abort', () => inc.announceWatchers.delete(watcher), { once: true });
+    });
+    inc.signal.addEventListener('abort', stop, { once: true });
   });
 }
 

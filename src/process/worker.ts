@@ -269,11 +269,13 @@ export class ProcessWorker {
       });
     }
     const exit = inc.osExit ?? (await inc.exit.promise);
+    await outputRead(inc);
+    const output = this.output.toArray(20);
     const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-    return new StartError(this.name, this.maskText(`\`${this.name}\` ${how} while starting${tail(lastOutput)}`), {
+    return new StartError(this.name, this.maskText(`\`${this.name}\` ${how} while starting${tail(output)}`), {
       exitCode: exit.code,
       signal: exit.signal,
-      lastOutput: this.output.toArray(20),
+      lastOutput: output,
       cause: cause instanceof ProcvisorError ? undefined : cause,
     });
   }
@@ -301,7 +303,7 @@ export class ProcessWorker {
       }
       const time = this.host.clock.now();
       this.output.push({ stream, line, time });
-      for (const watcher of inc.lineWatchers) watcher(line, stream);
+      inc.line(line, stream);
       this.host.emit('output', { name: this.spec.name, time, path: this.path, pid, stream, line });
     };
     for (const stream of ['stdout', 'stderr'] as const) {
@@ -316,6 +318,7 @@ export class ProcessWorker {
       // Errors after spawn (a failed kill, a broken IPC channel) surface through the exit.
     });
     child.once('exit', (code, signal) => this.onOsExit(inc, { code, signal: signal as Signal | null }));
+    child.once('close', () => inc.closed.resolve());
   }
 
   /** Handles a `::procvisor::` output command. */
@@ -421,6 +424,25 @@ export class ProcessWorker {
     return inc.stopping;
   }
 }
+
+/**
+ * Resolves once the incarnation's stdio is closed, so an error can quote the last lines the
+ * process wrote before it exited (the exit is often reported before the pipes are drained), or
+ * after {@link OUTPUT_DRAIN_MS} when a descendant that escaped the group holds a pipe open. Real
+ * time: it only waits for bytes already written, which a fake clock cannot deliver sooner.
+ */
+function outputRead(inc: Incarnation): Promise<void> {
+  return new Promise((resolve) => {
+    const timer = setTimeout(resolve, OUTPUT_DRAIN_MS);
+    void inc.closed.promise.then(() => {
+      clearTimeout(timer);
+      resolve();
+    });
+  });
+}
+
+/** Longest wait for a dead process's pipes to drain before its failure is reported. */
+const OUTPUT_DRAIN_MS = 200;
 
 /** The weight of a kept output line: its length (one per character of text). */
 function weighLine(line: OutputLine): number {

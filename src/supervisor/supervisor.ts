@@ -51,7 +51,8 @@ export class Supervisor implements Child {
   private readonly records: ChildRecord[] = [];
   /** Restart times inside `intensity.period`. */
   private window: number[] = [];
-  private readonly plans = new Set<RestartPlan>();
+  /** Pending group restarts (an array: an empty Set costs more, and there is one supervisor per entry). */
+  private readonly plans: RestartPlan[] = [];
   private readonly mailbox: Mailbox<QueuedMessage>;
   /** Hears of this supervisor's end; given by the parent with each start. */
   private listener: ChildListener | undefined;
@@ -387,7 +388,7 @@ export class Supervisor implements Child {
     }
     const plan: RestartPlan = { cause: record, records: restarting, timer: undefined };
     for (const r of restarting) r.plan = plan;
-    this.plans.add(plan);
+    this.plans.push(plan);
     // No delay means no timer (a 0 ms timer still waits a millisecond): the restart is the next message.
     if (delay === 0) this.post({ type: 'restart-due', plan });
     else plan.timer = this.host.clock.setTimeout(() => this.post({ type: 'restart-due', plan }), delay);
@@ -398,7 +399,7 @@ export class Supervisor implements Child {
     try {
       for (const record of [...plan.records]) {
         // Cancelled meanwhile: its cause was stopped by hand, or a stop began.
-        if (!this.plans.has(plan) || this.stopping) return;
+        if (!this.plans.includes(plan) || this.stopping) return;
         if (record.plan !== plan) continue;
         record.plan = undefined;
         record.restarts++;
@@ -407,13 +408,13 @@ export class Supervisor implements Child {
         } catch {
           if (this.stopping) return;
           if (record.manuallyStopped || !this.holds(record)) continue;
-          this.plans.delete(plan);
+          this.forgetPlan(plan);
           // SEMANTICS: a failed start counts as a restart, and the strategy applies again from it.
           return await this.restartFrom(record);
         }
       }
     } finally {
-      this.plans.delete(plan);
+      this.forgetPlan(plan);
     }
   }
 
@@ -545,7 +546,7 @@ export class Supervisor implements Child {
     plan.records = plan.records.filter((r) => r !== record);
     if (plan.records.length === 0) {
       if (plan.timer !== undefined) this.host.clock.clearTimeout(plan.timer);
-      this.plans.delete(plan);
+      this.forgetPlan(plan);
     }
     return true;
   }
@@ -553,7 +554,7 @@ export class Supervisor implements Child {
   /** Cancels one pending group restart: its members that wait for it stay down (`stopped`). */
   private cancelPlan(plan: RestartPlan): void {
     if (plan.timer !== undefined) this.host.clock.clearTimeout(plan.timer);
-    this.plans.delete(plan);
+    this.forgetPlan(plan);
     for (const member of plan.records) {
       if (member.plan !== plan) continue;
       member.plan = undefined;
@@ -561,9 +562,14 @@ export class Supervisor implements Child {
     }
   }
 
+  private forgetPlan(plan: RestartPlan): void {
+    const index = this.plans.indexOf(plan);
+    if (index >= 0) this.plans.splice(index, 1);
+  }
+
   private cancelPlans(): void {
     for (const plan of this.plans) if (plan.timer !== undefined) this.host.clock.clearTimeout(plan.timer);
-    this.plans.clear();
+    this.plans.length = 0;
   }
 
   /** Waits for `work`; if it takes longer than `ms`, kills the subtree meanwhile so it ends. */

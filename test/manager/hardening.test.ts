@@ -2,10 +2,11 @@
  * Input that must never crash, hang or mislead the host, and bounds on what one child can cost it:
  * each case was found by fault injection and is reproduced here through the public API.
  */
+import { readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ProcessManager, ValidationError } from '../../src/index.js';
 import type { ChildSpec, SupervisorSpec } from '../../src/index.js';
-import { alive, NODE, track, until } from '../helpers.js';
+import { alive, fixture, NODE, track, until } from '../helpers.js';
 import { nextEvent, nodeSpec, payloads, READY_LINE, record } from './support.js';
 
 describe('a SIGSTOPped child that handles SIGTERM', () => {
@@ -130,3 +131,34 @@ describe('the retained output is bounded by size', () => {
     expect(kept[0]?.line.startsWith(`${50 - kept.length + 1} `)).toBe(true);
   });
 });
+
+describe.runIf(process.platform === 'linux')('a process that keeps escaping', () => {
+  it('is outrun: nothing of it survives shutdown(), restarted or not', async () => {
+    const mark = `escaper-${process.pid}-${Date.now()}`;
+    const pm = new ProcessManager({ backoff: { type: 'fixed', delay: 0 } });
+    let spawns = 0;
+    const threeSpawns = new Promise<void>((resolve) => pm.on('spawn', () => ++spawns === 3 && resolve()));
+    await pm.start({ name: 'escaper', command: 'sh', args: [fixture('escaper.sh')], env: { ESCAPE_MARK: mark }, restart: 'permanent', intensity: { maxRestarts: 1000, period: '10s' } });
+    await threeSpawns;
+    await pm.shutdown();
+    // A SIGKILLed escapee is a zombie for a moment, until init reaps it: only live ones count.
+    expect(markedBy('ESCAPE_MARK', mark)).toEqual([]);
+  });
+});
+
+/** Live processes (zombies excluded) whose environment holds `key=value`. */
+function markedBy(key: string, value: string): number[] {
+  const needle = `${key}=${value}`;
+  const found: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    const pid = Number(entry);
+    if (!Number.isInteger(pid)) continue;
+    try {
+      if (/\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, 'latin1'))) continue;
+      if (readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(needle)) found.push(pid);
+    } catch {
+      // gone, or not ours to read
+    }
+  }
+  return found;
+}
