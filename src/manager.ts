@@ -12,7 +12,7 @@ import type { ChildSpec, Duration, JobResult, JobSpec, ManagerOptions, Snapshot,
 import { Handle, type HandleOwner } from './handle.js';
 import { onHostSignals } from './host/signals.js';
 import { JobRunner, type RunOptions } from './jobs/runner.js';
-import { sweepsSettled } from './os/cookie.js';
+import { sweepsSettled, sweepUntilQuiet, type TreeOrigin } from './os/cookie.js';
 import { getReaper } from './os/reaper/client.js';
 import { IncarnationAttachments } from './process/attachments.js';
 import { ProcessWorker, type WorkerHost } from './process/worker.js';
@@ -60,6 +60,8 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   private readonly host: SupervisorHost;
   private readonly workerHost: WorkerHost;
   private closing: Promise<void> | undefined;
+  /** During a shutdown: the cookies of the trees it stopped, swept in one pass at its end. */
+  private finalSweep: Map<string, TreeOrigin | undefined> | undefined;
   private unsubscribeSignals: (() => void) | undefined;
 
   /**
@@ -83,6 +85,11 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
       emit,
       polledReadiness: this.attachments.polledReadiness,
       attachments: this.attachments,
+      deferSweep: (cookie: string, origin: TreeOrigin | undefined) => {
+        if (!this.finalSweep) return false;
+        this.finalSweep.set(cookie, origin);
+        return true;
+      },
       ...(reaper ? { track: (pid: number, starttime: number | undefined, cookie?: string) => reaper.track(pid, starttime, cookie), untrack: (pid: number) => reaper.untrack(pid) } : {}),
     };
     this.jobs = new JobRunner({ host: this.workerHost, defaults: this.options.defaults, maxConcurrentJobs: this.options.maxConcurrentJobs });
@@ -378,7 +385,8 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   }
 
   /**
-   * Stops everything in reverse start order and cancels pending restarts and jobs. Idempotent. With
+   * Stops everything and cancels pending restarts and jobs. Top-level entries stop concurrently;
+   * inside each supervisor children stop in reverse start order, one at a time. Idempotent. With
    * `timeout`, whatever still runs after it is killed with SIGKILL.
    * @throws ValidationError (as a rejection) for a malformed timeout
    */
@@ -393,18 +401,22 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
     const { clock } = this.options;
     this.closing = (async () => {
       const tops = [...this.tops].reverse();
+      this.finalSweep = new Map();
       // Nothing starts any more, anywhere: pending restarts and starts in flight end at once.
       for (const top of tops) top.cancel();
-      const stopping = Promise.all([
-        this.jobs.close(),
-        (async () => {
-          for (const top of tops) await top.stop();
-        })(),
-      ]);
+      // Top-level entries are independent of each other: they stop concurrently (each signalled in
+      // reverse start order, none waiting for another), and the cookie sweeps of stops that end
+      // together share one scan. Order inside a supervisor is kept (docs/termination.md).
+      const stopping = Promise.all([this.jobs.close(), ...tops.map((top) => top.stop())]);
       const timer = limit === Infinity ? undefined : clock.setTimeout(() => this.killAll(), limit);
       try {
         await stopping;
-        // What crashed incarnations left behind is swept before shutdown() resolves.
+        // One pass for every tree the shutdown stopped (not one per stop: each reads every
+        // process created since), then what crashed incarnations left behind: all before
+        // shutdown() resolves.
+        const stopped = this.finalSweep;
+        this.finalSweep = undefined;
+        await sweepUntilQuiet(stopped);
         await sweepsSettled();
         await Promise.all([...this.watchers.values()].map((w) => w.close()));
       } finally {

@@ -42,6 +42,11 @@ export interface LadderHooks {
   unstoppedGrace: number;
   /** Clock for the `shutdown.timeout` and `unstoppedGrace` waits (default the system clock). */
   clock?: Clock;
+  /**
+   * Takes over the final cookie sweep (true) instead of this ladder running its own: a manager
+   * shutting down sweeps every stopped tree's cookie in one pass once all its stops are done.
+   */
+  deferSweep?: (cookie: string, origin: TreeOrigin | undefined) => boolean;
 }
 
 /** How a ladder ended. */
@@ -123,14 +128,14 @@ export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown
       } catch {
         // a closed channel only means the signal has to do the asking
       }
-      signalTree(tree.current, shutdown.signal, { groups: true });
-      // A stopped (SIGSTOP'd) process holds the signal until it runs again: wake it, as systemd
+      // A stopped (SIGSTOP'd) process holds the signal until it runs again: it is woken, as systemd
       // does, so it can handle the stop gracefully instead of waiting out the timeout for SIGKILL.
-      if (shutdown.signal !== 'SIGCONT') signalTree(tree.current, 'SIGCONT', { groups: true });
+      signalTree(tree.current, shutdown.signal, { groups: true, wake: true });
       if (await within(treeGone(target, tree, cancel.signal), shutdown.timeout, clock)) {
         // The tree is gone: what the cookie still finds escaped the walk (its parent died before
         // the walk could see it), and is SIGKILLed at once — it never got the shutdown signal.
-        const swept = await sweepLeftovers(target.cookie, [], target.origin);
+        const deferred = target.cookie !== undefined && hooks.deferSweep?.(target.cookie, target.origin) === true;
+        const swept = deferred ? [] : await sweepLeftovers(target.cookie, [], target.origin);
         const outcome = { escalated: false, swept: swept.map((id) => id.pid) };
         if (swept.length === 0 || (await goneWithin(swept, hooks.unstoppedGrace, clock, cancel.signal))) return { ...outcome, unstopped: [] };
         const unstopped = swept.filter((p) => isAlive(p.pid, p.starttime)).map((p) => p.pid);
@@ -144,7 +149,8 @@ export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown
     hooks.onKill?.(killed);
     // Swept now rather than once the tree is gone: no member can fork any more, and the scan
     // overlaps the kernel's teardown of the tree.
-    const sweeping = sweepLeftovers(target.cookie, tree.current, target.origin);
+    const deferred = target.cookie !== undefined && hooks.deferSweep?.(target.cookie, target.origin) === true;
+    const sweeping = deferred ? Promise.resolve([]) : sweepLeftovers(target.cookie, tree.current, target.origin);
     const treeEnded = within(treeGone(target, tree, cancel.signal), hooks.unstoppedGrace, clock);
     const swept = await sweeping;
     const outcome = { escalated: true, swept: swept.map((id) => id.pid) };
@@ -155,6 +161,9 @@ export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown
     hooks.onUnstopped?.(unstopped);
     return { ...outcome, unstopped };
   } finally {
-    cancel.abort();
+    cancel.abort(LADDER_DONE);
   }
 }
+
+/** The reason the ladder's own waits are cancelled with: one shared value, no error built per stop. */
+const LADDER_DONE = Symbol('ladder done');

@@ -16,7 +16,7 @@ import { ProcvisorError, StartError, StateError, TimeoutError } from '../api/err
 import type { EventName, EventPayload } from '../api/events.js';
 import type { Clock, ExitInfo, ExitReason, HealthStatus, OutputLine, ProbeResult, Signal } from '../api/types.js';
 import type { HealthSource } from '../health/aggregate.js';
-import { newTreeCookie, sweepSoon } from '../os/cookie.js';
+import { newTreeCookie, sweepSoon, type TreeOrigin } from '../os/cookie.js';
 import { readStat } from '../os/proc.js';
 import { spawnChild, USE_PROCESS_GROUPS } from '../os/spawn.js';
 import { readProcessTree, signalTree } from '../os/tree.js';
@@ -68,6 +68,8 @@ export interface WorkerHost {
   readonly untrack?: (pid: number) => void;
   /** Per-incarnation machinery. */
   readonly attachments?: Attachments;
+  /** Takes over a stop's final cookie sweep (a shutdown sweeps all stopped trees in one pass). */
+  readonly deferSweep?: (cookie: string, origin: TreeOrigin | undefined) => boolean;
 }
 
 /** One supervised process. */
@@ -148,6 +150,15 @@ export class ProcessWorker {
   kill(): void {
     const inc = this.incarnation;
     if (inc) signalTree(readProcessTree(inc.pid), 'SIGKILL', { groups: true });
+  }
+
+  /**
+   * The reason an incarnation's signal aborts with. Built only where it is read (a start still
+   * waiting for readiness turns it into its error's cause); a stop of a thousand processes would
+   * otherwise build a thousand errors with stack traces nobody sees.
+   */
+  private endedReason(inc: Incarnation, how: 'exited' | 'stopped'): unknown {
+    return inc.started ? ENDED : new StateError(`\`${this.name}\` ${how}`);
   }
 
   /** Masks secrets in any text (errors, messages) with the spec's masks. */
@@ -342,7 +353,7 @@ export class ProcessWorker {
   private onOsExit(inc: Incarnation, exit: OsExit): void {
     inc.osExit = exit;
     inc.exit.resolve(exit);
-    inc.controller.abort(new StateError(`\`${this.name}\` exited`));
+    inc.controller.abort(this.endedReason(inc, 'exited'));
     // Whatever the process left behind in its group goes with it: no orphans.
     if (USE_PROCESS_GROUPS && !inc.stopping) {
       try {
@@ -407,12 +418,13 @@ export class ProcessWorker {
           {
             unstoppedGrace: DEFAULTS.unstoppedGrace,
             clock: this.host.clock,
+            ...(this.host.deferSweep ? { deferSweep: this.host.deferSweep } : {}),
             onKill: (pids) => this.host.emit('kill', { ...this.base(pid), pids }),
             onUnstopped: (pids) => this.host.emit('unstopped', { ...this.base(pid), pids }),
           },
         );
       }
-      inc.controller.abort(new StateError(`\`${this.name}\` stopped`));
+      inc.controller.abort(this.endedReason(inc, 'stopped'));
       const exit = inc.osExit ?? { code: null, signal: 'SIGKILL' };
       if (inc !== this.current) return;
       if (inc.terminationReason === 'stopped') {
@@ -440,6 +452,9 @@ function outputRead(inc: Incarnation): Promise<void> {
     });
   });
 }
+
+/** The abort reason of a started incarnation that ended: nothing waits on it any more. */
+const ENDED = Symbol('incarnation ended');
 
 /** Longest wait for a dead process's pipes to drain before its failure is reported. */
 const OUTPUT_DRAIN_MS = 200;

@@ -332,16 +332,20 @@ describe.concurrent('disposal and shutdown', () => {
     await expect(pm.restart('a')).rejects.toBeInstanceOf(ShutdownError);
   });
 
-  it('stops everything in reverse start order (a child started again counts as started last)', async ({ expect }) => {
-    const pm = manager();
+  it('stops independent top-level entries concurrently: a slow one holds up none of the others', async ({ expect }) => {
+    const clock = new FakeClock(Date.now());
+    const pm = manager({ ...FAST, clock, shutdown: { timeout: 60_000 } });
     const seen = record(pm, ['stop']);
+    const stubborn = await pm.start(nodeSpec('stubborn', 'ignore-sigterm.mjs', [], { readiness: READY_LINE }));
     for (const name of ['a', 'b', 'c']) await pm.start(nodeSpec(name, 'idle.mjs', [], { readiness: READY_LINE }));
-    await pm.stop('a');
-    await pm.start('a');
-    seen.length = 0;
-    await pm.shutdown();
-    expect(payloads(seen, 'stop').map((e) => e.name)).toEqual(['a', 'c', 'b']);
-    expect(pm.list().map((s) => s.state)).toEqual(['stopped', 'stopped', 'stopped']);
+    const shutdown = pm.shutdown();
+    // The others are stopped while `stubborn` still waits out its ladder on the (unmoved) clock.
+    await until(() => payloads(seen, 'stop').length === 3, 10_000, 'the other three to stop');
+    expect(payloads(seen, 'stop').map((e) => e.name).sort()).toEqual(['a', 'b', 'c']);
+    expect(stubborn.state).toBe('stopping');
+    await clock.advance(60_000);
+    await shutdown;
+    expect(pm.list().map((s) => s.state)).toEqual(['stopped', 'stopped', 'stopped', 'stopped']);
   });
 
   it('cancels a pending backoff restart: nothing spawns after shutdown', async ({ expect }) => {
