@@ -11,6 +11,7 @@ const SUITES: Record<string, () => Promise<{ run(): Promise<BenchFigure[]> }>> =
   'tree-restart': () => import('./tree-restart.js'),
   probes: () => import('./probes.js'),
   sampling: () => import('./sampling.js'),
+  scale: () => import('./scale.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -1,0 +1,56 @@
+/**
+ * One side of the scale benchmark, in a fresh Node process (bench/scale.ts runs it): starts N idle
+ * children (`raw` child_process or `procvisor`), then prints as JSON the time to start them all,
+ * the host's memory growth per child, the host's CPU while they idle, and the time to stop them all.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { ProcessManager } from '../src/index.js';
+
+const variant = process.argv[2] ?? 'raw';
+const n = Number(process.argv[3] ?? 100);
+const IDLE_MS = 2000;
+const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
+
+function rss(): number {
+  gc();
+  gc();
+  return process.memoryUsage().rss;
+}
+
+const before = rss();
+let stop: () => Promise<void>;
+const started = performance.now();
+if (variant === 'raw') {
+  const children: ChildProcess[] = [];
+  await Promise.all(
+    Array.from({ length: n }, () => {
+      const child = spawn('sleep', ['600'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
+      child.stdout?.on('data', () => {});
+      child.stderr?.on('data', () => {});
+      children.push(child);
+      return new Promise((resolve) => child.once('spawn', resolve));
+    }),
+  );
+  stop = async () => {
+    const exits = children.map((child) => new Promise((resolve) => child.once('exit', resolve)));
+    for (const child of children) process.kill(-(child.pid as number), 'SIGTERM');
+    await Promise.all(exits);
+  };
+} else {
+  const pm = new ProcessManager();
+  await Promise.all(Array.from({ length: n }, (_, i) => pm.start({ name: `idle-${i}`, command: 'sleep', args: ['600'] })));
+  stop = () => pm.shutdown();
+}
+const startMs = performance.now() - started;
+await new Promise((resolve) => setTimeout(resolve, 300));
+const memPerChild = (rss() - before) / n;
+const cpuBefore = process.cpuUsage();
+const idleFrom = performance.now();
+await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
+const cpu = process.cpuUsage(cpuBefore);
+const idleCpuMsPerS = ((cpu.user + cpu.system) / 1000 / (performance.now() - idleFrom)) * 1000;
+const stopFrom = performance.now();
+await stop();
+const shutdownMs = performance.now() - stopFrom;
+console.log(JSON.stringify({ variant, n, startMs, memPerChild, idleCpuMsPerS, shutdownMs }));
+process.exit(0);

@@ -1,0 +1,68 @@
+/**
+ * Scale: N idle children held by raw child_process and by procvisor, each side in a fresh Node
+ * process (bench/scale-probe.ts), alternating, for N = 100, 1000 and 5000: start time, host memory
+ * per child, idle host CPU and shutdown time, each beside raw as a ratio. 5000 runs once per side
+ * (it takes a while); set SCALE_MAX=1000 to skip it, or SCALE_RUNS to change the repetitions.
+ */
+import { execFileSync } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { median, type BenchFigure } from './lib.js';
+
+interface Probe {
+  startMs: number;
+  memPerChild: number;
+  idleCpuMsPerS: number;
+  shutdownMs: number;
+}
+
+const PROBE = fileURLToPath(new URL('./scale-probe.ts', import.meta.url));
+
+function probe(variant: 'raw' | 'procvisor', n: number): Probe {
+  const out = execFileSync(process.execPath, ['--expose-gc', '--import', 'tsx', PROBE, variant, String(n)], {
+    encoding: 'utf8',
+    maxBuffer: 1 << 20,
+    timeout: 300_000,
+  });
+  return JSON.parse(out.trim().split('\n').at(-1) as string) as Probe;
+}
+
+function medians(runs: Probe[]): Probe {
+  return {
+    startMs: median(runs.map((r) => r.startMs)),
+    memPerChild: median(runs.map((r) => r.memPerChild)),
+    idleCpuMsPerS: median(runs.map((r) => r.idleCpuMsPerS)),
+    shutdownMs: median(runs.map((r) => r.shutdownMs)),
+  };
+}
+
+export async function run(): Promise<BenchFigure[]> {
+  const max = Number(process.env.SCALE_MAX ?? 5000);
+  const sizes = [100, 1000, 5000].filter((n) => n <= max);
+  const figures: BenchFigure[] = [];
+  for (const n of sizes) {
+    const runs = Number(process.env.SCALE_RUNS ?? (n >= 5000 ? 1 : 3));
+    const raw: Probe[] = [];
+    const ours: Probe[] = [];
+    for (let i = 0; i < runs; i++) {
+      raw.push(probe('raw', n));
+      ours.push(probe('procvisor', n));
+    }
+    const r = medians(raw);
+    const p = medians(ours);
+    const base = `${n} children`;
+    figures.push(
+      { name: `${base}: start`, unit: 'ms', value: p.startMs, baseline: r.startMs, baselineName: 'raw spawn', goal: { ratio: 1.15 } },
+      { name: `${base}: host memory per child`, unit: 'KB', value: p.memPerChild / 1024, baseline: r.memPerChild / 1024, baselineName: 'raw spawn with piped stdio', goal: { ratio: 1.3 } },
+      {
+        name: `${base}: idle host CPU`,
+        unit: 'ms/s',
+        value: p.idleCpuMsPerS,
+        baseline: r.idleCpuMsPerS,
+        baselineName: 'raw',
+        notes: [`over raw: ${(p.idleCpuMsPerS - r.idleCpuMsPerS).toFixed(2)} ms/s (goal ≤ 0.5 ms/s)`],
+      },
+      { name: `${base}: shutdown`, unit: 'ms', value: p.shutdownMs, baseline: r.shutdownMs, baselineName: 'raw SIGTERM + wait', goal: { ratio: 2 } },
+    );
+  }
+  return figures;
+}
