@@ -2,8 +2,8 @@
  * Starts N idle children one way (`raw` or `procvisor`) and prints the host's memory growth per
  * child as JSON. Run by bench/core.ts in a fresh process per variant so the figures don't mix.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { ProcessManager } from '../src/index.js';
+import { spawnIdle } from './idle-children.js';
 
 const variant = process.argv[2] ?? 'raw';
 const n = Number(process.argv[3] ?? 200);
@@ -19,16 +19,7 @@ function used(): number {
 const before = used();
 let cleanup: () => Promise<void>;
 if (variant === 'raw') {
-  const children: ChildProcess[] = [];
-  await Promise.all(
-    Array.from({ length: n }, () => {
-      const child = spawn('sleep', ['600'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-      child.stdout?.on('data', () => {});
-      child.stderr?.on('data', () => {});
-      children.push(child);
-      return new Promise((resolve) => child.once('spawn', resolve));
-    }),
-  );
+  const children = await spawnIdle(n);
   cleanup = async () => {
     for (const child of children) process.kill(-(child.pid as number), 'SIGKILL');
   };

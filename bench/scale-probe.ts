@@ -3,12 +3,14 @@
  * children (`raw` child_process or `procvisor`), then prints as JSON the time to start them all,
  * the host's memory growth per child, the host's CPU while they idle, and the time to stop them all.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { ProcessManager } from '../src/index.js';
+import { spawnIdle } from './idle-children.js';
 
 const variant = process.argv[2] ?? 'raw';
 const n = Number(process.argv[3] ?? 100);
 const IDLE_MS = 2000;
+/** Time after the starts before anything is measured: what a start leaves behind (garbage, the reaper's first reads) settles. */
+const SETTLE_MS = 3000;
 const gc = (globalThis as { gc?: () => void }).gc ?? (() => {});
 
 function rss(): number {
@@ -21,16 +23,7 @@ const before = rss();
 let stop: () => Promise<void>;
 const started = performance.now();
 if (variant === 'raw') {
-  const children: ChildProcess[] = [];
-  await Promise.all(
-    Array.from({ length: n }, () => {
-      const child = spawn('sleep', ['600'], { stdio: ['ignore', 'pipe', 'pipe'], detached: true });
-      child.stdout?.on('data', () => {});
-      child.stderr?.on('data', () => {});
-      children.push(child);
-      return new Promise((resolve) => child.once('spawn', resolve));
-    }),
-  );
+  const children = await spawnIdle(n);
   stop = async () => {
     const exits = children.map((child) => new Promise((resolve) => child.once('exit', resolve)));
     for (const child of children) process.kill(-(child.pid as number), 'SIGTERM');
@@ -42,8 +35,11 @@ if (variant === 'raw') {
   stop = () => pm.shutdown();
 }
 const startMs = performance.now() - started;
-await new Promise((resolve) => setTimeout(resolve, 300));
+await new Promise((resolve) => setTimeout(resolve, SETTLE_MS));
 const memPerChild = (rss() - before) / n;
+// The forced collections above leave the GC's helper threads sweeping for a while: let them finish
+// before the CPU window, which is about what the host does while nothing happens.
+await new Promise((resolve) => setTimeout(resolve, 1000));
 const cpuBefore = process.cpuUsage();
 const idleFrom = performance.now();
 await new Promise((resolve) => setTimeout(resolve, IDLE_MS));
