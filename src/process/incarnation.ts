@@ -28,8 +28,8 @@ export class Incarnation {
   readonly controller = new AbortController();
   /** Settles when the OS reports the exit. */
   readonly exit: Deferred<OsExit> = deferred<OsExit>();
-  /** Settles once its stdio is closed: every line it wrote has been read (see `outputRead`). */
-  readonly closed: Deferred<void> = deferred<void>();
+  /** Set once its stdio is closed: every line it wrote has been read (worker.ts, `outputRead`). */
+  stdioClosed = false;
   /** The exit, once known. */
   osExit: OsExit | undefined;
   /** When it was spawned, on the monotonic clock: a young tree is swept by pid range (cookie.ts). */

@@ -323,13 +323,14 @@ export class ProcessWorker {
       const splitter = new LineSplitter(onLine(stream), DEFAULTS.maxLineBytes);
       readable.on('data', (chunk: Buffer) => splitter.push(chunk));
       readable.once('end', () => splitter.end());
-      readable.on('error', () => {});
+      readable.on('error', ignore);
     }
-    child.on('error', () => {
-      // Errors after spawn (a failed kill, a broken IPC channel) surface through the exit.
-    });
+    // Errors after spawn (a failed kill, a broken IPC channel) surface through the exit.
+    child.on('error', ignore);
     child.once('exit', (code, signal) => this.onOsExit(inc, { code, signal: signal as Signal | null }));
-    child.once('close', () => inc.closed.resolve());
+    child.once('close', () => {
+      inc.stdioClosed = true;
+    });
   }
 
   /** Handles a `::procvisor::` output command. */
@@ -444,14 +445,22 @@ export class ProcessWorker {
  * time: it only waits for bytes already written, which a fake clock cannot deliver sooner.
  */
 function outputRead(inc: Incarnation): Promise<void> {
+  if (inc.stdioClosed) return Promise.resolve();
   return new Promise((resolve) => {
-    const timer = setTimeout(resolve, OUTPUT_DRAIN_MS);
-    void inc.closed.promise.then(() => {
+    const done = (): void => {
       clearTimeout(timer);
       resolve();
-    });
+    };
+    const timer = setTimeout(() => {
+      inc.child.off('close', done);
+      resolve();
+    }, OUTPUT_DRAIN_MS);
+    inc.child.once('close', done);
   });
 }
+
+/** One listener for the errors a process's streams report after spawn: the exit tells the rest. */
+function ignore(): void {}
 
 /** The abort reason of a started incarnation that ended: nothing waits on it any more. */
 const ENDED = Symbol('incarnation ended');

@@ -210,6 +210,8 @@ describe.concurrent('liveness through the manager', () => {
     const seen = record(pm, ['health', 'exit']);
     const exited = nextEvent(pm, 'exit', (e) => e.name === 'beating', 15_000);
     const handle = await pm.start(ipcSpec('beating', { readyData: 'up' }, { restart: 'temporary', liveness: { type: 'ipc', interval: 200 } }));
+    // The probe runner is loaded on first use: its loop is armed on the clock a moment after the start.
+    await until(() => clock.pending > 0, 10_000, 'the liveness loop to arm');
     // A beat before each check: all pass...
     await beat(clock, handle, 200, 4);
     expect(payloads(seen, 'health').map((e) => e.status)).toEqual(['healthy']);
