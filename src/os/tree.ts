@@ -26,8 +26,9 @@ export interface SignalTreeOptions {
   /** Also signal each distinct process group of the live members (`kill(-pgid)`). Default `false`. */
   groups?: boolean;
   /**
-   * Then send SIGCONT where a member is stopped (SIGSTOP): a stopped process holds the signal until
-   * it runs again (systemd does the same). Read from the same `/proc` look as the signal itself.
+   * Then send SIGCONT to what was signalled: a stopped (SIGSTOP) process holds the signal until it
+   * runs again (systemd does the same). Sent whatever `/proc` says: a stop signal may be pending
+   * and take effect only after the look.
    */
   wake?: boolean;
 }
@@ -211,14 +212,11 @@ export function signalTree(
   // pid → its group, or 0 when unknown (no /proc: a member that leads a group has pgid = pid).
   const live = new Map<number, number>();
   const skipGroup = hostGroup();
-  let stopped: number[] | undefined;
   for (const id of tree) {
     if (id.pid <= 1 || id.pid === process.pid || live.has(id.pid)) continue;
     if (HAS_PROC) {
       const node = liveNode(id);
-      if (!node) continue;
-      live.set(id.pid, node.pgid > 1 && node.pgid !== skipGroup ? node.pgid : 0);
-      if (opts.wake && node.stopped) (stopped ??= []).push(id.pid);
+      if (node) live.set(id.pid, node.pgid > 1 && node.pgid !== skipGroup ? node.pgid : 0);
     } else if (isAlive(id.pid)) {
       live.set(id.pid, 0);
     }
@@ -235,8 +233,11 @@ export function signalTree(
     const viaGroup = reached.has(pgid) || (!HAS_PROC && reached.has(pid));
     if (viaGroup || send(pid, signal)) signalled.push(pid);
   }
-  // Where /proc cannot tell, every member is woken (a SIGCONT to a running process does nothing).
-  if (opts.wake && signal !== 'SIGCONT') for (const pid of HAS_PROC ? (stopped ?? []) : live.keys()) send(pid, 'SIGCONT');
+  // The same targets again, groups first (a SIGCONT to a running process does nothing).
+  if (opts.wake && signal !== 'SIGCONT') {
+    for (const pgid of reached) send(-pgid, 'SIGCONT');
+    for (const [pid, pgid] of live) if (!reached.has(pgid) && !(!HAS_PROC && reached.has(pid))) send(pid, 'SIGCONT');
+  }
   return signalled;
 }
 

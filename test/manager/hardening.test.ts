@@ -9,12 +9,15 @@ import type { ChildSpec, SupervisorSpec } from '../../src/index.js';
 import { alive, fixture, NODE, track, until } from '../helpers.js';
 import { nextEvent, nodeSpec, payloads, READY_LINE, record } from './support.js';
 
-describe('a SIGSTOPped child that handles SIGTERM', () => {
+describe.runIf(process.platform === 'linux')('a SIGSTOPped child that handles SIGTERM', () => {
   it('is woken with SIGCONT and stops gracefully, without waiting for SIGKILL', async () => {
     const pm = track(new ProcessManager());
     const seen = record(pm, ['stop', 'kill']);
     const handle = await pm.start(nodeSpec('paused', 'term-exit.mjs', ['0'], { readiness: READY_LINE, shutdown: { timeout: 60_000 } }));
-    process.kill(handle.pid as number, 'SIGSTOP');
+    const pid = handle.pid as number;
+    process.kill(pid, 'SIGSTOP');
+    // Stopped for sure (state T) before the stop begins: the case this is about.
+    await until(() => processState(pid) === 'T', 5000, 'the child to be stopped');
     await pm.stop('paused');
     expect(payloads(seen, 'kill')).toEqual([]);
     expect(payloads(seen, 'stop')).toEqual([expect.objectContaining({ code: 0, signal: null })]);
@@ -161,4 +164,10 @@ function markedBy(key: string, value: string): number[] {
     }
   }
   return found;
+}
+
+/** The one-letter state of a process from /proc (`T` when stopped). */
+function processState(pid: number): string {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+  return stat.charAt(stat.lastIndexOf(')') + 2);
 }

@@ -142,8 +142,6 @@ export interface ProcNode extends ProcLink {
   pgid: number;
   /** Threads: a single-threaded process lists its children in one file. */
   threads: number;
-  /** Stopped (SIGSTOP, a job-control stop or a tracer): it holds signals until it is continued. */
-  stopped: boolean;
 }
 
 /** Reads ppid, pgid, state, thread count and start time (a stop reads this for every member, several times). */
@@ -156,7 +154,6 @@ export function readNode(pid: number): ProcNode | undefined {
     threads: f[THREADS] as number,
     starttime: f[STARTTIME] as number,
     gone: isGone(f[0] as number),
-    stopped: f[0] === 84 /* T */ || f[0] === 116 /* t */,
   };
 }
 
