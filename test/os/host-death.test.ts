@@ -2,7 +2,7 @@
  * The first promise, under fault injection: "it never leaves an orphan behind — not on stop(), not
  * on a crash, not even when the host itself is killed with SIGKILL".
  *
- * A real host program (test/fixtures/death-host.mjs) starts up to 30 supervised children back to
+ * A real host program (test/fixtures/death-host.mjs) starts up to 20 supervised children back to
  * back — plain ones, ones whose own child calls `setsid` (a daemon that escapes the group and loses
  * its parent), ones with a slow exec liveness probe (so probe processes exist), idle node ones — and
  * dies at a chosen moment: SIGKILLed from outside, `process.exit(0)`, an uncaught exception, an
@@ -280,7 +280,7 @@ function mulberry32(seed: number): () => number {
 const random = mulberry32(SEED);
 const between = (low: number, high: number): number => low + Math.floor(random() * (high - low + 1));
 
-const CHILDREN = 30;
+const CHILDREN = 20;
 /** Cycled over the children; a run rotates it so that different runs start with different kinds. */
 const MIX: Kind[] = ['setsid', 'probe', 'sleep', 'setsid', 'probe', 'node'];
 let rotation = 0;
@@ -311,7 +311,7 @@ function run(how: How, moment: Omit<HostConfig, 'how' | 'children' | 'kinds'> & 
 /** SIGKILL from outside: 20 moments spread over the starts, half of them while starts go on, plus the first start. */
 const sigkillRuns: Run[] = [
   ...Array.from({ length: 20 }, (_, i) => {
-    const at = Math.min(CHILDREN - 1, Math.floor((i * 3) / 2) + between(0, 1));
+    const at = Math.min(CHILDREN - 1, i + between(0, 1));
     const after = at === 0 || i % 2 === 0 ? 'continue' : 'idle';
     return run('sigkill', { at, after });
   }),
@@ -325,8 +325,8 @@ function fewMoments(how: How): Run[] {
   return [
     run(how, { at: 'unawaited' }),
     run(how, { at: 'awaited' }),
-    run(how, external ? { at: between(2, 14), after: 'continue' } : { at: between(2, 14), inflight: 1 }),
-    run(how, { at: between(15, CHILDREN - 1) }),
+    run(how, external ? { at: between(2, 9), after: 'continue' } : { at: between(2, 9), inflight: 1 }),
+    run(how, { at: between(10, CHILDREN - 1) }),
   ];
 }
 const otherRuns: Run[] = [
@@ -342,7 +342,7 @@ const otherRuns: Run[] = [
 const shutdownRuns: Run[] = [
   run('shutdown', { at: 'unawaited' }),
   run('shutdown', { at: 'awaited', inflight: 1 }),
-  run('shutdown', { at: between(5, 20), inflight: 2 }),
+  run('shutdown', { at: between(5, 15), inflight: 2 }),
 ];
 
 /** A child whose setsid'd daemon outlives it crashes by itself; then `await pm.shutdown()` and exit 0. */
@@ -399,7 +399,7 @@ describe.skipIf(process.platform !== 'linux')('no orphans, however the host dies
     }
   });
 
-  describe.concurrent('SIGKILL from outside while the host starts 60 children', () => {
+  describe.concurrent(`SIGKILL from outside while the host starts ${CHILDREN} children`, () => {
     for (const { label, config } of sigkillRuns) {
       it(label, async () => {
         expectNothingLeft(await runHost(label, config));
