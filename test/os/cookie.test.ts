@@ -138,7 +138,9 @@ describe.runIf(linux)('findByCookie', () => {
   it('leaves out zombies', async () => {
     const cookie = newTreeCookie();
     // The leader execs `sleep`, which never reaps the child the shell left: a zombie with the cookie.
-    const child = spawn('sh', ['-c', 'sh -c "exit 0" & echo $!; exec sleep 1000'], {
+    // The child exits a moment later, so the shell has surely become `sleep` (a shell that is still
+    // a shell may reap it, and there would be no zombie).
+    const child = spawn('sh', ['-c', 'sh -c "sleep 0.1; exit 0" & echo $!; exec sleep 1000'], {
       detached: true,
       stdio: ['ignore', 'pipe', 'ignore'],
       env: { ...baseEnv(), [TREE_COOKIE_ENV]: cookie },
@@ -146,7 +148,7 @@ describe.runIf(linux)('findByCookie', () => {
     const leader = child.pid as number;
     try {
       const zombie = Number(await new Promise<string>((resolve) => child.stdout?.once('data', (chunk: Buffer) => resolve(chunk.toString()))));
-      await until(() => readStat(zombie)?.state === 'Z', 2000, 'the child to be a zombie');
+      await until(() => readStat(zombie)?.state === 'Z', 5000, 'the child to be a zombie');
       expect(pidsOf(findByCookie(cookie))).toEqual([leader]);
     } finally {
       killAll([leader]);
