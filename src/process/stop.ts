@@ -100,7 +100,9 @@ async function treeGone(target: LadderTarget, tree: { current: ProcessId[] }, ca
   try {
     await Promise.race([target.exited, aborted]);
     if (cancel.aborted) return;
-    await waitGone(tree.current, { timeout: Infinity, signal: cancel });
+    // The leader has been reaped (its exit was reported): only descendants can still be alive.
+    const rest = tree.current.filter((id) => id.pid !== target.pid);
+    if (rest.length > 0) await waitGone(rest, { timeout: Infinity, signal: cancel });
   } finally {
     clearInterval(rescan);
   }
