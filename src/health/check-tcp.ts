@@ -1,13 +1,23 @@
 /**
  * `tcp` probe: a connection that opens passes. The socket is closed as soon as it connects, and
  * destroyed at once when the check ends first (timeout or end of the incarnation).
+ *
+ * A connection to a local port in the ephemeral range that nothing listens on can connect to
+ * itself: the kernel may pick that very port as the probe's own source port (TCP simultaneous
+ * open). That is no server, and the self-connected socket even holds the port against the server
+ * about to bind it, so it fails the check.
  */
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import type { ProbeResult } from '../api/types.js';
 import type { ResolvedProbe } from '../spec/resolved.js';
 import type { CheckEnd } from './check-end.js';
 
 type TcpProbe = Extract<ResolvedProbe, { readonly type: 'tcp' }>;
+
+/** True for a socket whose two ends are the same address and port (see the file comment). */
+export function connectedToItself(socket: Pick<Socket, 'localAddress' | 'localPort' | 'remoteAddress' | 'remotePort'>): boolean {
+  return socket.localPort !== undefined && socket.localPort === socket.remotePort && socket.localAddress === socket.remoteAddress;
+}
 
 /** Opens and closes one TCP connection to `probe.host:probe.port`. */
 export function checkTcp(probe: TcpProbe, end: CheckEnd): Promise<ProbeResult> {
@@ -22,7 +32,13 @@ export function checkTcp(probe: TcpProbe, end: CheckEnd): Promise<ProbeResult> {
       socket.destroy();
       resolve(result);
     };
-    socket.once('connect', () => finish({ ok: true, data }));
+    socket.once('connect', () => {
+      if (connectedToItself(socket)) {
+        finish({ ok: false, message: `ECONNREFUSED: nothing listens on ${probe.host}:${probe.port} (the probe connected to itself)`, data });
+      } else {
+        finish({ ok: true, data });
+      }
+    });
     socket.once('error', (error: NodeJS.ErrnoException) =>
       finish({ ok: false, message: `${error.code ?? 'ERROR'}: could not connect to ${probe.host}:${probe.port}`, data }),
     );

@@ -354,3 +354,31 @@ describe('checkOnce', () => {
     expect(result.message).toMatch(/cannot be polled/);
   });
 });
+
+describe('tcp probe and TCP self-connect', () => {
+  it('tells a socket connected to itself (nothing listening, the source port chosen equal to the target) from a real connection', async () => {
+    const { connectedToItself } = await import('../../src/health/check-tcp.js');
+    const { createServer, connect } = await import('node:net');
+    // A free port, then a connection from that very port to it: the kernel connects it to itself.
+    const port = await new Promise<number>((resolve) => {
+      const probe = createServer().listen(0, '127.0.0.1', () => {
+        const address = probe.address() as { port: number };
+        probe.close(() => resolve(address.port));
+      });
+    });
+    const self = connect({ host: '127.0.0.1', port, localAddress: '127.0.0.1', localPort: port });
+    await new Promise<void>((resolve, reject) => {
+      self.once('connect', () => resolve());
+      self.once('error', reject);
+    });
+    expect(connectedToItself(self)).toBe(true);
+    self.destroy();
+    const server = createServer((s) => s.end()).listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    const real = connect({ host: '127.0.0.1', port: (server.address() as { port: number }).port });
+    await new Promise((resolve) => real.once('connect', resolve));
+    expect(connectedToItself(real)).toBe(false);
+    real.destroy();
+    await new Promise((resolve) => server.close(resolve));
+  });
+});
