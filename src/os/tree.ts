@@ -229,14 +229,17 @@ export function signalTree(
     for (const pgid of groups) if (send(-pgid, signal)) reached.add(pgid);
   }
   const signalled: number[] = [];
+  const direct: number[] = [];
   for (const [pid, pgid] of live) {
     const viaGroup = reached.has(pgid) || (!HAS_PROC && reached.has(pid));
+    if (!viaGroup) direct.push(pid);
     if (viaGroup || send(pid, signal)) signalled.push(pid);
   }
-  // The same targets again, groups first (a SIGCONT to a running process does nothing).
+  // The same targets again: the groups, then the members signalled one by one (a SIGCONT to a
+  // running process does nothing).
   if (opts.wake && signal !== 'SIGCONT') {
     for (const pgid of reached) send(-pgid, 'SIGCONT');
-    for (const [pid, pgid] of live) if (!reached.has(pgid) && !(!HAS_PROC && reached.has(pid))) send(pid, 'SIGCONT');
+    for (const pid of direct) send(pid, 'SIGCONT');
   }
   return signalled;
 }

@@ -109,12 +109,14 @@ async function treeGone(target: LadderTarget, tree: { current: ProcessId[] }, ca
 }
 
 /**
- * SIGKILLs what carries `cookie` and is not in `spare`, scanning again after each find: a swept
- * process may have forked between the scan and its SIGKILL. A scan that finds nothing ends it
- * (usually the first). SIGKILLed members cannot fork any more, so nothing escapes behind it.
+ * SIGKILLs what carries the target's cookie and is not in `spare`, scanning again after each find:
+ * a swept process may have forked between the scan and its SIGKILL. A scan that finds nothing ends
+ * it (usually the first). SIGKILLed members cannot fork any more, so nothing escapes behind it.
+ * Nothing is swept here when `hooks.deferSweep` takes the sweep over (a shutdown's final pass).
  */
-async function sweepLeftovers(cookie: string | undefined, spare: readonly ProcessId[], origin: TreeOrigin | undefined): Promise<ProcessId[]> {
-  if (cookie === undefined) return [];
+async function sweepLeftovers(target: LadderTarget, spare: readonly ProcessId[], hooks: LadderHooks): Promise<ProcessId[]> {
+  const { cookie, origin } = target;
+  if (cookie === undefined || hooks.deferSweep?.(cookie, origin) === true) return [];
   return sweepUntilQuiet(new Map([[cookie, origin]]), spare);
 }
 
@@ -136,8 +138,7 @@ export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown
       if (await within(treeGone(target, tree, cancel.signal), shutdown.timeout, clock)) {
         // The tree is gone: what the cookie still finds escaped the walk (its parent died before
         // the walk could see it), and is SIGKILLed at once — it never got the shutdown signal.
-        const deferred = target.cookie !== undefined && hooks.deferSweep?.(target.cookie, target.origin) === true;
-        const swept = deferred ? [] : await sweepLeftovers(target.cookie, [], target.origin);
+        const swept = await sweepLeftovers(target, [], hooks);
         const outcome = { escalated: false, swept: swept.map((id) => id.pid) };
         if (swept.length === 0 || (await goneWithin(swept, hooks.unstoppedGrace, clock, cancel.signal))) return { ...outcome, unstopped: [] };
         const unstopped = swept.filter((p) => isAlive(p.pid, p.starttime)).map((p) => p.pid);
@@ -151,8 +152,7 @@ export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown
     hooks.onKill?.(killed);
     // Swept now rather than once the tree is gone: no member can fork any more, and the scan
     // overlaps the kernel's teardown of the tree.
-    const deferred = target.cookie !== undefined && hooks.deferSweep?.(target.cookie, target.origin) === true;
-    const sweeping = deferred ? Promise.resolve([]) : sweepLeftovers(target.cookie, tree.current, target.origin);
+    const sweeping = sweepLeftovers(target, tree.current, hooks);
     const treeEnded = within(treeGone(target, tree, cancel.signal), hooks.unstoppedGrace, clock);
     const swept = await sweeping;
     const outcome = { escalated: true, swept: swept.map((id) => id.pid) };

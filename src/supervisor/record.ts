@@ -60,6 +60,14 @@ export function createRecord(child: ChildNode, dynamic: boolean): ChildRecord {
   };
 }
 
+/** Forgets what a previous run left in a record (not its counters, state or incarnation number). */
+export function resetRecord(record: ChildRecord): void {
+  record.attempt = 0;
+  record.upSince = undefined;
+  record.manuallyStopped = false;
+  record.ended = false;
+}
+
 /**
  * Running, starting, or waiting for a restart: what a group restart stops and starts again. A child
  * that ended by itself and whose exit is still queued is not active: its own exit decides for it.

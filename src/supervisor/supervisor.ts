@@ -22,7 +22,7 @@ import { deferred, type Deferred } from '../util/deferred.js';
 import type { Child, ChildListener } from './child.js';
 import { Mailbox } from './mailbox.js';
 import type { QueuedMessage, RestartPlan, UrgentMessage } from './messages.js';
-import { isActive, type ChildRecord } from './record.js';
+import { isActive, resetRecord, type ChildRecord } from './record.js';
 import { StoppedWhileStartingError } from '../process/worker.js';
 import { childStartError } from './start-error.js';
 import { affectedChildren } from './strategy.js';
@@ -246,7 +246,7 @@ export class Supervisor implements Child {
     this.window = [];
     this.phase = 'starting';
     this.startedAt = this.host.clock.now();
-    for (const record of this.records) Object.assign(record, { attempt: 0, upSince: undefined, manuallyStopped: false, ended: false });
+    for (const record of this.records) resetRecord(record);
     for (const [index, record] of this.records.entries()) {
       if (this.stopping) throw new StoppedWhileStartingError(this.name);
       try {
@@ -270,7 +270,7 @@ export class Supervisor implements Child {
     try {
       if (this.stopping || this.phase !== 'running') throw this.notRunning(record);
       this.leavePlan(record);
-      Object.assign(record, { attempt: 0, upSince: undefined, manuallyStopped: false, ended: false });
+      resetRecord(record);
       // A top-level entry started by hand (a revival included) begins with a fresh window.
       if (this.topLevel) this.window = [];
       await this.launch(record);
