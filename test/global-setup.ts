@@ -8,31 +8,14 @@
  */
 import { build } from 'esbuild';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
+import { markedProcesses, type MarkedProcess } from './helpers.js';
 
 const MARK = 'PROCVISOR_TEST_RUN';
 
-function markedProcesses(mark: string): { pid: number; cmd: string }[] {
-  if (process.platform !== 'linux') return [];
-  const found: { pid: number; cmd: string }[] = [];
-  const needle = `${MARK}=${mark}`;
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid) || pid === process.pid) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-      if (/\) [ZX] /.test(stat)) continue;
-      const environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
-      if (!environ.split('\0').includes(needle)) continue;
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim();
-      if (/vitest|tinypool/.test(cmd)) continue;
-      found.push({ pid, cmd });
-    } catch {
-      // gone or not ours to read
-    }
-  }
-  return found;
+/** Live processes carrying this run's mark, the test runner's own workers left out. */
+function leftovers(mark: string): MarkedProcess[] {
+  return markedProcesses(MARK, mark).filter(({ cmd }) => !/vitest|tinypool/.test(cmd));
 }
 
 /** Bundles what fixture programs import; dependencies stay external (resolved from node_modules). */
@@ -57,11 +40,11 @@ export default async function setup(): Promise<() => Promise<void>> {
   const mark = randomUUID();
   process.env[MARK] = mark;
   return async () => {
-    let leaked = markedProcesses(mark);
+    let leaked = leftovers(mark);
     // Reapers and ladders finish within a couple of seconds; give stragglers that long.
     for (let i = 0; i < 30 && leaked.length > 0; i++) {
       await new Promise((resolve) => setTimeout(resolve, 100));
-      leaked = markedProcesses(mark);
+      leaked = leftovers(mark);
     }
     if (leaked.length > 0) {
       for (const { pid } of leaked) {

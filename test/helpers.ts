@@ -1,7 +1,7 @@
 /**
  * Shared test helpers: fixture paths, managers that are always shut down, and event waits.
  */
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
 /** Absolute path of a fixture script in test/fixtures. */
@@ -42,6 +42,40 @@ export async function until(predicate: () => boolean, timeout = 5000, what = 'co
     if (Date.now() > deadline) throw new Error(`Timed out after ${timeout} ms waiting for ${what}`);
     await delay(20);
   }
+}
+
+/** A live process that carries an environment marker. */
+export interface MarkedProcess {
+  pid: number;
+  cmd: string;
+}
+
+/**
+ * Every live process (zombies and this process left out) whose environment holds `key=value`, with
+ * its command line: how the suite finds what a test left behind, whatever it re-parented to. Reads
+ * every `/proc/<pid>/environ`, skipping unreadable ones; Linux only (`[]` elsewhere).
+ */
+export function markedProcesses(key: string, value: string): MarkedProcess[] {
+  if (process.platform !== 'linux') return [];
+  const first = Buffer.from(`${key}=${value}\0`, 'latin1');
+  const inner = Buffer.from(`\0${key}=${value}\0`, 'latin1');
+  const found: MarkedProcess[] = [];
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      const state = stat.charAt(stat.lastIndexOf(') ') + 2);
+      if (state === 'Z' || state === 'X') continue;
+      const environ = readFileSync(`/proc/${pid}/environ`);
+      if (!(environ.subarray(0, first.length).equals(first) || environ.includes(inner))) continue;
+      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim();
+      found.push({ pid, cmd });
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
 }
 
 /** True while a PID exists and is not a zombie. */

@@ -2,11 +2,11 @@
  * Input that must never crash, hang or mislead the host, and bounds on what one child can cost it:
  * each case was found by fault injection and is reproduced here through the public API.
  */
-import { readdirSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { ProcessManager, ValidationError } from '../../src/index.js';
 import type { ChildSpec, SupervisorSpec } from '../../src/index.js';
-import { alive, fixture, NODE, track, until } from '../helpers.js';
+import { alive, fixture, markedProcesses, NODE, track, until } from '../helpers.js';
 import { nextEvent, nodeSpec, payloads, READY_LINE, record } from './support.js';
 
 describe.runIf(process.platform === 'linux')('a SIGSTOPped child that handles SIGTERM', () => {
@@ -145,26 +145,9 @@ describe.runIf(process.platform === 'linux')('a process that keeps escaping', ()
     await threeSpawns;
     await pm.shutdown();
     // A SIGKILLed escapee is a zombie for a moment, until init reaps it: only live ones count.
-    expect(markedBy('ESCAPE_MARK', mark)).toEqual([]);
+    expect(markedProcesses('ESCAPE_MARK', mark)).toEqual([]);
   });
 });
-
-/** Live processes (zombies excluded) whose environment holds `key=value`. */
-function markedBy(key: string, value: string): number[] {
-  const needle = `${key}=${value}`;
-  const found: number[] = [];
-  for (const entry of readdirSync('/proc')) {
-    const pid = Number(entry);
-    if (!Number.isInteger(pid)) continue;
-    try {
-      if (/\) [ZX] /.test(readFileSync(`/proc/${pid}/stat`, 'latin1'))) continue;
-      if (readFileSync(`/proc/${pid}/environ`, 'latin1').split('\0').includes(needle)) found.push(pid);
-    } catch {
-      // gone, or not ours to read
-    }
-  }
-  return found;
-}
 
 /** The one-letter state of a process from /proc (`T` when stopped). */
 function processState(pid: number): string {

@@ -19,10 +19,10 @@
  */
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
-import { delay, fixture, NODE } from '../helpers.js';
+import { delay, fixture, markedProcesses, NODE, type MarkedProcess } from '../helpers.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 const MARK_ENV = 'PROCVISOR_DEATH_MARK';
@@ -73,40 +73,20 @@ const EXPECTED_END: Record<How, { code: number | null; signal: NodeJS.Signals | 
 };
 
 /** A live marked process. */
-interface Marked {
-  pid: number;
-  cmd: string;
+interface Marked extends MarkedProcess {
   /** Set by the host's own checks: SIGKILL already pending for it. */
   dying?: boolean;
 }
 
-/** Reads every /proc/<pid>/environ (unreadable ones skipped) for `PROCVISOR_DEATH_MARK=<mark>`; zombies excluded. */
-function markedProcesses(mark: string): Marked[] {
-  const entry = Buffer.from(`${MARK_ENV}=${mark}\0`, 'latin1');
-  const inner = Buffer.from(`\0${MARK_ENV}=${mark}\0`, 'latin1');
-  const found: Marked[] = [];
-  for (const name of readdirSync('/proc')) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) continue;
-    try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
-      const state = stat.charAt(stat.lastIndexOf(') ') + 2);
-      if (state === 'Z' || state === 'X') continue;
-      const environ = readFileSync(`/proc/${pid}/environ`);
-      if (!(environ.subarray(0, entry.length).equals(entry) || environ.includes(inner))) continue;
-      const cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim();
-      found.push({ pid, cmd });
-    } catch {
-      // gone meanwhile, or not ours to read
-    }
-  }
-  return found;
+/** The live processes carrying `PROCVISOR_DEATH_MARK=<mark>`. */
+function markedBy(mark: string): Marked[] {
+  return markedProcesses(MARK_ENV, mark);
 }
 
 /** SIGKILLs every process still carrying `mark`, until none is left (bounded). */
 async function killMarked(mark: string): Promise<void> {
   for (let round = 0; round < 25; round++) {
-    const left = markedProcesses(mark);
+    const left = markedBy(mark);
     if (left.length === 0) return;
     for (const { pid } of left) {
       try {
@@ -200,10 +180,10 @@ async function runHost(label: string, config: HostConfig): Promise<Outcome> {
     const end = await exited;
     clearTimeout(bound);
     if (timedOut) throw new Error(`${label}: the host did not die within ${HOST_BOUND} ms\nhost stderr:\n${stderr.slice(-2000)}`);
-    let left = markedProcesses(mark);
+    let left = markedBy(mark);
     while (left.length > 0 && performance.now() - end.at < CLEANUP_BOUND) {
       await delay(POLL);
-      left = markedProcesses(mark);
+      left = markedBy(mark);
     }
     const cleanupMs = left.length === 0 ? Math.round(performance.now() - end.at) : undefined;
     // Let the host's last lines arrive; bounded, since a stray holder of the pipe must not hang the test.
