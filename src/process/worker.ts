@@ -188,20 +188,19 @@ export class ProcessWorker {
     this.spawning = attempt;
     let child: ChildProcess;
     const cookie = newTreeCookie(this.host.track === undefined);
-    let forked: number | undefined;
-    // Registered with the reaper the moment the process exists: no tick passes in which it could
+    // The kernel start time names the process for ever with its pid: read once, the moment the
+    // process exists. With a reaper, it is registered right then: no tick passes in which it could
     // outlive a host that dies (docs/termination.md).
+    let forked: { pid: number; starttime: number | undefined } | undefined;
     const track = this.host.track;
-    const onForked = track
-      ? (pid: number): void => {
-          forked = pid;
-          track(pid, readStat(pid)?.starttime, cookie);
-        }
-      : undefined;
+    const onForked = (pid: number): void => {
+      forked = { pid, starttime: readStat(pid)?.starttime };
+      track?.(pid, forked.starttime, cookie);
+    };
     try {
       child = await spawnChild(this.spec, cookie, onForked);
     } catch (error) {
-      if (forked !== undefined) this.host.untrack?.(forked);
+      if (forked !== undefined) this.host.untrack?.(forked.pid);
       this.spawning = undefined;
       if (attempt.stopRequested) throw new StoppedWhileStartingError(this.name);
       this.failStart(error as Error);
@@ -209,7 +208,7 @@ export class ProcessWorker {
     }
     this.spawning = undefined;
     const pid = child.pid as number;
-    const inc = new Incarnation(++this.incarnations, child, pid, readStat(pid)?.starttime, this.host.clock.now(), cookie, listener);
+    const inc = new Incarnation(++this.incarnations, child, pid, forked?.starttime, this.host.clock.now(), cookie, listener);
     this.current = inc;
     this.wire(inc);
     const run = this.runContext(inc);
