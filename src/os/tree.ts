@@ -26,9 +26,10 @@ export interface SignalTreeOptions {
   /** Also signal each distinct process group of the live members (`kill(-pgid)`). Default `false`. */
   groups?: boolean;
   /**
-   * Then send SIGCONT to what was signalled: a stopped (SIGSTOP) process holds the signal until it
-   * runs again (systemd does the same). Sent whatever `/proc` says: a stop signal may be pending
-   * and take effect only after the look.
+   * Then send SIGCONT to the members `/proc` shows stopped (all of them without `/proc`): a
+   * stopped (SIGSTOP) process holds the signal until it runs again (systemd wakes them too). A
+   * stop signal still pending at the look takes effect after it: {@link wakeStopped}, called while
+   * the tree is awaited, catches those.
    */
   wake?: boolean;
 }
@@ -84,7 +85,7 @@ function aliveAs(id: ProcessId): boolean {
  * still points at the member it was listed under (a PID reused meanwhile does not). The kernel may
  * omit a child that forks or exits during the read: refreshes and the cookie sweep catch those.
  */
-function walk(seeds: readonly ProcessId[]): ProcessId[] {
+function walk(seeds: readonly ProcessId[], groups?: Map<number, Member>): ProcessId[] {
   const found: ProcessId[] = [];
   const seen = new Set<number>();
   const queue: { pid: number; threads: number }[] = [];
@@ -94,6 +95,7 @@ function walk(seeds: readonly ProcessId[]): ProcessId[] {
     if (!node) continue;
     seen.add(seed.pid);
     found.push({ pid: seed.pid, starttime: node.starttime });
+    groups?.set(seed.pid, node);
     queue.push({ pid: seed.pid, threads: node.threads });
     for (let i = queue.length - 1; i < queue.length; i++) {
       const parent = queue[i] as { pid: number; threads: number };
@@ -103,6 +105,7 @@ function walk(seeds: readonly ProcessId[]): ProcessId[] {
         if (!child || child.gone || child.ppid !== parent.pid) continue;
         seen.add(pid);
         found.push({ pid, starttime: child.starttime });
+        groups?.set(pid, child);
         queue.push({ pid, threads: child.threads });
       }
     }
@@ -209,17 +212,58 @@ export function signalTree(
   signal: NodeJS.Signals | number,
   opts: SignalTreeOptions = {},
 ): number[] {
-  // pid → its group, or 0 when unknown (no /proc: a member that leads a group has pgid = pid).
-  const live = new Map<number, number>();
-  const skipGroup = hostGroup();
+  const live = new Map<number, Member>();
   for (const id of tree) {
-    if (id.pid <= 1 || id.pid === process.pid || live.has(id.pid)) continue;
+    if (live.has(id.pid)) continue;
     if (HAS_PROC) {
       const node = liveNode(id);
-      if (node) live.set(id.pid, node.pgid > 1 && node.pgid !== skipGroup ? node.pgid : 0);
+      if (node) live.set(id.pid, node);
     } else if (isAlive(id.pid)) {
-      live.set(id.pid, 0);
+      live.set(id.pid, UNKNOWN_MEMBER);
     }
+  }
+  return signalLive(live, signal, opts);
+}
+
+/**
+ * {@link readProcessTree} and {@link signalTree} in one pass: each member is signalled with the
+ * group its walk just read, not read a second time (a stop of a thousand children reads a third
+ * less of `/proc`). Returns the tree and the PIDs the signal reached.
+ */
+export function signalNewTree(
+  rootPid: number,
+  signal: NodeJS.Signals | number,
+  opts: SignalTreeOptions = {},
+): { tree: ProcessId[]; signalled: number[] } {
+  if (!HAS_PROC || !hasChildrenFiles()) {
+    const tree = readProcessTree(rootPid);
+    return { tree, signalled: signalTree(tree, signal, opts) };
+  }
+  const live = new Map<number, Member>();
+  const tree = walk([{ pid: rootPid, starttime: undefined }], live);
+  return { tree, signalled: signalLive(live, signal, opts) };
+}
+
+/** What signalling needs to know of a live member: its group (0: unknown) and whether it is stopped. */
+interface Member {
+  pgid: number;
+  stopped: boolean;
+}
+
+/** A member seen alive without `/proc`: group unknown, and taken as stopped, so it is always woken. */
+const UNKNOWN_MEMBER: Member = { pgid: 0, stopped: true };
+
+/** The signalling of {@link signalTree}, for members known alive. */
+function signalLive(members: ReadonlyMap<number, Member>, signal: NodeJS.Signals | number, opts: SignalTreeOptions): number[] {
+  const skipGroup = hostGroup();
+  // pid → its group, or 0 when unknown (no /proc: a member that leads a group has pgid = pid).
+  const live = new Map<number, number>();
+  const stopped = new Set<number>();
+  for (const [pid, member] of members) {
+    if (pid <= 1 || pid === process.pid) continue;
+    const pgid = member.pgid > 1 && member.pgid !== skipGroup ? member.pgid : 0;
+    live.set(pid, pgid);
+    if (member.stopped) stopped.add(pid);
   }
   const reached = new Set<number>();
   if (opts.groups) {
@@ -235,13 +279,33 @@ export function signalTree(
     if (!viaGroup) direct.push(pid);
     if (viaGroup || send(pid, signal)) signalled.push(pid);
   }
-  // The same targets again: the groups, then the members signalled one by one (a SIGCONT to a
-  // running process does nothing).
-  if (opts.wake && signal !== 'SIGCONT') {
-    for (const pgid of reached) send(-pgid, 'SIGCONT');
-    for (const pid of direct) send(pid, 'SIGCONT');
+  // The stopped targets again, with SIGCONT: each group holding a stopped member, then each
+  // stopped member signalled on its own. A running process is left alone: waking it does nothing,
+  // and each of those calls costs as much as the signal itself.
+  if (opts.wake && signal !== 'SIGCONT' && stopped.size > 0) {
+    const wakeGroups = new Set<number>();
+    for (const pid of stopped) {
+      const pgid = live.get(pid) as number;
+      if (reached.has(pgid) || (!HAS_PROC && reached.has(pid))) wakeGroups.add(HAS_PROC ? pgid : pid);
+    }
+    for (const pgid of wakeGroups) send(-pgid, 'SIGCONT');
+    for (const pid of direct) if (stopped.has(pid)) send(pid, 'SIGCONT');
   }
   return signalled;
+}
+
+/**
+ * SIGCONTs each member `/proc` shows stopped: a stop signal that was pending when the tree was
+ * signalled took effect afterwards, and holds the signal back. Returns the PIDs woken.
+ */
+export function wakeStopped(tree: readonly ProcessId[]): number[] {
+  if (!HAS_PROC) return [];
+  const woken: number[] = [];
+  for (const id of tree) {
+    const node = liveNode(id);
+    if (node?.stopped && id.pid > 1 && id.pid !== process.pid && send(id.pid, 'SIGCONT')) woken.push(id.pid);
+  }
+  return woken;
 }
 
 /** True when no member of `tree` is alive (zombies count as gone: they hold no resources but a slot). */

@@ -15,7 +15,7 @@ import type { Clock } from '../api/types.js';
 import type { ResolvedShutdown } from '../spec/resolved.js';
 import { sweepUntilQuiet, type TreeOrigin } from '../os/cookie.js';
 import { isAlive } from '../os/proc.js';
-import { refreshTree, signalTree, readProcessTree, waitGone, type ProcessId } from '../os/tree.js';
+import { refreshTree, signalNewTree, signalTree, waitGone, wakeStopped, type ProcessId } from '../os/tree.js';
 import { systemClock } from '../util/clock.js';
 
 /** What the ladder needs to know about the process it stops. */
@@ -85,16 +85,20 @@ async function goneWithin(ids: readonly ProcessId[], ms: number, clock: Clock, c
 
 /**
  * The leader's exit and the end of every tracked descendant. While the leader lives, the tree is
- * re-scanned now and then, since links to descendants are lost once their parent dies.
+ * re-scanned now and then, since links to descendants are lost once their parent dies, and with
+ * `wake` its stopped members are woken (a stop that was still pending when the signal went out).
  */
-async function treeGone(target: LadderTarget, tree: { current: ProcessId[] }, cancel: AbortSignal): Promise<void> {
+async function treeGone(target: LadderTarget, tree: { current: ProcessId[] }, cancel: AbortSignal, wake = false): Promise<void> {
   let leaderExited = false;
   void target.exited.then(() => {
     leaderExited = true;
   });
-  // Real time on purpose: it only catches forks sooner or later (see the top of this file).
+  // Real time on purpose: it only catches forks, and stops that took effect after the signal,
+  // sooner or later (see the top of this file).
   const rescan = setInterval(() => {
-    if (!leaderExited) tree.current = refreshTree(tree.current, target.pid);
+    if (leaderExited) return;
+    tree.current = refreshTree(tree.current, target.pid);
+    if (wake) wakeStopped(tree.current);
   }, 100);
   const aborted = new Promise<void>((resolve) => cancel.addEventListener('abort', () => resolve(), { once: true }));
   try {
@@ -123,7 +127,7 @@ async function sweepLeftovers(target: LadderTarget, spare: readonly ProcessId[],
 /** Runs the ladder to its end. Never rejects. */
 export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown, hooks: LadderHooks): Promise<LadderOutcome> {
   const clock = hooks.clock ?? systemClock;
-  const tree = { current: readProcessTree(target.pid) };
+  const tree: { current: ProcessId[] } = { current: [] };
   const cancel = new AbortController();
   try {
     if (shutdown !== 'kill') {
@@ -134,8 +138,8 @@ export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown
       }
       // A stopped (SIGSTOP'd) process holds the signal until it runs again: it is woken, as systemd
       // does, so it can handle the stop gracefully instead of waiting out the timeout for SIGKILL.
-      signalTree(tree.current, shutdown.signal, { groups: true, wake: true });
-      if (await within(treeGone(target, tree, cancel.signal), shutdown.timeout, clock)) {
+      tree.current = signalNewTree(target.pid, shutdown.signal, { groups: true, wake: true }).tree;
+      if (await within(treeGone(target, tree, cancel.signal, true), shutdown.timeout, clock)) {
         // The tree is gone: what the cookie still finds escaped the walk (its parent died before
         // the walk could see it), and is SIGKILLed at once — it never got the shutdown signal.
         const swept = await sweepLeftovers(target, [], hooks);
@@ -146,9 +150,14 @@ export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown
         return { ...outcome, unstopped };
       }
     }
-    // After a graceful phase the tree may have grown; with `'kill'` the walk above is a moment old.
-    if (shutdown !== 'kill') tree.current = refreshTree(tree.current, target.pid);
-    const killed = signalTree(tree.current, 'SIGKILL', { groups: true });
+    // After a graceful phase the tree may have grown: walked again, and the new members added.
+    let killed: number[];
+    if (shutdown === 'kill') {
+      ({ tree: tree.current, signalled: killed } = signalNewTree(target.pid, 'SIGKILL', { groups: true }));
+    } else {
+      tree.current = refreshTree(tree.current, target.pid);
+      killed = signalTree(tree.current, 'SIGKILL', { groups: true });
+    }
     hooks.onKill?.(killed);
     // Swept now rather than once the tree is gone: no member can fork any more, and the scan
     // overlaps the kernel's teardown of the tree.

@@ -97,6 +97,7 @@ describe.runIf(linux)('readNode and readChildren', () => {
         threads: stat.threads,
         starttime: stat.starttime,
         gone: stat.state === 'Z' || stat.state === 'X',
+        stopped: stat.state === 'T' || stat.state === 't',
       });
       compared++;
     }

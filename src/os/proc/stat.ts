@@ -142,6 +142,8 @@ export interface ProcNode extends ProcLink {
   pgid: number;
   /** Threads: a single-threaded process lists its children in one file. */
   threads: number;
+  /** Stopped by a signal (`T`) or by a tracer (`t`): it holds any other signal until it runs again. */
+  stopped: boolean;
 }
 
 /** Reads ppid, pgid, state, thread count and start time (a stop reads this for every member, several times). */
@@ -154,6 +156,7 @@ export function readNode(pid: number): ProcNode | undefined {
     threads: f[THREADS] as number,
     starttime: f[STARTTIME] as number,
     gone: isGone(f[0] as number),
+    stopped: f[0] === 84 /* T */ || f[0] === 116 /* t */,
   };
 }
 
