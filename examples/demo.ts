@@ -19,7 +19,7 @@ pm.on('ready', (e) => log(`ready    ${e.name}`));
 pm.on('output', (e) => log(`output   ${e.name}: ${e.line}`));
 pm.on('exit', (e) => log(`exit     ${e.name}: code ${e.code}, ${e.class}${e.willRestart ? ', will restart' : ''}`));
 pm.on('restart', (e) => log(`restart  ${e.name}: attempt ${e.attempt} in ${e.delay} ms`));
-pm.on('giveup', (e) => log(`giveup   ${e.name}: more than ${e.restarts} restarts in ${e.period} ms`));
+pm.on('give-up', (e) => log(`give-up  ${e.name}: more than ${e.maxRestarts} restarts in ${e.period} ms`));
 pm.on('stop', (e) => log(`stop     ${e.name} (${e.signal ?? `code ${e.code}`})`));
 
 // A "database" that takes a moment to be ready: `start` resolves only once it says so.

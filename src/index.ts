@@ -7,18 +7,24 @@ export { Handle } from './handle.js';
 export { DEFAULTS } from './api/defaults.js';
 export {
   ProcvisorError,
-  ValidationError,
-  SpawnError,
-  StartError,
+  isProcvisorError,
+  InvalidSpecError,
+  InvalidArgumentError,
+  SpawnFailedError,
+  StartFailedError,
   NotFoundError,
   AlreadyExistsError,
-  StateError,
+  InvalidStateError,
   ShutdownError,
   TimeoutError,
+  IpcUnavailableError,
+  InvalidMessageError,
+  IpcRemoteError,
   type ErrorCode,
+  type StartFailure,
+  type ProbeReport,
 } from './api/errors.js';
 export { EVENTS } from './api/events.js';
-export { IpcRemoteError } from './ipc/channel.js';
 export type * from './api/events.js';
 export type * from './api/types.js';
 export { backoff } from './policy/helpers.js';

@@ -6,7 +6,7 @@
  * change goes to the supervisor that holds the child.
  */
 import { EventEmitter } from 'eventemitter3';
-import { AlreadyExistsError, NotFoundError, ShutdownError, StateError, TimeoutError } from './api/errors.js';
+import { AlreadyExistsError, NotFoundError, ShutdownError, InvalidStateError, TimeoutError } from './api/errors.js';
 import type { EventName, EventPayload, ProcvisorEvents } from './api/events.js';
 import type { ChildSpec, Duration, JobResult, JobSpec, ManagerOptions, Snapshot, State, UsageStats } from './api/types.js';
 import { Handle, type HandleOwner } from './handle.js';
@@ -66,7 +66,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
 
   /**
    * @param options defaults for every child and manager-wide settings; validated at once.
-   * @throws ValidationError when an option is invalid.
+   * @throws InvalidSpecError when an option is invalid.
    */
   constructor(options?: ManagerOptions) {
     super();
@@ -92,7 +92,9 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
       },
       ...(reaper ? { track: (pid: number, starttime: number | undefined, cookie?: string) => reaper.track(pid, starttime, cookie), untrack: (pid: number) => reaper.untrack(pid) } : {}),
     };
-    this.jobs = new JobRunner({ host: this.workerHost, defaults: this.options.defaults, maxConcurrentJobs: this.options.maxConcurrentJobs });
+    // Every event about a job says so (`job: true`), so a listener tells it from a service's.
+    const jobEmit = <E extends EventName>(event: E, payload: EventPayload<E>): void => this.publish(event, { ...payload, job: true });
+    this.jobs = new JobRunner({ host: { ...this.workerHost, emit: jobEmit }, defaults: this.options.defaults, maxConcurrentJobs: this.options.maxConcurrentJobs });
     this.host = {
       clock,
       emit,
@@ -167,7 +169,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
         this.publish('watch', { name: worker.name, time: clock.now(), path: worker.path, paths, ...(worker.pid ? { pid: worker.pid } : {}) });
         if (record.state === 'stopped' || record.state === 'stopping' || record.state === 'idle') return;
         this.restart(worker.name).catch(() => {
-          // A failed start is already a state (`failed`) and a `failed-start` event.
+          // A failed start is already a state (`failed`) and a `start-failed` event.
         });
       },
       { clock, onError: (error) => this.publish('warning', { name: worker.name, time: clock.now(), path: worker.path, message: `watch: ${error.message}` }) },
@@ -214,7 +216,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   private processOf(record: ChildRecord): ProcessWorker {
     this.nameOf(record);
     const child = record.child;
-    if (child.kind !== 'process') throw new StateError(`\`${child.name}\` is a supervisor, not a process`);
+    if (child.kind !== 'process') throw new InvalidStateError(`\`${child.name}\` is a supervisor, not a process`);
     return child;
   }
 
@@ -240,7 +242,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
 
   /**
    * Validates and registers a child without starting it. With `parent`, adds it to that supervisor.
-   * @throws ValidationError, AlreadyExistsError, NotFoundError, ShutdownError
+   * @throws InvalidSpecError, AlreadyExistsError, NotFoundError, ShutdownError
    */
   add(spec: ChildSpec, opts: { parent?: string } = {}): Handle {
     this.assertOpen();
@@ -264,14 +266,14 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
 
   private supervisorNamed(method: string, name: string): Supervisor {
     const { record } = this.entry(method, name);
-    if (record.child.kind !== 'supervisor') throw new StateError(`\`${name}\` is not a supervisor`);
+    if (record.child.kind !== 'supervisor') throw new InvalidStateError(`\`${name}\` is not a supervisor`);
     return record.child;
   }
 
   /**
    * Starts a child — a spec (registered first) or the name of a registered one — and resolves once
    * it is started (spawned and ready; for a tree, every child started in order).
-   * @throws ValidationError, SpawnError, StartError, AlreadyExistsError, NotFoundError, ShutdownError
+   * @throws InvalidSpecError, SpawnFailedError, StartFailedError, AlreadyExistsError, NotFoundError, ShutdownError
    */
   async start(specOrName: ChildSpec | string, opts: { parent?: string } = {}): Promise<Handle> {
     this.assertOpen();
@@ -287,7 +289,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
    * Runs a one-shot job to completion: retried up to `retries` times, stopped by the ladder after
    * `timeout` or when `signal` aborts. Resolves with a JobResult in every case but invalid input.
    * At most `maxConcurrentJobs` run at once; more wait in FIFO order.
-   * @throws ValidationError (before anything spawns), ShutdownError
+   * @throws InvalidSpecError (before anything spawns), ShutdownError
    */
   async run(job: JobSpec, opts: RunOptions = {}): Promise<JobResult> {
     this.assertOpen();
@@ -388,7 +390,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
    * Stops everything and cancels pending restarts and jobs. Top-level entries stop concurrently;
    * inside each supervisor children stop in reverse start order, one at a time. Idempotent. With
    * `timeout`, whatever still runs after it is killed with SIGKILL.
-   * @throws ValidationError (as a rejection) for a malformed timeout
+   * @throws InvalidSpecError (as a rejection) for a malformed timeout
    */
   shutdown(opts: { timeout?: Duration } = {}): Promise<void> {
     if (this.closing) return this.closing;

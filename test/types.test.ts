@@ -4,7 +4,7 @@
 import { describe, expectTypeOf, it } from 'vitest';
 import {
   ProcessManager,
-  ValidationError,
+  InvalidSpecError,
   backoff,
   type ChildSpec,
   type ExitEvent,
@@ -48,7 +48,7 @@ describe('public types', () => {
     expectTypeOf(pm.start).returns.toEqualTypeOf<Promise<Handle>>();
     expectTypeOf(pm.list).returns.toEqualTypeOf<Snapshot[]>();
     expectTypeOf(pm.run).returns.toEqualTypeOf<Promise<JobResult>>();
-    expectTypeOf<ValidationError['code']>().toEqualTypeOf<'INVALID_SPEC' | import('../src/index.js').ErrorCode>();
+    expectTypeOf<InvalidSpecError['code']>().toEqualTypeOf<'INVALID_SPEC'>();
     void pm.shutdown();
   });
 });

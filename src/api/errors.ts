@@ -1,8 +1,14 @@
+/**
+ * Every error procvisor gives a user. One rule names them: a class's `code` is its name without
+ * the `Error` suffix, in upper snake case (`InvalidSpecError` ↔ `INVALID_SPEC`). Each says what
+ * went wrong and what to do, and carries the facts as fields.
+ */
 import type { OutputLine, Signal } from './types.js';
 
-/** Stable error codes. */
+/** Stable error codes, one per error class. */
 export type ErrorCode =
   | 'INVALID_SPEC'
+  | 'INVALID_ARGUMENT'
   | 'SPAWN_FAILED'
   | 'START_FAILED'
   | 'NOT_FOUND'
@@ -11,116 +17,196 @@ export type ErrorCode =
   | 'SHUTDOWN'
   | 'TIMEOUT'
   | 'IPC_UNAVAILABLE'
-  | 'INVALID_MESSAGE';
+  | 'INVALID_MESSAGE'
+  | 'IPC_REMOTE';
 
-/** Base of every error procvisor throws; `code` is stable, `cause` is kept. */
-export class ProcvisorError extends Error {
+/**
+ * The brand {@link isProcvisorError} looks for. A registered symbol, so an error made by another
+ * copy of procvisor (two versions in one dependency tree) is still recognised.
+ */
+const BRAND = Symbol.for('procvisor.error');
+
+/** Base of every error procvisor throws or rejects with; `code` is stable, `cause` is kept. */
+export abstract class ProcvisorError extends Error {
   /** Stable code to branch on. */
-  readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
-    this.code = code;
-  }
+  abstract readonly code: ErrorCode;
 }
 ProcvisorError.prototype.name = 'ProcvisorError';
+Object.defineProperty(ProcvisorError.prototype, BRAND, { value: true });
 
-/** A spec or option failed validation. `path` names the field, e.g. `shutdown.timeout`. */
-export class ValidationError extends ProcvisorError {
+/**
+ * True for any error procvisor made, including one from another copy of the package (where
+ * `instanceof ProcvisorError` is false).
+ */
+export function isProcvisorError(value: unknown): value is ProcvisorError {
+  return typeof value === 'object' && value !== null && (value as Record<symbol, unknown>)[BRAND] === true;
+}
+
+/** A process, supervisor or job spec failed validation. `path` names the field, e.g. `shutdown.timeout`. */
+export class InvalidSpecError extends ProcvisorError {
+  readonly code = 'INVALID_SPEC';
   /** Field path of the first problem. */
   readonly path: string;
   /** The bad value. */
   readonly value: unknown;
   constructor(path: string, value: unknown, message: string) {
-    super('INVALID_SPEC', message);
+    super(message);
     this.path = path;
     this.value = value;
   }
 }
-ValidationError.prototype.name = 'ValidationError';
+InvalidSpecError.prototype.name = 'InvalidSpecError';
+
+/**
+ * An argument of a method, or a manager option, failed validation (a malformed timeout, an
+ * unknown state, an empty name). `path` names the field.
+ */
+export class InvalidArgumentError extends ProcvisorError {
+  readonly code = 'INVALID_ARGUMENT';
+  /** Field path of the first problem, e.g. `timeout`. */
+  readonly path: string;
+  /** The bad value. */
+  readonly value: unknown;
+  constructor(path: string, value: unknown, message: string) {
+    super(message);
+    this.path = path;
+    this.value = value;
+  }
+}
+InvalidArgumentError.prototype.name = 'InvalidArgumentError';
 
 /** The OS could not spawn the process (missing binary, bad cwd, no permission). */
-export class SpawnError extends ProcvisorError {
+export class SpawnFailedError extends ProcvisorError {
+  readonly code = 'SPAWN_FAILED';
   /** Process name. */
   readonly processName: string;
   /** The OS error code, e.g. `ENOENT`. */
   readonly errno: string | undefined;
   constructor(processName: string, message: string, options: { cause?: unknown; errno?: string | undefined }) {
-    super('SPAWN_FAILED', message, options);
+    super(message, { cause: options.cause });
     this.processName = processName;
     this.errno = options.errno;
   }
 }
-SpawnError.prototype.name = 'SpawnError';
+SpawnFailedError.prototype.name = 'SpawnFailedError';
 
-/** The process spawned but did not become started: it exited or was not ready in time. */
-export class StartError extends ProcvisorError {
+/** Why a start failed: the process exited, readiness did not come in time, or a stop cut it short. */
+export type StartFailure = 'exited' | 'timeout' | 'stopped';
+
+/** What a readiness probe saw last, kept for the error of a start that was never ready. */
+export interface ProbeReport {
+  /** The probe's type: `http`, `tcp`, `log`, `exec`, `ipc` or `custom`. */
+  type: string;
+  /** What it saw, e.g. `ECONNREFUSED 127.0.0.1:3000`, `HTTP 404`, the custom probe's message. */
+  message: string;
+  /** Checks made before the start gave up. */
+  checks: number;
+}
+
+/** The process spawned but did not become started: it exited, was not ready in time, or was stopped. */
+export class StartFailedError extends ProcvisorError {
+  readonly code = 'START_FAILED';
   /** Name of the child that failed (the innermost one for trees). */
   readonly processName: string;
+  /** Why the start failed. */
+  readonly reason: StartFailure;
   /** Exit code when it exited while starting. */
   readonly exitCode: number | null;
   /** Signal when it was killed while starting. */
   readonly signal: Signal | null;
-  /** True when `startTimeout` ran out. */
-  readonly timedOut: boolean;
+  /** The readiness probe's last result, when there is a probe and it ran. */
+  readonly lastProbe: ProbeReport | undefined;
   /** The last output lines, masked. */
   readonly lastOutput: readonly OutputLine[];
   constructor(
     processName: string,
     message: string,
     facts: {
+      reason: StartFailure;
       exitCode?: number | null;
       signal?: Signal | null;
-      timedOut?: boolean;
+      lastProbe?: ProbeReport | undefined;
       lastOutput?: readonly OutputLine[];
       cause?: unknown;
-    } = {},
+    },
   ) {
-    super('START_FAILED', message, { cause: facts.cause });
+    super(message, { cause: facts.cause });
     this.processName = processName;
+    this.reason = facts.reason;
     this.exitCode = facts.exitCode ?? null;
     this.signal = facts.signal ?? null;
-    this.timedOut = facts.timedOut ?? false;
+    this.lastProbe = facts.lastProbe;
     this.lastOutput = facts.lastOutput ?? [];
   }
 }
-StartError.prototype.name = 'StartError';
+StartFailedError.prototype.name = 'StartFailedError';
 
 /** No child with that name. */
 export class NotFoundError extends ProcvisorError {
+  readonly code = 'NOT_FOUND';
   constructor(name: string, message = `No process or supervisor named \`${name}\``) {
-    super('NOT_FOUND', message);
+    super(message);
   }
 }
 NotFoundError.prototype.name = 'NotFoundError';
 
 /** A child with that name exists already. */
 export class AlreadyExistsError extends ProcvisorError {
+  readonly code = 'ALREADY_EXISTS';
   constructor(name: string, detail = 'already present') {
-    super('ALREADY_EXISTS', `\`${name}\` is ${detail}`);
+    super(`\`${name}\` is ${detail}`);
   }
 }
 AlreadyExistsError.prototype.name = 'AlreadyExistsError';
 
-/** The operation is not valid in the current state. */
-export class StateError extends ProcvisorError {
-  constructor(message: string) {
-    super('INVALID_STATE', message);
-  }
+/** The operation is not valid in the child's current state. */
+export class InvalidStateError extends ProcvisorError {
+  readonly code = 'INVALID_STATE';
 }
-StateError.prototype.name = 'StateError';
+InvalidStateError.prototype.name = 'InvalidStateError';
 
 /** The manager is shutting down or shut down. */
 export class ShutdownError extends ProcvisorError {
+  readonly code = 'SHUTDOWN';
   constructor(message = 'The process manager is shut down') {
-    super('SHUTDOWN', message);
+    super(message);
   }
 }
 ShutdownError.prototype.name = 'ShutdownError';
 
 /** A wait or request ran out of time. */
 export class TimeoutError extends ProcvisorError {
-  constructor(message: string) {
-    super('TIMEOUT', message);
-  }
+  readonly code = 'TIMEOUT';
 }
 TimeoutError.prototype.name = 'TimeoutError';
+
+/** A process has no IPC channel open (spec `ipc` is off, or it is not running). */
+export class IpcUnavailableError extends ProcvisorError {
+  readonly code = 'IPC_UNAVAILABLE';
+}
+IpcUnavailableError.prototype.name = 'IpcUnavailableError';
+
+/** A message cannot go over IPC: it does not survive JSON serialisation. */
+export class InvalidMessageError extends ProcvisorError {
+  readonly code = 'INVALID_MESSAGE';
+}
+InvalidMessageError.prototype.name = 'InvalidMessageError';
+
+/**
+ * The child's `onMessage` handler threw while answering a request. The child's error is described
+ * by `remoteName`, `message` and `remoteCode`; `name` and `code` stay this class's own.
+ */
+export class IpcRemoteError extends ProcvisorError {
+  readonly code = 'IPC_REMOTE';
+  /** The `name` of the child's error, e.g. `TypeError`. */
+  readonly remoteName: string;
+  /** The `code` of the child's error, when it had a string one. */
+  readonly remoteCode: string | undefined;
+  /** @internal */
+  constructor(data: { name: string; message: string; code?: string | undefined }) {
+    super(data.message);
+    this.remoteName = data.name;
+    this.remoteCode = data.code;
+  }
+}
+IpcRemoteError.prototype.name = 'IpcRemoteError';

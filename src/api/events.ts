@@ -1,4 +1,10 @@
-import type { ExitClass, ExitInfo, HealthStatus, JobResult, ProbeResult, Signal, Strategy, Usage } from './types.js';
+/**
+ * The typed events of a ProcessManager. One rule names them: lowercase words joined by hyphens,
+ * the thing first and what happened to it second (`start-failed`, `heartbeat-missed`, `give-up`);
+ * a bare word where the event is the process's own (`spawn`, `exit`); events of a supervisor
+ * itself are prefixed `supervisor:`. The same fact has the same field name in every payload.
+ */
+import type { ExitClass, ExitInfo, HealthSource, HealthStatus, JobResult, ProbeResult, Signal, Strategy, Usage } from './types.js';
 
 /** Fields every event payload carries. */
 export interface EventBase {
@@ -10,6 +16,11 @@ export interface EventBase {
   path: readonly string[];
   /** PID of the incarnation, where one exists. */
   pid?: number;
+  /**
+   * `true` on every event about a job run by `pm.run()` (its spawn, output, exit, retries, its
+   * `job` result); absent on events about supervised processes and supervisors.
+   */
+  job?: true;
 }
 
 /** A process was spawned. */
@@ -56,20 +67,22 @@ export interface KillEvent extends EventBase {
   pids: number[];
 }
 /** A top-level entry exceeded its restart intensity and is now `failed`. */
-export interface GiveupEvent extends EventBase {
-  restarts: number;
+export interface GiveUpEvent extends EventBase {
+  /** The intensity exceeded: more than `maxRestarts` restarts within `period` ms. */
+  maxRestarts: number;
+  /** The intensity's window in ms. */
   period: number;
 }
 /** A start attempt failed (spawn error, exited while starting, not ready in time). */
-export interface FailedStartEvent extends EventBase {
+export interface StartFailedEvent extends EventBase {
   error: Error;
 }
 /** Health status changed. */
 export interface HealthEvent extends EventBase {
   status: HealthStatus;
   previous: HealthStatus;
-  /** Which check produced it: `readiness`, `liveness`, `limits`, `heartbeat`. */
-  source: string;
+  /** Which check produced it. */
+  source: HealthSource;
   result?: ProbeResult;
 }
 /** A resource sample. */
@@ -121,10 +134,12 @@ export interface SupervisorRestartEvent extends EventBase {
   children: string[];
 }
 /** A supervisor exceeded its restart intensity. */
-export interface SupervisorGiveupEvent extends EventBase {
+export interface SupervisorGiveUpEvent extends EventBase {
   /** The child whose restart exceeded it. */
   child: string;
+  /** The intensity exceeded: more than `maxRestarts` restarts within `period` ms. */
   maxRestarts: number;
+  /** The intensity's window in ms. */
   period: number;
 }
 /** A supervisor shut itself down because of its significant children. */
@@ -138,6 +153,18 @@ export interface UnstoppedEvent extends EventBase {
 }
 /** A job run by `pm.run()` finished (whatever its status); the payload is its result. `pid` is the last attempt's. */
 export interface JobEvent extends EventBase, JobResult {}
+/**
+ * A job run by `pm.run()` waits for a slot: `maxConcurrentJobs` jobs already run. It starts, in
+ * order, as running ones finish.
+ */
+export interface JobQueuedEvent extends EventBase {
+  /** Its place in the queue, 1 for the next to start. */
+  position: number;
+  /** Jobs running now. */
+  running: number;
+  /** The limit (`maxConcurrentJobs`). */
+  limit: number;
+}
 /** A fault of procvisor itself. */
 export interface ErrorEvent extends EventBase {
   error: Error;
@@ -152,8 +179,8 @@ export interface ProcvisorEvents {
   restart: (event: RestartEvent) => void;
   stop: (event: StopEvent) => void;
   kill: (event: KillEvent) => void;
-  giveup: (event: GiveupEvent) => void;
-  'failed-start': (event: FailedStartEvent) => void;
+  'give-up': (event: GiveUpEvent) => void;
+  'start-failed': (event: StartFailedEvent) => void;
   health: (event: HealthEvent) => void;
   usage: (event: UsageEvent) => void;
   limit: (event: LimitEvent) => void;
@@ -164,10 +191,11 @@ export interface ProcvisorEvents {
   metric: (event: MetricEvent) => void;
   warning: (event: WarningEvent) => void;
   'supervisor:restart': (event: SupervisorRestartEvent) => void;
-  'supervisor:giveup': (event: SupervisorGiveupEvent) => void;
+  'supervisor:give-up': (event: SupervisorGiveUpEvent) => void;
   'supervisor:auto-shutdown': (event: SupervisorAutoShutdownEvent) => void;
   unstopped: (event: UnstoppedEvent) => void;
   job: (event: JobEvent) => void;
+  'job-queued': (event: JobQueuedEvent) => void;
   error: (event: ErrorEvent) => void;
 }
 
@@ -186,8 +214,8 @@ export const EVENTS = [
   'restart',
   'stop',
   'kill',
-  'giveup',
-  'failed-start',
+  'give-up',
+  'start-failed',
   'health',
   'usage',
   'limit',
@@ -198,9 +226,10 @@ export const EVENTS = [
   'metric',
   'warning',
   'supervisor:restart',
-  'supervisor:giveup',
+  'supervisor:give-up',
   'supervisor:auto-shutdown',
   'unstopped',
   'job',
+  'job-queued',
   'error',
 ] as const satisfies readonly EventName[];

@@ -337,10 +337,13 @@ export type ExitReason =
   | 'watch'
   | 'start-timeout'
   | 'start-failed'
-  | 'giveup'
+  | 'give-up'
   | 'auto-shutdown'
   /** A supervisor failed in its own work (for example a backoff function threw): class `abnormal`. */
   | 'fault';
+
+/** What a health verdict comes from: a probe, the heartbeat watchdog, or the resource limits. */
+export type HealthSource = 'readiness' | 'liveness' | 'heartbeat' | 'limits';
 
 /** Health levels. */
 export type HealthStatus = 'unknown' | 'healthy' | 'warning' | 'critical' | 'failed';
@@ -449,4 +452,26 @@ export interface JobResult {
   durationMs: number;
   /** The retained output tail of the last attempt, masked. */
   output: OutputLine[];
+  /**
+   * Why the last attempt failed to start or run, when it did not end by exiting: a
+   * `SpawnFailedError` (missing binary, bad cwd), a `StartFailedError` (never ready), a timeout.
+   */
+  error?: Error;
+}
+
+/** Where a job run by `pm.run()` is: waiting for a slot, running an attempt, or waiting to retry. */
+export type JobState = 'queued' | 'running' | 'backoff';
+
+/** A plain view of one job that has not finished yet (`pm.jobs()`). */
+export interface JobSnapshot {
+  /** The job's name. */
+  name: string;
+  /** Where it is. */
+  state: JobState;
+  /** Attempts spawned so far. */
+  attempts: number;
+  /** PID of the running attempt. */
+  pid: number | undefined;
+  /** When it entered its current state (ms since epoch, on the manager's clock). */
+  since: number;
 }

@@ -14,14 +14,14 @@
  * The ranking is the one of `worstStatus` in `levels.ts`, which already combines several liveness
  * probes into the `liveness` verdict; this module applies the same rule one level up, across sources.
  */
-import type { HealthStatus, ProbeResult } from '../api/types.js';
+import type { HealthSource, HealthStatus, ProbeResult } from '../api/types.js';
 import { worstStatus } from './levels.js';
 
 /**
  * Who judges a process's health: the readiness probe (once started), the liveness probes (their worst
  * level), the heartbeat watchdog and the resource limits.
  */
-export type HealthSource = 'readiness' | 'liveness' | 'heartbeat' | 'limits';
+export type { HealthSource } from '../api/types.js';
 
 /** A change of the overall status, shaped like the `health` event's payload. */
 export interface HealthChange {

@@ -27,7 +27,7 @@ export interface RunnerContext extends ProbeCheckContext {
 
 /** Options of {@link waitReady}. */
 export interface WaitReadyContext extends RunnerContext {
-  /** Called after every check, e.g. to keep the last failure for a StartError message. */
+  /** Called after every check, e.g. to keep the last failure for a StartFailedError message. */
   readonly onResult?: (result: ProbeResult) => void;
 }
 

@@ -5,7 +5,7 @@
  * every pending request is rejected the moment the channel closes.
  */
 import type { ChildProcess } from 'node:child_process';
-import { ProcvisorError, TimeoutError } from '../api/errors.js';
+import { InvalidMessageError, IpcRemoteError, IpcUnavailableError, TimeoutError } from '../api/errors.js';
 import type { Clock, ClockTimer } from '../api/types.js';
 import { systemClock } from '../util/clock.js';
 import {
@@ -15,7 +15,6 @@ import {
   isEnvelope,
   isMarked,
   type Envelope,
-  type RemoteErrorData,
   type RequestEnvelope,
   type ShutdownEnvelope,
 } from './protocol.js';
@@ -46,17 +45,6 @@ export interface RequestOptions {
   signal?: AbortSignal;
 }
 
-/** An error thrown by the child's `onMessage` handler while answering a request. */
-export class IpcRemoteError extends Error {
-  /** The `code` of the child's error, when it had a string one. */
-  readonly code: string | undefined;
-  constructor(data: RemoteErrorData) {
-    super(data.message);
-    this.name = data.name === 'Error' ? 'IpcRemoteError' : data.name;
-    this.code = data.code;
-  }
-}
-
 interface Pending {
   resolve(value: unknown): void;
   reject(error: unknown): void;
@@ -77,12 +65,12 @@ function checkSendable(message: unknown): void {
     why = error instanceof Error ? error.message : String(error);
   }
   if (why !== undefined) {
-    throw new ProcvisorError('INVALID_MESSAGE', `Cannot send this IPC message: ${why}. Messages are JSON-serialised: send plain data (objects, arrays, strings, numbers, booleans, null).`);
+    throw new InvalidMessageError(`Cannot send this IPC message: ${why}. Messages are JSON-serialised: send plain data (objects, arrays, strings, numbers, booleans, null).`);
   }
 }
 
-function unavailable(detail: string, cause?: unknown): ProcvisorError {
-  return new ProcvisorError('IPC_UNAVAILABLE', `The IPC channel is not available: ${detail}`, { cause });
+function unavailable(detail: string, cause?: unknown): IpcUnavailableError {
+  return new IpcUnavailableError(`The IPC channel is not available: ${detail}`, { cause });
 }
 
 /** The host end of one child's IPC channel. */

@@ -4,7 +4,7 @@
  * `timeout` and cancellation (both stop the worker by its termination ladder) and reduces the
  * end to an outcome. It never rejects: a spawn failure is a `failed` outcome like any other.
  */
-import { StartError } from '../api/errors.js';
+import { StartFailedError } from '../api/errors.js';
 import { classifyExit } from '../policy/classify.js';
 import { ProcessWorker, type WorkerHost } from '../process/worker.js';
 import type { ChildListener } from '../supervisor/child.js';
@@ -21,7 +21,7 @@ export interface AttemptOutcome {
   readonly pid: number | undefined;
   /** Its own exit (not a stop), for the `exit` event; absent when it was stopped or never ran. */
   readonly exit: ExitInfo | undefined;
-  /** Error that kept it from starting (SpawnError, StartError). */
+  /** Error that kept it from starting (SpawnFailedError, StartFailedError). */
   readonly error: Error | undefined;
   readonly output: OutputLine[];
 }
@@ -110,7 +110,7 @@ function fromStartError(
   job: ResolvedJobSpec,
   outcome: (status: JobResult['status'], facts: Partial<Pick<AttemptOutcome, 'exitCode' | 'signal' | 'exit' | 'error'>>) => AttemptOutcome,
 ): AttemptOutcome {
-  if (error instanceof StartError && !error.timedOut && (error.exitCode !== null || error.signal !== null)) {
+  if (error instanceof StartFailedError && error.reason === 'exited' && (error.exitCode !== null || error.signal !== null)) {
     const cls = classifyExit(error.exitCode, error.signal, job.process.successExitCodes);
     return outcome(cls === 'normal' ? 'succeeded' : 'failed', { exitCode: error.exitCode, signal: error.signal, error });
   }

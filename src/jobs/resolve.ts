@@ -45,7 +45,7 @@ export interface ResolvedJobSpec {
 /**
  * Validates and resolves a job spec. Field paths in errors are the user's (`timeout`,
  * `retryBackoff.initial`, `output.mask[0]`).
- * @throws ValidationError on the first problem found.
+ * @throws InvalidSpecError on the first problem found.
  */
 export function resolveJobSpec(spec: unknown, defaults: ChildDefaults): ResolvedJobSpec {
   const s = v.specSubject(v.isPlainObject(spec) ? spec.name : undefined);

@@ -68,7 +68,7 @@ export class JobRunner {
   }
 
   /**
-   * Runs a job to its end. Rejects only for invalid input (ValidationError, before anything
+   * Runs a job to its end. Rejects only for invalid input (InvalidSpecError, before anything
    * spawns) or a closed runner (ShutdownError); every way a job can end resolves with its result,
    * also emitted as a `job` event.
    */
@@ -173,7 +173,7 @@ export class JobRunner {
 }
 
 function checkRunOptions(options: RunOptions, name: string): AbortSignal | undefined {
-  const s: v.Subject = { label: `run options of job \`${name}\``, noun: 'the options' };
+  const s: v.Subject = { label: `run options of job \`${name}\``, noun: 'the options', kind: 'argument' };
   const raw = v.options(s, '', options, ['signal']);
   if (raw.signal === undefined) return undefined;
   if (!(raw.signal instanceof AbortSignal)) throw v.invalid(s, 'signal', raw.signal, 'an AbortSignal');

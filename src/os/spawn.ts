@@ -7,7 +7,7 @@
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { statSync } from 'node:fs';
 import { DEFAULTS } from '../api/defaults.js';
-import { SpawnError } from '../api/errors.js';
+import { SpawnFailedError } from '../api/errors.js';
 import { SUPERVISED_ENV } from '../ipc/protocol.js';
 import type { ResolvedProcessSpec } from '../spec/resolved.js';
 import { newTreeCookie, TREE_COOKIE_ENV } from './cookie.js';
@@ -45,20 +45,20 @@ function checkCwd(spec: ResolvedProcessSpec): void {
   try {
     isDir = statSync(spec.cwd).isDirectory();
   } catch (cause) {
-    throw new SpawnError(spec.name, `Cannot start \`${spec.name}\`: working directory \`${spec.cwd}\` does not exist`, {
+    throw new SpawnFailedError(spec.name, `Cannot start \`${spec.name}\`: working directory \`${spec.cwd}\` does not exist`, {
       cause,
       errno: 'ENOENT',
     });
   }
   if (!isDir) {
-    throw new SpawnError(spec.name, `Cannot start \`${spec.name}\`: \`${spec.cwd}\` is not a directory`, {
+    throw new SpawnFailedError(spec.name, `Cannot start \`${spec.name}\`: \`${spec.cwd}\` is not a directory`, {
       errno: 'ENOTDIR',
     });
   }
 }
 
-/** Turns an OS spawn error into a SpawnError with a sentence a person can act on. */
-export function toSpawnError(spec: ResolvedProcessSpec, error: NodeJS.ErrnoException): SpawnError {
+/** Turns an OS spawn error into a SpawnFailedError with a sentence a person can act on. */
+export function toSpawnError(spec: ResolvedProcessSpec, error: NodeJS.ErrnoException): SpawnFailedError {
   const code = error.code;
   const what =
     code === 'ENOENT'
@@ -66,11 +66,11 @@ export function toSpawnError(spec: ResolvedProcessSpec, error: NodeJS.ErrnoExcep
       : code === 'EACCES'
         ? `permission denied running \`${spec.command}\``
         : `spawning \`${spec.command}\` failed (${code ?? error.message})`;
-  return new SpawnError(spec.name, `Cannot start \`${spec.name}\`: ${what}`, { cause: error, errno: code });
+  return new SpawnFailedError(spec.name, `Cannot start \`${spec.name}\`: ${what}`, { cause: error, errno: code });
 }
 
 /**
- * Spawns the process. Resolves once the OS reports it spawned; rejects with a SpawnError for a missing
+ * Spawns the process. Resolves once the OS reports it spawned; rejects with a SpawnFailedError for a missing
  * binary, a bad cwd or a permission error. The child leads its own process group, and carries
  * `cookie` (see cookie.ts: one per incarnation, from `newTreeCookie()`) in its environment.
  * `onForked` is called synchronously the moment the OS process exists (before this function

@@ -1,6 +1,6 @@
 /**
  * Masking of secrets in output lines and in any other text procvisor shows (error messages, the
- * output tail of a `StartError`).
+ * output tail of a `StartFailedError`).
  */
 
 /** What a secret is replaced with. */

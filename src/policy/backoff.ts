@@ -2,7 +2,7 @@
  * Backoff delays as pure functions. `attempt` is 1-based: the first restart after a stable run
  * is attempt 1. `random` is injectable so tests are exact.
  */
-import { ProcvisorError } from '../api/errors.js';
+import { InvalidSpecError } from '../api/errors.js';
 import type { ResolvedBackoff } from '../spec/resolved.js';
 import { MAX_TIMER_MS } from '../spec/validate.js';
 
@@ -38,8 +38,9 @@ export function backoffDelay(backoff: ResolvedBackoff, attempt: number, random: 
     case 'function': {
       const value: unknown = backoff.fn(n);
       if (typeof value !== 'number' || !Number.isFinite(value) || value < 0 || value > MAX_TIMER_MS) {
-        throw new ProcvisorError(
-          'INVALID_STATE',
+        throw new InvalidSpecError(
+          'backoff',
+          value,
           `The backoff function returned \`${String(value)}\` for attempt ${n}: it must return a finite number of milliseconds from 0 to ${MAX_TIMER_MS}`,
         );
       }

@@ -6,7 +6,7 @@
  * verdicts go through `run.reportHealth` into the incarnation's one aggregator.
  */
 import { DEFAULTS } from '../api/defaults.js';
-import { ProcvisorError, StateError } from '../api/errors.js';
+import { IpcUnavailableError } from '../api/errors.js';
 import type { EventName, EventPayload } from '../api/events.js';
 import type { Clock, ProbeResult } from '../api/types.js';
 import { createHeartbeatMonitor } from '../health/heartbeat.js';
@@ -76,7 +76,7 @@ export class IncarnationAttachments implements Attachments {
       {
         onReady: (data) => inc.announceReady(data),
         onHeartbeat: () => inc.heartbeat(),
-        onMessage: (message) => this.emit('message', { name: worker.name, time: this.clock.now(), path: worker.path, pid: inc.pid, message }),
+        onMessage: (message) => run.emit('message', { name: worker.name, time: this.clock.now(), path: worker.path, pid: inc.pid, message }),
       },
       { clock: this.clock },
     );
@@ -116,7 +116,7 @@ export class IncarnationAttachments implements Attachments {
       clock: this.clock,
       onMissed: ({ silence, phi }) => {
         if (inc.terminationReason !== undefined || inc.signal.aborted) return;
-        this.emit('heartbeat-missed', { name: worker.name, time: this.clock.now(), path: worker.path, pid: inc.pid, silence, ...(phi === undefined ? {} : { phi }) });
+        run.emit('heartbeat-missed', { name: worker.name, time: this.clock.now(), path: worker.path, pid: inc.pid, silence, ...(phi === undefined ? {} : { phi }) });
         run.reportHealth('heartbeat', 'failed');
         run.terminate('heartbeat');
       },
@@ -142,9 +142,9 @@ export class IncarnationAttachments implements Attachments {
   }
 
   private channelOf(worker: ProcessWorker): IpcChannel {
-    if (!worker.spec.ipc) throw new StateError(`\`${worker.name}\` has no IPC channel: set \`ipc: true\` in its spec`);
+    if (!worker.spec.ipc) throw new IpcUnavailableError(`\`${worker.name}\` has no IPC channel: set \`ipc: true\` in its spec`);
     const channel = this.channels.get(worker);
-    if (!channel || !channel.connected) throw new ProcvisorError('IPC_UNAVAILABLE', `\`${worker.name}\` is not running, so its IPC channel is closed`);
+    if (!channel || !channel.connected) throw new IpcUnavailableError(`\`${worker.name}\` is not running, so its IPC channel is closed`);
     return channel;
   }
 

@@ -12,7 +12,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { DEFAULTS } from '../api/defaults.js';
-import { ProcvisorError, StartError, StateError, TimeoutError } from '../api/errors.js';
+import { ProcvisorError, StartFailedError, InvalidStateError, TimeoutError } from '../api/errors.js';
 import type { EventName, EventPayload } from '../api/events.js';
 import type { Clock, ExitInfo, ExitReason, HealthStatus, OutputLine, ProbeResult, Signal } from '../api/types.js';
 import type { HealthSource } from '../health/aggregate.js';
@@ -28,11 +28,14 @@ import { Incarnation, type OsExit } from './incarnation.js';
 import { awaitReadiness, type PolledReadiness } from './readiness.js';
 import { runLadder } from './stop.js';
 
-/** Thrown by a start when a stop arrived while the child was starting. */
-export class StoppedWhileStartingError extends StartError {
-  constructor(name: string) {
-    super(name, `\`${name}\` was stopped while starting`);
-  }
+/** The error of a start that a stop cut short. */
+export function stoppedWhileStarting(name: string): StartFailedError {
+  return new StartFailedError(name, `\`${name}\` was stopped while starting`, { reason: 'stopped' });
+}
+
+/** True for the error of a start that a stop cut short: the child ends `stopped`, not `failed`. */
+export function isStoppedWhileStarting(error: unknown): boolean {
+  return error instanceof StartFailedError && error.reason === 'stopped';
 }
 
 /** What an incarnation's attachments are given (process/attachments.ts). */
@@ -45,6 +48,8 @@ export interface RunContext {
   terminate(reason: ExitReason): void;
   /** Asks the owner to stop the process by hand (a limit with action `stop`). */
   requestStop(): void;
+  /** Emits a manager event about this process, through its owner's host (jobs mark theirs). */
+  emit<E extends EventName>(event: E, payload: EventPayload<E>): void;
 }
 
 /** Everything attached to one incarnation beyond spawn and stop: one builder for services and jobs. */
@@ -158,7 +163,7 @@ export class ProcessWorker {
    * otherwise build a thousand errors with stack traces nobody sees.
    */
   private endedReason(inc: Incarnation, how: 'exited' | 'stopped'): unknown {
-    return inc.started ? ENDED : new StateError(`\`${this.name}\` ${how}`);
+    return inc.started ? ENDED : new InvalidStateError(`\`${this.name}\` ${how}`);
   }
 
   /** Masks secrets in any text (errors, messages) with the spec's masks. */
@@ -178,11 +183,11 @@ export class ProcessWorker {
 
   /**
    * Starts one incarnation and resolves once it is started (spawned and ready). Rejects with a
-   * SpawnError, a StartError, or a StoppedWhileStartingError when a stop cut the start short.
+   * SpawnFailedError, a StartFailedError, or one with reason `stopped` when a stop cut the start short.
    * Whatever the incarnation does by itself afterwards is reported to `listener`.
    */
   async start(listener: ChildListener, info: RunInfo = { restarts: 0 }): Promise<void> {
-    if (this.incarnation || this.spawning) throw new StateError(`\`${this.name}\` is already running`);
+    if (this.incarnation || this.spawning) throw new InvalidStateError(`\`${this.name}\` is already running`);
     this.ready = undefined;
     const attempt = { stopRequested: false };
     this.spawning = attempt;
@@ -202,7 +207,7 @@ export class ProcessWorker {
     } catch (error) {
       if (forked !== undefined) this.host.untrack?.(forked.pid);
       this.spawning = undefined;
-      if (attempt.stopRequested) throw new StoppedWhileStartingError(this.name);
+      if (attempt.stopRequested) throw stoppedWhileStarting(this.name);
       this.failStart(error as Error);
       throw error;
     }
@@ -224,7 +229,7 @@ export class ProcessWorker {
       this.ready = await awaitReadiness(this.spec.readiness, inc, this.name, until, this.host.polledReadiness);
     } catch (cause) {
       const error = await this.whyNotStarted(inc, timeout.signal.aborted, cause);
-      if (!(error instanceof StoppedWhileStartingError)) this.failStart(error);
+      if (!isStoppedWhileStarting(error)) this.failStart(error);
       throw error;
     } finally {
       if (timer !== undefined) clock.clearTimeout(timer);
@@ -233,7 +238,7 @@ export class ProcessWorker {
       // Ready and ended in the same turn: a failed start, unless a stop asked for the end (a stop
       // that arrived while spawning lands here when there is no readiness probe to wait on).
       const error = await this.whyNotStarted(inc, false, undefined);
-      if (!(error instanceof StoppedWhileStartingError)) this.failStart(error);
+      if (!isStoppedWhileStarting(error)) this.failStart(error);
       throw error;
     }
     inc.started = true;
@@ -257,23 +262,24 @@ export class ProcessWorker {
       terminate: (reason) => {
         if (!ending()) void this.terminate(reason);
       },
+      emit: (event, payload) => this.host.emit(event, payload),
       requestStop: () => {
         if (!ending()) inc.listener.stopRequested?.();
       },
     };
   }
 
-  private async whyNotStarted(inc: Incarnation, timedOut: boolean, cause: unknown): Promise<StartError> {
+  private async whyNotStarted(inc: Incarnation, timedOut: boolean, cause: unknown): Promise<StartFailedError> {
     const lastOutput = this.output.toArray(20);
     if (inc.terminationReason === 'stopped') {
       await inc.stopping;
-      return new StoppedWhileStartingError(this.name);
+      return stoppedWhileStarting(this.name);
     }
     if (timedOut && !inc.ended) {
       inc.terminationReason ??= 'start-timeout';
       await this.runTermination(inc);
-      return new StartError(this.name, `\`${this.name}\` was not ready within ${this.spec.startTimeout} ms`, {
-        timedOut: true,
+      return new StartFailedError(this.name, `\`${this.name}\` was not ready within ${this.spec.startTimeout} ms`, {
+        reason: 'timeout',
         lastOutput,
         cause,
       });
@@ -282,7 +288,8 @@ export class ProcessWorker {
     await outputRead(inc);
     const output = this.output.toArray(20);
     const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
-    return new StartError(this.name, this.maskText(`\`${this.name}\` ${how} while starting${tail(output)}`), {
+    return new StartFailedError(this.name, this.maskText(`\`${this.name}\` ${how} while starting${tail(output)}`), {
+      reason: 'exited',
       exitCode: exit.code,
       signal: exit.signal,
       lastOutput: output,
@@ -291,7 +298,7 @@ export class ProcessWorker {
   }
 
   private failStart(error: Error): void {
-    this.host.emit('failed-start', { ...this.base(), error });
+    this.host.emit('start-failed', { ...this.base(), error });
   }
 
   /** Connects output and exit of a fresh incarnation. */

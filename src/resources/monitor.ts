@@ -90,10 +90,10 @@ export class ResourceMonitor {
     this.latest.set(worker, usage);
     this.histories.get(worker)?.push(usage);
     const base = { name: worker.name, time: this.host.clock.now(), path: worker.path, pid: inc.pid };
-    this.host.emit('usage', { ...base, usage });
+    run.emit('usage', { ...base, usage });
     if (!limits) return;
     const verdicts = limits.observe(usage);
-    for (const verdict of verdicts) this.host.emit('limit', { ...base, ...verdict });
+    for (const verdict of verdicts) run.emit('limit', { ...base, ...verdict });
     run.reportHealth('limits', limits.status);
     const breach = verdicts.find((v) => v.level === 'limit');
     if (!breach) return;

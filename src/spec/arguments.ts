@@ -16,7 +16,7 @@ export interface ResolvedWait {
 }
 
 function subject(method: string): v.Subject {
-  return { label: `arguments of \`${method}\``, noun: 'the options' };
+  return { label: `arguments of \`${method}\``, noun: 'the options', kind: 'argument' };
 }
 
 /** Checks a child name argument. */

@@ -195,7 +195,7 @@ function resolveNode(w: Walk, spec: unknown, path: string, parent: AutoShutdown 
 /**
  * Validates and resolves a process or supervisor spec (a whole tree). `path` prefixes field paths
  * in errors (e.g. `children[3]` for a child added at runtime); `context` says where it is added.
- * @throws ValidationError on the first problem found.
+ * @throws InvalidSpecError on the first problem found.
  */
 export function resolveChildSpec(spec: unknown, defaults: ChildDefaults, path = '', context: ResolveContext = {}): ResolvedChildSpec {
   return deepFreeze(resolveNode(startWalk(spec, defaults), spec, path, context.parentAutoShutdown));
@@ -244,7 +244,7 @@ function resolveClock(s: Subject, value: unknown): Clock {
 
 /**
  * Validates and resolves `new ProcessManager(options)`. `undefined` means all defaults.
- * @throws ValidationError on the first problem found.
+ * @throws InvalidSpecError on the first problem found.
  */
 export function resolveManagerOptions(options: unknown): ResolvedManagerOptions {
   const s = v.OPTIONS_SUBJECT;

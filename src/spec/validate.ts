@@ -1,6 +1,6 @@
 /**
  * The validation toolkit: each checker looks at one value at one field path and either returns it
- * (parsed where that applies) or throws a `ValidationError` whose message follows one template:
+ * (parsed where that applies) or throws a `InvalidSpecError` whose message follows one template:
  *
  *   Invalid spec `api`: expected `shutdown.timeout` to be a non-negative duration, got `-5` (number)
  *
@@ -8,7 +8,7 @@
  */
 import { constants } from 'node:os';
 import { inspect } from 'node:util';
-import { ValidationError } from '../api/errors.js';
+import { InvalidArgumentError, InvalidSpecError } from '../api/errors.js';
 import { parseDuration, parseSize } from '../util/units.js';
 import { suggest } from './suggest.js';
 
@@ -18,15 +18,22 @@ export interface Subject {
   readonly label: string;
   /** How the whole value is called when the problem is the value itself, e.g. `the spec`. */
   readonly noun: string;
+  /** A spec (`InvalidSpecError`) or a method's argument or the manager's options (`InvalidArgumentError`). */
+  readonly kind: 'spec' | 'argument';
+}
+
+/** The error for `subject`'s kind. */
+function validationError(subject: Subject, path: string, value: unknown, message: string): InvalidSpecError | InvalidArgumentError {
+  return subject.kind === 'spec' ? new InvalidSpecError(path, value, message) : new InvalidArgumentError(path, value, message);
 }
 
 /** The subject for a spec, named after its `name` when that is a usable string. */
 export function specSubject(name: unknown): Subject {
-  return { label: typeof name === 'string' && name.trim() !== '' ? `spec \`${name}\`` : 'spec', noun: 'the spec' };
+  return { label: typeof name === 'string' && name.trim() !== '' ? `spec \`${name}\`` : 'spec', noun: 'the spec', kind: 'spec' };
 }
 
 /** The subject for `new ProcessManager(options)`. */
-export const OPTIONS_SUBJECT: Subject = Object.freeze({ label: 'manager options', noun: 'the options' });
+export const OPTIONS_SUBJECT: Subject = Object.freeze({ label: 'manager options', noun: 'the options', kind: 'argument' });
 
 /**
  * Longest delay Node timers honour: beyond it `setTimeout` fires after 1 ms (with a warning), so a
@@ -59,10 +66,11 @@ export function index(path: string, i: number): string {
 }
 
 /** Builds the error for a value that is not what `expected` describes; `hint` adds a reason. */
-export function invalid(subject: Subject, path: string, value: unknown, expected: string, hint?: string): ValidationError {
+export function invalid(subject: Subject, path: string, value: unknown, expected: string, hint?: string): InvalidSpecError | InvalidArgumentError {
   const where = path === '' ? subject.noun : `\`${path}\``;
   const tail = hint === undefined ? '' : ` — ${hint}`;
-  return new ValidationError(
+  return validationError(
+    subject,
     path,
     value,
     `Invalid ${subject.label}: expected ${where} to be ${expected}, got \`${describeValue(value)}\` (${typeName(value)})${tail}`,
@@ -70,13 +78,13 @@ export function invalid(subject: Subject, path: string, value: unknown, expected
 }
 
 /** Builds the error for a key no option has, suggesting the closest known one. */
-export function unknownOption(subject: Subject, path: string, key: string, value: unknown, known: readonly string[]): ValidationError {
+export function unknownOption(subject: Subject, path: string, key: string, value: unknown, known: readonly string[]): InvalidSpecError | InvalidArgumentError {
   const full = join(path, key);
   const guess = suggest(key, known);
   let tail = '';
   if (guess !== undefined) tail = ` — did you mean \`${join(path, guess)}\`?`;
   else if (known.length <= 12) tail = ` — known options: ${known.map((k) => `\`${k}\``).join(', ')}`;
-  return new ValidationError(full, value, `Invalid ${subject.label}: unknown option \`${full}\`${tail}`);
+  return validationError(subject, full, value, `Invalid ${subject.label}: unknown option \`${full}\`${tail}`);
 }
 
 /** True for `{}`-style objects (not arrays, class instances, RegExps or functions). */

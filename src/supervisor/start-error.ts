@@ -3,16 +3,16 @@
  * order): it names the supervisor, the child, and the cause, and carries the innermost process's
  * facts so `processName`, `exitCode` and `lastOutput` point at what actually failed.
  */
-import { SpawnError, StartError } from '../api/errors.js';
+import { SpawnFailedError, StartFailedError } from '../api/errors.js';
 
 /** Wraps the failure of `child` while `supervisor` started its children. */
-export function childStartError(supervisor: string, child: string, cause: unknown): StartError {
-  const innermost = cause instanceof StartError || cause instanceof SpawnError ? cause.processName : child;
+export function childStartError(supervisor: string, child: string, cause: unknown): StartFailedError {
+  const innermost = cause instanceof StartFailedError || cause instanceof SpawnFailedError ? cause.processName : child;
   const why = cause instanceof Error ? cause.message : String(cause);
   const facts =
-    cause instanceof StartError
-      ? { exitCode: cause.exitCode, signal: cause.signal, timedOut: cause.timedOut, lastOutput: cause.lastOutput }
-      : {};
-  return new StartError(innermost, `Supervisor \`${supervisor}\` could not start \`${child}\`: ${why}`, { cause, ...facts });
+    cause instanceof StartFailedError
+      ? { reason: cause.reason, exitCode: cause.exitCode, signal: cause.signal, lastProbe: cause.lastProbe, lastOutput: cause.lastOutput }
+      : { reason: 'exited' as const };
+  return new StartFailedError(innermost, `Supervisor \`${supervisor}\` could not start \`${child}\`: ${why}`, { cause, ...facts });
 }
 

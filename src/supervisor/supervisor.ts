@@ -11,7 +11,7 @@
  * a supervisor never gives up (SEMANTICS: "the manager's root never gives up"): when the window is
  * exceeded, or its supervision faults, the child is marked `failed` and everything else runs on.
  */
-import { StateError } from '../api/errors.js';
+import { InvalidStateError } from '../api/errors.js';
 import type { EventName, EventPayload } from '../api/events.js';
 import type { Clock, ExitInfo, ExitReason, HealthStatus, OutputLine, State } from '../api/types.js';
 import { backoffDelay, nextAttempt } from '../policy/backoff.js';
@@ -23,7 +23,7 @@ import type { Child, ChildListener } from './child.js';
 import { Mailbox } from './mailbox.js';
 import type { QueuedMessage, RestartPlan, UrgentMessage } from './messages.js';
 import { isActive, resetRecord, type ChildRecord } from './record.js';
-import { StoppedWhileStartingError } from '../process/worker.js';
+import { isStoppedWhileStarting, stoppedWhileStarting } from '../process/worker.js';
 import { childStartError } from './start-error.js';
 import { affectedChildren } from './strategy.js';
 
@@ -213,7 +213,7 @@ export class Supervisor implements Child {
   /**
    * A handler threw: a fault of this supervisor (a backoff function that threw, a bug). As OTP's
    * supervisor would, it fails: its children are stopped and its parent's strategy decides. A
-   * top-level entry's supervisor marks its child `failed` with a `giveup`, and the manager runs on.
+   * top-level entry's supervisor marks its child `failed` with a `give-up`, and the manager runs on.
    * Whoever waited for the message is told.
    */
   private async fault(error: unknown, message: QueuedMessage): Promise<void> {
@@ -231,7 +231,7 @@ export class Supervisor implements Child {
       record.ended = true;
       this.setState(record, 'failed');
       const { maxRestarts, period } = this.spec.intensity;
-      this.host.emit('giveup', { ...base(record.child, this.host.clock), restarts: maxRestarts, period });
+      this.host.emit('give-up', { ...base(record.child, this.host.clock), maxRestarts, period });
       return;
     }
     await this.endByItself('fault');
@@ -248,24 +248,24 @@ export class Supervisor implements Child {
     this.startedAt = this.host.clock.now();
     for (const record of this.records) resetRecord(record);
     for (const [index, record] of this.records.entries()) {
-      if (this.stopping) throw new StoppedWhileStartingError(this.name);
+      if (this.stopping) throw stoppedWhileStarting(this.name);
       try {
         await this.launch(record);
       } catch (cause) {
         // Nothing after it starts; what started stops again, in reverse. No retry, no intensity.
         await this.stopInReverse(this.records.slice(0, index));
-        if (this.stopping) throw new StoppedWhileStartingError(this.name);
+        if (this.stopping) throw stoppedWhileStarting(this.name);
         this.phase = 'failed';
         throw childStartError(this.name, record.child.name, cause);
       }
     }
-    if (this.stopping) throw new StoppedWhileStartingError(this.name);
+    if (this.stopping) throw stoppedWhileStarting(this.name);
     this.phase = 'running';
     this.host.emit('ready', { ...base(this, this.host.clock), data: undefined });
   }
 
   private async startOne(record: ChildRecord): Promise<void> {
-    if (!this.holds(record)) throw new StateError(`\`${record.child.name}\` is no longer supervised`);
+    if (!this.holds(record)) throw new InvalidStateError(`\`${record.child.name}\` is no longer supervised`);
     if (record.state === 'running' || record.state === 'starting') return;
     try {
       if (this.stopping || this.phase !== 'running') throw this.notRunning(record);
@@ -426,11 +426,11 @@ export class Supervisor implements Child {
       record.ended = true;
       this.leavePlan(record);
       this.setState(record, 'failed');
-      this.host.emit('giveup', { ...base(record.child, this.host.clock), restarts: maxRestarts, period });
+      this.host.emit('give-up', { ...base(record.child, this.host.clock), maxRestarts, period });
       return;
     }
-    this.host.emit('supervisor:giveup', { ...base(this, this.host.clock), child: record.child.name, maxRestarts, period });
-    await this.endByItself('giveup');
+    this.host.emit('supervisor:give-up', { ...base(this, this.host.clock), child: record.child.name, maxRestarts, period });
+    await this.endByItself('give-up');
   }
 
   /** SEMANTICS: automatic shutdown when significant children end by themselves and are not restarted. */
@@ -493,7 +493,7 @@ export class Supervisor implements Child {
     try {
       await record.child.start(listener, { restarts: record.restarts });
     } catch (error) {
-      if (this.current(record, incarnation)) this.setState(record, error instanceof StoppedWhileStartingError ? 'stopped' : 'failed');
+      if (this.current(record, incarnation)) this.setState(record, isStoppedWhileStarting(error) ? 'stopped' : 'failed');
       throw error;
     }
     record.upSince = this.host.clock.now();
@@ -524,9 +524,9 @@ export class Supervisor implements Child {
     this.records.splice(0, this.records.length, ...restored);
   }
 
-  private notRunning(record: ChildRecord): StateError {
+  private notRunning(record: ChildRecord): InvalidStateError {
     const state = this.stopping && this.phase === 'running' ? 'stopping' : this.phase;
-    return new StateError(`Cannot start \`${record.child.name}\`: supervisor \`${this.name}\` is ${state}`);
+    return new InvalidStateError(`Cannot start \`${record.child.name}\`: supervisor \`${this.name}\` is ${state}`);
   }
 
   private drop(record: ChildRecord): void {

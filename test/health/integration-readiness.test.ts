@@ -8,7 +8,7 @@ import { existsSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
-import { ProcessManager, StartError, type ProbeContext } from '../../src/index.js';
+import { ProcessManager, StartFailedError, type ProbeContext } from '../../src/index.js';
 import { driveClock, FakeClock } from '../clock.js';
 import { alive, track, until } from '../helpers.js';
 import { killAll, nodeSpec, payloads, record } from '../manager/support.js';
@@ -22,7 +22,7 @@ describe.concurrent('readiness through the manager', () => {
   it('http: waits for a late server, honours a status range and a body match; readyData has the status', async ({ expect }) => {
     const pm = manager();
     const port = await freePort();
-    const seen = record(pm, ['ready', 'failed-start']);
+    const seen = record(pm, ['ready', 'start-failed']);
     const started = performance.now();
     const handle = await pm.start(
       nodeSpec('web', 'it4-http.mjs', [String(port), 'Infinity', '300'], {
@@ -42,8 +42,8 @@ describe.concurrent('readiness through the manager', () => {
         }),
       )
       .catch((e: unknown) => e);
-    expect(wrong).toBeInstanceOf(StartError);
-    expect((wrong as StartError).timedOut).toBe(true);
+    expect(wrong).toBeInstanceOf(StartFailedError);
+    expect((wrong as StartFailedError).reason).toBe('timeout');
     // A body that does not match never passes either; one that does, does.
     const body = await pm
       .start(
@@ -53,12 +53,12 @@ describe.concurrent('readiness through the manager', () => {
         }),
       )
       .catch((e: unknown) => e);
-    expect(body).toBeInstanceOf(StartError);
+    expect(body).toBeInstanceOf(StartFailedError);
     const good = await pm.start(
       nodeSpec('body-ok', 'it4-http.mjs', ['0'], { readiness: { type: 'http', url: `http://127.0.0.1:${port}/health`, body: 'status: ok' } }),
     );
     expect(good.readyData).toEqual({ status: 200 });
-    expect(payloads(seen, 'failed-start').map((e) => e.name).sort()).toEqual(['body', 'teapot']);
+    expect(payloads(seen, 'start-failed').map((e) => e.name).sort()).toEqual(['body', 'teapot']);
     await pm.shutdown();
   });
 
@@ -101,7 +101,7 @@ describe.concurrent('readiness through the manager', () => {
 
   it('custom: a check that throws or says no is a failed check; its data becomes readyData', async ({ expect }) => {
     const pm = manager();
-    const seen = record(pm, ['error', 'failed-start']);
+    const seen = record(pm, ['error', 'start-failed']);
     const calls: ProbeContext[] = [];
     const check = async (ctx: ProbeContext): Promise<boolean | { ok: boolean; data?: unknown }> => {
       calls.push(ctx);
@@ -114,7 +114,7 @@ describe.concurrent('readiness through the manager', () => {
     expect(calls.map((c) => [c.name, c.pid])).toEqual(Array.from({ length: 3 }, () => ['custom', handle.pid]));
     expect(calls.every((c) => c.signal.aborted)).toBe(true);
     expect(payloads(seen, 'error')).toEqual([]);
-    expect(payloads(seen, 'failed-start')).toEqual([]);
+    expect(payloads(seen, 'start-failed')).toEqual([]);
     // A check that always throws only makes the start time out.
     const error = await pm
       .start(
@@ -124,8 +124,8 @@ describe.concurrent('readiness through the manager', () => {
         }),
       )
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(StartError);
-    expect((error as StartError).timedOut).toBe(true);
+    expect(error).toBeInstanceOf(StartFailedError);
+    expect((error as StartFailedError).reason).toBe('timeout');
     expect(payloads(seen, 'error')).toEqual([]);
     await pm.stop('custom');
   });
@@ -163,7 +163,7 @@ describe.concurrent('readiness through the manager', () => {
     await pm.shutdown();
   });
 
-  it('startTimeout: StartError with timedOut, the process is gone', async ({ expect }) => {
+  it('startTimeout: StartFailedError with reason timeout, the process is gone', async ({ expect }) => {
     const pm = manager();
     const port = await freePort();
     const seen = record(pm, ['spawn']);
@@ -174,9 +174,9 @@ describe.concurrent('readiness through the manager', () => {
     const pid = payloads(seen, 'spawn')[0]?.pid as number;
     try {
       expect(performance.now() - started).toBeGreaterThanOrEqual(490);
-      expect(error).toBeInstanceOf(StartError);
-      expect((error as StartError).timedOut).toBe(true);
-      expect((error as StartError).code).toBe('START_FAILED');
+      expect(error).toBeInstanceOf(StartFailedError);
+      expect((error as StartFailedError).reason).toBe('timeout');
+      expect((error as StartFailedError).code).toBe('START_FAILED');
       expect(alive(pid)).toBe(false);
       expect(pm.get('never')?.state).toBe('failed');
     } finally {
@@ -198,9 +198,9 @@ describe.concurrent('readiness through the manager', () => {
       .catch((e: unknown) => e);
     // Neither the start timeout nor the probe interval is waited for.
     expect(performance.now() - started).toBeLessThan(4000);
-    expect(error).toBeInstanceOf(StartError);
-    const start = error as StartError;
-    expect(start.timedOut).toBe(false);
+    expect(error).toBeInstanceOf(StartFailedError);
+    const start = error as StartFailedError;
+    expect(start.reason).toBe('exited');
     expect(start.exitCode).toBe(3);
     expect(start.message).toMatch(/exited with code 3/);
     expect(start.lastOutput.map((l) => l.line).sort()).toEqual(['fatal: no config', 'loading']);
@@ -222,8 +222,8 @@ describe.concurrent('readiness through the manager', () => {
       .catch((e: unknown) => (error = e));
     await driveClock(clock, () => error !== undefined, { step: 25, what: 'the start to time out' });
     await starting;
-    expect(error).toBeInstanceOf(StartError);
-    expect((error as StartError).timedOut).toBe(true);
+    expect(error).toBeInstanceOf(StartFailedError);
+    expect((error as StartFailedError).reason).toBe('timeout');
     // About one check per rest of 20 ms, until 300 ms.
     expect(calls).toBeGreaterThan(10);
     const after = calls;

@@ -1,7 +1,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProcvisorError, TimeoutError } from '../../src/api/errors.js';
-import { IpcChannel, IpcRemoteError, type IpcChannelHandlers } from '../../src/ipc/channel.js';
+import { IpcRemoteError, ProcvisorError, TimeoutError } from '../../src/api/errors.js';
+import { IpcChannel, type IpcChannelHandlers } from '../../src/ipc/channel.js';
 import { isEnvelope, SUPERVISED_ENV, type Envelope } from '../../src/ipc/protocol.js';
 import { FakeClock } from '../clock.js';
 import { until } from '../helpers.js';
@@ -72,7 +72,7 @@ describe('IpcChannel with a child that stays up', () => {
     expect(answers).toEqual(['slow done', { n: 1 }, 'two']);
     const failure = await channel.request({ op: 'fail' }, { timeout: 5000 }).catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(IpcRemoteError);
-    expect(failure).toMatchObject({ message: 'asked to fail', code: 'E_FAIL' });
+    expect(failure).toMatchObject({ message: 'asked to fail', code: 'IPC_REMOTE', remoteCode: 'E_FAIL', remoteName: 'Error', name: 'IpcRemoteError' });
     // Answered requests leave no timer behind.
     expect(clock.pending).toBe(0);
   });

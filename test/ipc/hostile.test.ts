@@ -52,11 +52,11 @@ describe('messages IPC cannot carry', () => {
 });
 
 describe('request options', () => {
-  it('validate the timeout: a delay no timer holds is a ValidationError, not a request that times out at once', async () => {
+  it('validate the timeout: a delay no timer holds is an InvalidArgumentError, not a request that times out at once', async () => {
     const pm = track(new ProcessManager());
     const handle = await pm.start(hostile('t', null));
-    await expect(handle.request({}, { timeout: 1e10 })).rejects.toMatchObject({ name: 'ValidationError', path: 'timeout' });
-    await expect(handle.request({}, { timeout: 'soon' })).rejects.toMatchObject({ name: 'ValidationError' });
+    await expect(handle.request({}, { timeout: 1e10 })).rejects.toMatchObject({ name: 'InvalidArgumentError', path: 'timeout' });
+    await expect(handle.request({}, { timeout: 'soon' })).rejects.toMatchObject({ name: 'InvalidArgumentError' });
     const controller = new AbortController();
     controller.abort(new Error('not any more'));
     await expect(handle.request({}, { signal: controller.signal })).rejects.toThrow('not any more');

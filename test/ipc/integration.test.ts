@@ -7,7 +7,7 @@ import { readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, it } from 'vitest';
-import { ProcessManager, ProcvisorError, StateError, TimeoutError } from '../../src/index.js';
+import { ProcessManager, ProcvisorError, IpcUnavailableError, TimeoutError } from '../../src/index.js';
 import { track, until } from '../helpers.js';
 import { ipcSpec, shSpec } from '../health/integration-support.js';
 import { nextEvent, nodeSpec, payloads, READY_LINE, record } from '../manager/support.js';
@@ -48,7 +48,7 @@ describe.concurrent('IPC through the manager', () => {
     expect((error as TimeoutError).code).toBe('TIMEOUT');
     // A handler that throws rejects the request with its name, message and code.
     const remote = await handle.request({ op: 'fail' }).catch((e: unknown) => e);
-    expect(remote).toMatchObject({ name: 'RangeError', message: 'asked to fail', code: 'E_FAIL' });
+    expect(remote).toMatchObject({ name: 'IpcRemoteError', remoteName: 'RangeError', message: 'asked to fail', code: 'IPC_REMOTE', remoteCode: 'E_FAIL' });
     // The channel still works after a timeout and a failure.
     expect(await handle.request({ op: 'echo', value: 'still here' })).toBe('still here');
     await pm.stop('rpc');
@@ -58,10 +58,10 @@ describe.concurrent('IPC through the manager', () => {
     const pm = manager();
     const plain = await pm.start(nodeSpec('plain', 'idle.mjs', [], { readiness: READY_LINE }));
     const error = await plain.request('hi').catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(StateError);
-    expect((error as StateError).code).toBe('INVALID_STATE');
+    expect(error).toBeInstanceOf(IpcUnavailableError);
+    expect((error as IpcUnavailableError).code).toBe('IPC_UNAVAILABLE');
     expect((error as Error).message).toMatch(/`plain` has no IPC channel: set `ipc: true`/);
-    expect(() => plain.send('hi')).toThrow(StateError);
+    expect(() => plain.send('hi')).toThrow(IpcUnavailableError);
     const ipc = await pm.start(ipcSpec('gone'));
     await pm.stop('gone');
     const closed = await ipc.request('hi', { timeout: 1000 }).catch((e: unknown) => e);

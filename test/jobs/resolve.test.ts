@@ -1,19 +1,19 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../src/api/errors.js';
+import { InvalidSpecError } from '../../src/api/errors.js';
 import { JOB_SPEC_KEYS, resolveJobSpec } from '../../src/jobs/resolve.js';
 import { resolveManagerOptions } from '../../src/spec/resolve.js';
 
 const defaults = resolveManagerOptions(undefined).defaults;
 const base = { name: 'build', command: 'make' };
 
-function error(spec: unknown): ValidationError {
+function error(spec: unknown): InvalidSpecError {
   try {
     resolveJobSpec(spec, defaults);
   } catch (e) {
-    if (e instanceof ValidationError) return e;
+    if (e instanceof InvalidSpecError) return e;
     throw e;
   }
-  throw new Error('expected a ValidationError');
+  throw new Error('expected a InvalidSpecError');
 }
 
 describe('resolveJobSpec', () => {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from 'vitest';
-import { ShutdownError, ValidationError } from '../../src/api/errors.js';
+import { ShutdownError, InvalidSpecError } from '../../src/api/errors.js';
 import type { EventName, EventPayload, JobEvent } from '../../src/api/events.js';
 import { JobRunner } from '../../src/jobs/runner.js';
 import type { WorkerHost } from '../../src/process/worker.js';
@@ -77,7 +77,7 @@ describe('JobRunner: how a job ends', () => {
     const { runner, of } = setup();
     const result = await runner.run({ name: 'nobin', command: 'procvisor-no-such-binary-xyz' });
     expect(result).toMatchObject({ status: 'failed', exitCode: null, signal: null, attempts: 1, output: [] });
-    expect(of('failed-start')[0]?.error.message).toMatch(/not found/);
+    expect(of('start-failed')[0]?.error.message).toMatch(/not found/);
   });
 
   it('masks secrets in the output tail and keeps only `output.lines` lines', async () => {
@@ -245,12 +245,12 @@ describe('JobRunner: concurrency', () => {
 });
 
 describe('JobRunner: invalid input', () => {
-  it('rejects with a ValidationError before spawning anything', async () => {
+  it('rejects with a InvalidSpecError before spawning anything', async () => {
     const { runner, of } = setup();
     const bad = (spec: unknown): Promise<JobResult> => runner.run(spec as JobSpec);
     await expect(bad({ name: 'x', command: NODE, restart: 'permanent' })).rejects.toThrow(/`restart`.*absent in a job spec/);
     await expect(bad({ name: 'x', command: NODE, timout: '1s' })).rejects.toThrow(/did you mean `timeout`/);
-    await expect(bad({ name: 'x', command: NODE, retries: -1 })).rejects.toBeInstanceOf(ValidationError);
+    await expect(bad({ name: 'x', command: NODE, retries: -1 })).rejects.toBeInstanceOf(InvalidSpecError);
     await expect(runner.run(job('x', 'job-print.mjs'), { signal: 'stop' as unknown as AbortSignal })).rejects.toThrow(/`signal` to be an AbortSignal/);
     expect(of('spawn')).toHaveLength(0);
   });

@@ -69,12 +69,12 @@ describe.concurrent('backoff', () => {
 describe.concurrent('restart intensity at the root', () => {
   it('gives up on an entry that exceeds it: giveup, state failed, other entries untouched', async ({ expect }) => {
     const pm = track(new ProcessManager({ backoff: { type: 'fixed', delay: 10 } }));
-    const seen = record(pm, ['spawn', 'exit', 'giveup', 'restart']);
+    const seen = record(pm, ['spawn', 'exit', 'give-up', 'restart']);
     const bystander = await pm.start(nodeSpec('steady', 'idle.mjs', [], { readiness: READY_LINE }));
     const steadyPid = bystander.pid as number;
     const crash = await pm.start(nodeSpec('crash', 'crash-after.mjs', ['30'], { intensity: { maxRestarts: 2, period: '10s' } }));
-    const giveup = await nextEvent(pm, 'giveup', (e) => e.name === 'crash', 10_000);
-    expect(giveup).toMatchObject({ name: 'crash', restarts: 2, period: 10_000 });
+    const giveup = await nextEvent(pm, 'give-up', (e) => e.name === 'crash', 10_000);
+    expect(giveup).toMatchObject({ name: 'crash', maxRestarts: 2, period: 10_000 });
     expect(crash.state).toBe('failed');
     expect(crash.pid).toBeUndefined();
     expect(payloads(seen, 'spawn').filter((e) => e.name === 'crash')).toHaveLength(3);
@@ -91,9 +91,9 @@ describe.concurrent('restart intensity at the root', () => {
 
   it('announces the exit that exceeds the intensity with willRestart: false', async ({ expect }) => {
     const pm = track(new ProcessManager({ backoff: { type: 'fixed', delay: 10 } }));
-    const seen = record(pm, ['exit', 'giveup']);
+    const seen = record(pm, ['exit', 'give-up']);
     await pm.start(nodeSpec('crash', 'crash-after.mjs', ['30'], { intensity: { maxRestarts: 1, period: '10s' } }));
-    await nextEvent(pm, 'giveup', () => true, 10_000);
+    await nextEvent(pm, 'give-up', () => true, 10_000);
     const exits = payloads(seen, 'exit');
     expect(exits).toHaveLength(2);
     expect(exits.map((e) => e.willRestart)).toEqual([true, false]);
@@ -101,9 +101,9 @@ describe.concurrent('restart intensity at the root', () => {
 
   it('restart(name) revives a failed entry with a fresh window', async ({ expect }) => {
     const pm = track(new ProcessManager({ backoff: { type: 'fixed', delay: 10 } }));
-    const seen = record(pm, ['giveup', 'spawn']);
+    const seen = record(pm, ['give-up', 'spawn']);
     const crash = await pm.start(nodeSpec('crash', 'crash-after.mjs', ['150'], { intensity: { maxRestarts: 1, period: '10s' } }));
-    await nextEvent(pm, 'giveup', () => true, 10_000);
+    await nextEvent(pm, 'give-up', () => true, 10_000);
     expect(crash.state).toBe('failed');
     const spawnsBefore = payloads(seen, 'spawn').length;
     const revived = await pm.restart('crash');
@@ -111,7 +111,7 @@ describe.concurrent('restart intensity at the root', () => {
     expect(alive(revived.pid as number)).toBe(true);
     expect(payloads(seen, 'spawn')).toHaveLength(spawnsBefore + 1);
     // The window starts empty again: one more restart is allowed before the next giveup.
-    await nextEvent(pm, 'giveup', () => true, 10_000);
+    await nextEvent(pm, 'give-up', () => true, 10_000);
     expect(payloads(seen, 'spawn')).toHaveLength(spawnsBefore + 2);
     expect(crash.state).toBe('failed');
   });

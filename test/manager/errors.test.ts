@@ -1,5 +1,5 @@
 /**
- * Bad input through the manager: a ValidationError before anything spawns, a typed SpawnError for
+ * Bad input through the manager: a InvalidSpecError before anything spawns, a typed SpawnFailedError for
  * a missing binary, a bad cwd or a file that is not executable — the manager stays usable and no
  * promise is left rejected unhandled — and TimeoutError from waits.
  */
@@ -7,7 +7,7 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { NotFoundError, ProcessManager, SpawnError, TimeoutError, ValidationError } from '../../src/index.js';
+import { NotFoundError, ProcessManager, SpawnFailedError, TimeoutError, InvalidSpecError } from '../../src/index.js';
 import type { ProcessSpec } from '../../src/index.js';
 import { delay, fixture, track } from '../helpers.js';
 import { nextEvent, nodeSpec, payloads, READY_LINE, record } from './support.js';
@@ -35,14 +35,14 @@ describe('validation', () => {
     { label: 'a bad duration', spec: { shutdown: { timeout: 'soon' } }, path: 'shutdown.timeout' },
     { label: 'a bad readiness pattern', spec: { readiness: { type: 'log', pattern: 42 } }, path: 'readiness.pattern' },
     { label: 'an unknown key', spec: { comand: 'x' }, path: 'comand' },
-  ])('rejects $label with a ValidationError naming the field, before spawning', async ({ spec, path }) => {
+  ])('rejects $label with a InvalidSpecError naming the field, before spawning', async ({ spec, path }) => {
     const pm = manager();
     const seen = record(pm, ['spawn']);
     const bad = { ...nodeSpec('bad', 'idle.mjs'), ...spec } as unknown as ProcessSpec;
-    expect(() => pm.add(bad)).toThrow(ValidationError);
+    expect(() => pm.add(bad)).toThrow(InvalidSpecError);
     const error = await pm.start(bad).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ValidationError);
-    const validation = error as ValidationError;
+    expect(error).toBeInstanceOf(InvalidSpecError);
+    const validation = error as InvalidSpecError;
     expect(validation.code).toBe('INVALID_SPEC');
     expect(validation.path).toBe(path);
     expect(validation.message).toContain(path);
@@ -76,18 +76,18 @@ describe('spawn failures', () => {
     { label: 'a file that is not executable', spec: () => ({ name: 'x', command: fixture('idle.mjs') }), errno: 'EACCES', message: /permission denied/ },
   ];
 
-  it.for(cases)('$label: SpawnError, state failed, failed-start, manager still usable', async ({ spec, errno, message }) => {
+  it.for(cases)('$label: SpawnFailedError, state failed, failed-start, manager still usable', async ({ spec, errno, message }) => {
     const pm = manager();
-    const seen = record(pm, ['failed-start', 'spawn', 'error']);
+    const seen = record(pm, ['start-failed', 'spawn', 'error']);
     const error = await pm.start(spec()).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(SpawnError);
-    const spawnError = error as SpawnError;
+    expect(error).toBeInstanceOf(SpawnFailedError);
+    const spawnError = error as SpawnFailedError;
     expect(spawnError.code).toBe('SPAWN_FAILED');
     expect(spawnError.errno).toBe(errno);
     expect(spawnError.processName).toBe('x');
     expect(spawnError.message).toMatch(message);
     expect(pm.get('x')?.state).toBe('failed');
-    expect(payloads(seen, 'failed-start')).toEqual([expect.objectContaining({ name: 'x', error })]);
+    expect(payloads(seen, 'start-failed')).toEqual([expect.objectContaining({ name: 'x', error })]);
     expect(payloads(seen, 'spawn')).toEqual([]);
 
     // Still usable: another child starts, the failed one can be removed.
@@ -103,15 +103,15 @@ describe('spawn failures', () => {
   it('a spawn failure during automatic restarts ends in giveup, never an unhandled rejection', async () => {
     scratch = mkdtempSync(join(tmpdir(), 'procvisor-cwd-'));
     const pm = manager();
-    const seen = record(pm, ['failed-start', 'giveup', 'error']);
+    const seen = record(pm, ['start-failed', 'give-up', 'error']);
     await pm.start(nodeSpec('vanishing', 'crash-after.mjs', ['100'], { cwd: scratch, intensity: { maxRestarts: 3, period: '10s' } }));
     rmSync(scratch, { recursive: true, force: true }); // every restart now fails to spawn
-    const giveup = await nextEvent(pm, 'giveup', () => true, 10_000);
+    const giveup = await nextEvent(pm, 'give-up', () => true, 10_000);
     expect(giveup.name).toBe('vanishing');
     expect(pm.get('vanishing')?.state).toBe('failed');
-    const failures = payloads(seen, 'failed-start');
+    const failures = payloads(seen, 'start-failed');
     expect(failures.length).toBeGreaterThan(0);
-    for (const failure of failures) expect(failure.error).toBeInstanceOf(SpawnError);
+    for (const failure of failures) expect(failure.error).toBeInstanceOf(SpawnFailedError);
     await delay(50);
     expect(unhandled).toEqual([]);
     expect(payloads(seen, 'error')).toEqual([]);

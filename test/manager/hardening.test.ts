@@ -4,7 +4,7 @@
  */
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { ProcessManager, ValidationError } from '../../src/index.js';
+import { ProcessManager, InvalidArgumentError, InvalidSpecError } from '../../src/index.js';
 import type { ChildSpec, SupervisorSpec } from '../../src/index.js';
 import { alive, fixture, markedProcesses, NODE, track, until } from '../helpers.js';
 import { nextEvent, nodeSpec, payloads, READY_LINE, record } from './support.js';
@@ -48,16 +48,16 @@ describe('arguments are validated with typed errors', () => {
     const pm = track(new ProcessManager());
     let spec: ChildSpec = { name: 'leaf', command: NODE };
     for (let i = 0; i < 2000; i++) spec = { name: `s${i}`, strategy: 'one-for-one', children: [spec] } satisfies SupervisorSpec;
-    expect(() => pm.add(spec)).toThrow(ValidationError);
+    expect(() => pm.add(spec)).toThrow(InvalidSpecError);
     expect(() => pm.add(spec)).toThrow(/at most 64 levels/);
   });
 
   it.each([
     ['add(spec, null)', (pm: ProcessManager) => pm.add({ name: 'x', command: NODE }, null as unknown as { parent?: string })],
     ['get(Symbol())', (pm: ProcessManager) => pm.get(Symbol('x') as unknown as string)],
-  ])('%s throws a ValidationError', (_label, call) => {
+  ])('%s throws an InvalidArgumentError', (_label, call) => {
     const pm = track(new ProcessManager());
-    expect(() => call(pm)).toThrow(ValidationError);
+    expect(() => call(pm)).toThrow(InvalidArgumentError);
   });
 
   it.each([
@@ -65,10 +65,10 @@ describe('arguments are validated with typed errors', () => {
     ['stop(42)', (pm: ProcessManager) => pm.stop(42 as unknown as string)],
     ["waitFor('x', 'runing')", (pm: ProcessManager) => pm.waitFor('x', 'runing' as 'running')],
     ["waitFor('x', 'running', { timeout: 1e10 })", (pm: ProcessManager) => pm.waitFor('x', 'running', { timeout: 1e10 })],
-  ])('%s rejects with a ValidationError', async (_label, call) => {
+  ])('%s rejects with an InvalidArgumentError', async (_label, call) => {
     const pm = track(new ProcessManager());
     pm.add({ name: 'x', command: NODE });
-    await expect(call(pm)).rejects.toBeInstanceOf(ValidationError);
+    await expect(call(pm)).rejects.toBeInstanceOf(InvalidArgumentError);
   });
 });
 

@@ -3,7 +3,7 @@
  * stop, restart, remove, names, disposal and shutdown.
  */
 import { describe, it } from 'vitest';
-import { AlreadyExistsError, NotFoundError, ProcessManager, ShutdownError, StartError } from '../../src/index.js';
+import { AlreadyExistsError, NotFoundError, ProcessManager, ShutdownError, StartFailedError } from '../../src/index.js';
 import type { ManagerOptions, Snapshot } from '../../src/index.js';
 import { FakeClock, flushPromises } from '../clock.js';
 import { alive, track, until } from '../helpers.js';
@@ -178,20 +178,20 @@ describe.concurrent('stop while starting', () => {
   it.for([
     { label: 'still spawning', readiness: undefined },
     { label: 'waiting for readiness', readiness: { type: 'log', pattern: 'listening' } as const },
-  ])('$label: start rejects with a StartError, the child is stopped, nothing failed or restarts', async ({ readiness }, { expect }) => {
+  ])('$label: start rejects with a StartFailedError, the child is stopped, nothing failed or restarts', async ({ readiness }, { expect }) => {
     const clock = new FakeClock(Date.now());
     const pm = manager({ ...FAST, clock });
-    const seen = record(pm, ['spawn', 'failed-start', 'restart']);
+    const seen = record(pm, ['spawn', 'start-failed', 'restart']);
     const starting = pm.start(nodeSpec('s', 'slow-ready.mjs', ['20000'], readiness ? { readiness } : {}));
     if (readiness) await nextEvent(pm, 'spawn');
     await pm.stop('s');
     const error = await starting.catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(StartError);
+    expect(error).toBeInstanceOf(StartFailedError);
     expect(pm.get('s')?.state).toBe('stopped');
     for (const spawn of payloads(seen, 'spawn')) expect(alive(spawn.pid)).toBe(false);
     expect(clock.pending).toBe(0);
     await clock.advance(200);
-    expect(payloads(seen, 'failed-start')).toEqual([]);
+    expect(payloads(seen, 'start-failed')).toEqual([]);
     expect(payloads(seen, 'restart')).toEqual([]);
     expect(payloads(seen, 'spawn').length).toBeLessThanOrEqual(1);
   });

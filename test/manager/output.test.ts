@@ -4,7 +4,7 @@
  * unbuffering environment children get.
  */
 import { describe, expect, it } from 'vitest';
-import { ProcessManager, StartError } from '../../src/index.js';
+import { ProcessManager, StartFailedError } from '../../src/index.js';
 import type { OutputEvent } from '../../src/index.js';
 import { track, until } from '../helpers.js';
 import { nodeSpec, payloads, record } from './support.js';
@@ -70,7 +70,7 @@ describe('masking', () => {
     await pm.stop('secret');
   });
 
-  it('masks secrets in the message and lastOutput of a StartError', async () => {
+  it('masks secrets in the message and lastOutput of a StartFailedError', async () => {
     const pm = manager();
     const error = await pm
       .start(
@@ -80,8 +80,8 @@ describe('masking', () => {
         }),
       )
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(StartError);
-    const start = error as StartError;
+    expect(error).toBeInstanceOf(StartFailedError);
+    const start = error as StartFailedError;
     expect(start.message).not.toMatch(/hunter2|tok-\d/);
     expect(start.message).toContain('connecting with ***');
     expect(start.lastOutput.map((l) => l.line).join('\n')).not.toMatch(/hunter2|tok-\d/);

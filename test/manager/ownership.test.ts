@@ -4,7 +4,7 @@
  * from the shared fake clock wherever a backoff or a timeout is involved.
  */
 import { describe, expect, it } from 'vitest';
-import { NotFoundError, ProcessManager, ValidationError } from '../../src/index.js';
+import { NotFoundError, ProcessManager, InvalidArgumentError } from '../../src/index.js';
 import type { HealthEvent } from '../../src/index.js';
 import { FakeClock } from '../clock.js';
 import { alive, fixture, NODE, track, until } from '../helpers.js';
@@ -23,10 +23,10 @@ describe('a backoff function that throws', () => {
   it('ends a top-level entry failed with giveup and an error event; the exit says no restart', async () => {
     const clock = new FakeClock(Date.now());
     const pm = track(new ProcessManager({ clock }));
-    const seen = record(pm, ['exit', 'restart', 'giveup', 'error', 'spawn']);
+    const seen = record(pm, ['exit', 'restart', 'give-up', 'error', 'spawn']);
     const boom = new Error('backoff exploded');
     const handle = await pm.start({ ...puppet('p'), backoff: () => { throw boom; } });
-    const gaveUp = nextEvent(pm, 'giveup');
+    const gaveUp = nextEvent(pm, 'give-up');
     process.kill(handle.pid as number, 'SIGUSR1');
     await gaveUp;
     expect(handle.state).toBe('failed');
@@ -46,7 +46,7 @@ describe('a backoff function that throws', () => {
     const pm = track(new ProcessManager({ clock }));
     const seen = record(pm, ['restart', 'error']);
     const handle = await pm.start({ ...puppet('p'), backoff: () => 1e10 });
-    const gaveUp = nextEvent(pm, 'giveup');
+    const gaveUp = nextEvent(pm, 'give-up');
     process.kill(handle.pid as number, 'SIGUSR1');
     await gaveUp;
     expect(handle.state).toBe('failed');
@@ -98,9 +98,9 @@ describe('waits on a child that is removed', () => {
   it('validates the state and the options of a wait (a typo never waits for ever)', async () => {
     const pm = track(new ProcessManager());
     pm.add(puppet('w'));
-    await expect(pm.waitFor('w', 'runing' as 'running')).rejects.toBeInstanceOf(ValidationError);
+    await expect(pm.waitFor('w', 'runing' as 'running')).rejects.toBeInstanceOf(InvalidArgumentError);
     await expect(pm.waitFor('w', 'running', { timeout: 1e10 })).rejects.toThrow(/at most 2147483647 ms/);
-    await expect(pm.waitFor('w', 'running', { timeout: 'soon' })).rejects.toBeInstanceOf(ValidationError);
+    await expect(pm.waitFor('w', 'running', { timeout: 'soon' as '1s' })).rejects.toBeInstanceOf(InvalidArgumentError);
     const controller = new AbortController();
     const waiting = pm.waitFor('w', 'running', { signal: controller.signal });
     controller.abort(new Error('gave up waiting'));
@@ -219,9 +219,9 @@ describe('a temporary child that ends by itself', () => {
 });
 
 describe('shutdown options', () => {
-  it.each([['bogus'], [-1], ['abc'], [Number.NaN], [1e10]])('rejects timeout %s with a ValidationError', async (timeout) => {
+  it.each([['bogus'], [-1], ['abc'], [Number.NaN], [1e10]])('rejects timeout %s with an InvalidArgumentError', async (timeout) => {
     const pm = new ProcessManager();
-    await expect(pm.shutdown({ timeout })).rejects.toBeInstanceOf(ValidationError);
+    await expect(pm.shutdown({ timeout })).rejects.toBeInstanceOf(InvalidArgumentError);
     await pm.shutdown();
   });
 

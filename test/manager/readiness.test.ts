@@ -1,10 +1,10 @@
 /**
  * Readiness by log line and the start timeout, through the manager with real processes: a start
  * resolves only on the line, the match is `readyData`, only the current incarnation's lines count,
- * and a start that times out or exits fails with a StartError and leaves nothing running.
+ * and a start that times out or exits fails with a StartFailedError and leaves nothing running.
  */
 import { describe, it } from 'vitest';
-import { ProcessManager, StartError } from '../../src/index.js';
+import { ProcessManager, StartFailedError } from '../../src/index.js';
 import type { ManagerOptions } from '../../src/index.js';
 import { FakeClock, flushPromises } from '../clock.js';
 import { alive, track } from '../helpers.js';
@@ -57,7 +57,7 @@ describe.concurrent('readiness by log', () => {
     await flushPromises();
     expect(pm.get('wrong')?.state).toBe('starting');
     await pm.stop('wrong');
-    expect(await starting).toBeInstanceOf(StartError);
+    expect(await starting).toBeInstanceOf(StartFailedError);
     await pm.stop('err');
   });
 
@@ -82,9 +82,9 @@ describe.concurrent('readiness by log', () => {
 });
 
 describe.concurrent('start failures', () => {
-  it('startTimeout: StartError with timedOut, the process is killed, state failed', async ({ expect }) => {
+  it('startTimeout: StartFailedError with reason timeout, the process is killed, state failed', async ({ expect }) => {
     const pm = manager();
-    const seen = record(pm, ['spawn', 'failed-start']);
+    const seen = record(pm, ['spawn', 'start-failed']);
     const started = performance.now();
     const error = await pm
       .start(nodeSpec('late', 'slow-ready.mjs', ['20000'], { readiness: { type: 'log', pattern: 'listening' }, startTimeout: 400 }))
@@ -92,32 +92,32 @@ describe.concurrent('start failures', () => {
     const pid = payloads(seen, 'spawn')[0]?.pid as number;
     try {
       expect(performance.now() - started).toBeGreaterThanOrEqual(390);
-      expect(error).toBeInstanceOf(StartError);
-      const start = error as StartError;
+      expect(error).toBeInstanceOf(StartFailedError);
+      const start = error as StartFailedError;
       expect(start.code).toBe('START_FAILED');
-      expect(start.timedOut).toBe(true);
+      expect(start.reason).toBe('timeout');
       expect(start.processName).toBe('late');
       // Under load the fixture may not have printed `booting` yet; whatever it printed is kept.
       for (const line of start.lastOutput) expect(line.line).toBe('booting');
       expect(alive(pid)).toBe(false);
       expect(pm.get('late')?.state).toBe('failed');
-      expect(payloads(seen, 'failed-start')).toEqual([expect.objectContaining({ name: 'late', error })]);
+      expect(payloads(seen, 'start-failed')).toEqual([expect.objectContaining({ name: 'late', error })]);
     } finally {
       killAll([pid]);
     }
   });
 
-  it('exit while starting: StartError with the exit code and the last output', async ({ expect }) => {
+  it('exit while starting: StartFailedError with the exit code and the last output', async ({ expect }) => {
     const pm = manager();
-    const failed = nextEvent(pm, 'failed-start');
+    const failed = nextEvent(pm, 'start-failed');
     const error = await pm
       .start(nodeSpec('boom', 'emit-lines.mjs', ['o:loading config', 'e:fatal: no config', 'exit:3'], { readiness: { type: 'log', pattern: 'listening' } }))
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(StartError);
-    const start = error as StartError;
+    expect(error).toBeInstanceOf(StartFailedError);
+    const start = error as StartFailedError;
     expect(start.exitCode).toBe(3);
     expect(start.signal).toBeNull();
-    expect(start.timedOut).toBe(false);
+    expect(start.reason).toBe('exited');
     expect(start.message).toMatch(/exited with code 3/);
     expect(start.message).toContain('fatal: no config');
     // Two pipes: their relative order is not defined.
@@ -137,7 +137,7 @@ describe.concurrent('start failures', () => {
     await clock.advance(200);
     expect(payloads(seen, 'spawn')).toHaveLength(1);
     expect(payloads(seen, 'restart')).toEqual([]);
-    await expect(pm.start('boom')).rejects.toBeInstanceOf(StartError);
+    await expect(pm.start('boom')).rejects.toBeInstanceOf(StartFailedError);
     expect(payloads(seen, 'spawn')).toHaveLength(2);
   });
 });

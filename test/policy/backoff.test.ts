@@ -62,7 +62,7 @@ describe('backoffDelay', () => {
   it('rejects function results a timer cannot hold, naming the value (never a silent 0 or a 1 ms timer)', () => {
     for (const bad of [-5, NaN, Infinity, 1e10, '100' as unknown as number, undefined as unknown as number]) {
       expect(() => backoffDelay({ type: 'function', fn: () => bad, resetAfter: 1 }, 1)).toThrow(
-        expect.objectContaining({ code: 'INVALID_STATE', message: expect.stringContaining(`returned \`${String(bad)}\``) }),
+        expect.objectContaining({ code: 'INVALID_SPEC', path: 'backoff', message: expect.stringContaining(`returned \`${String(bad)}\``) }),
       );
     }
     expect(backoffDelay({ type: 'function', fn: () => 2 ** 31 - 1, resetAfter: 1 }, 1)).toBe(2 ** 31 - 1);

@@ -5,9 +5,9 @@
  * state: that is its owner's (supervisor/record.ts).
  */
 import { afterEach, describe, expect, it } from 'vitest';
-import { StartError, StateError } from '../../src/api/errors.js';
+import { StartFailedError, InvalidStateError } from '../../src/api/errors.js';
 import type { EventName, EventPayload } from '../../src/api/events.js';
-import { ProcessWorker, StoppedWhileStartingError } from '../../src/process/worker.js';
+import { ProcessWorker } from '../../src/process/worker.js';
 import type { WorkerHost } from '../../src/process/worker.js';
 import { resolveManagerOptions, resolveProcessSpec } from '../../src/spec/resolve.js';
 import type { ExitInfo, ProcessSpec } from '../../src/api/types.js';
@@ -99,7 +99,7 @@ describe('ProcessWorker', () => {
   it('refuses a second start while one incarnation lives', async () => {
     const { w, rec } = worker('idle.mjs', [], { readiness: READY });
     await w.start(rec.listener);
-    await expect(w.start(rec.listener)).rejects.toBeInstanceOf(StateError);
+    await expect(w.start(rec.listener)).rejects.toBeInstanceOf(InvalidStateError);
     const pid = w.pid;
     await w.stop();
     await w.start(rec.listener);
@@ -112,11 +112,11 @@ describe('ProcessWorker', () => {
     const stopping = w.stop(); // the spawn is still in flight
     const error = await starting.catch((e: unknown) => e);
     await stopping;
-    expect(error).toBeInstanceOf(StoppedWhileStartingError);
-    expect(error).toBeInstanceOf(StartError);
+    expect(error).toBeInstanceOf(StartFailedError);
+    expect(error).toMatchObject({ reason: 'stopped' });
     await until(() => w.pid === undefined, 2000, 'no live incarnation');
     expect(rec.facts).toEqual([]);
-    expect(rec.events.map((e) => e.event)).not.toContain('failed-start');
+    expect(rec.events.map((e) => e.event)).not.toContain('start-failed');
     const spawn = rec.events.find((e) => e.event === 'spawn')?.payload as { pid: number } | undefined;
     if (spawn) expect(alive(spawn.pid)).toBe(false);
   });
@@ -127,30 +127,30 @@ describe('ProcessWorker', () => {
     await until(() => rec.events.some((e) => e.event === 'spawn'), 5000, 'the spawn');
     const pid = w.pid as number;
     await w.stop();
-    await expect(starting).rejects.toBeInstanceOf(StoppedWhileStartingError);
+    await expect(starting).rejects.toMatchObject({ name: 'StartFailedError', reason: 'stopped' });
     expect(alive(pid)).toBe(false);
     expect(rec.facts).toEqual([]);
-    expect(rec.events.map((e) => e.event)).not.toContain('failed-start');
+    expect(rec.events.map((e) => e.event)).not.toContain('start-failed');
   });
 
-  it('start timeout: rejects timedOut and kills the process; the failure is never also an exit', async () => {
+  it('start timeout: rejects with reason timeout and kills the process; the failure is never also an exit', async () => {
     const { w, rec } = worker('slow-ready.mjs', ['20000'], { readiness: { type: 'log', pattern: 'listening' }, startTimeout: 300 });
     const error = await w.start(rec.listener).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(StartError);
-    expect((error as StartError).timedOut).toBe(true);
+    expect(error).toBeInstanceOf(StartFailedError);
+    expect((error as StartFailedError).reason).toBe('timeout');
     const spawn = rec.events.find((e) => e.event === 'spawn')?.payload as { pid: number };
     expect(alive(spawn.pid)).toBe(false);
     expect(w.lastOsExit).toBeDefined(); // the ladder has run to its end: nothing is left to report
-    expect(names(rec)).toEqual(['spawn', 'failed-start']);
+    expect(names(rec)).toEqual(['spawn', 'start-failed']);
     expect(rec.facts).toEqual([]); // a failed start is the start's rejection, never also an exit
   });
 
   it('exit while starting: rejects with the exit, never also reports it as an exit', async () => {
     const { w, rec } = worker('emit-lines.mjs', ['o:dying', 'exit:7'], { readiness: { type: 'log', pattern: 'listening' } });
     const error = await w.start(rec.listener).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(StartError);
-    expect((error as StartError).exitCode).toBe(7);
-    expect((error as StartError).lastOutput.map((l) => l.line)).toEqual(['dying']);
+    expect(error).toBeInstanceOf(StartFailedError);
+    expect((error as StartFailedError).exitCode).toBe(7);
+    expect((error as StartFailedError).lastOutput.map((l) => l.line)).toEqual(['dying']);
     // The exit is known (lastOsExit) before start rejects, so a report could only have come already.
     expect(w.lastOsExit).toEqual({ code: 7, signal: null });
     expect(rec.facts).toEqual([]);

@@ -1,12 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../src/api/defaults.js';
-import type { ValidationError } from '../../src/api/errors.js';
+import type { InvalidArgumentError, InvalidSpecError } from '../../src/api/errors.js';
 import { validationFailure } from './support.js';
 import { resolveManagerOptions } from '../../src/spec/resolve.js';
 import type { Clock } from '../../src/api/types.js';
 
-function rejected(options: unknown, path: string, shown?: string): ValidationError {
-  const error = validationFailure(() => resolveManagerOptions(options), path);
+function rejected(options: unknown, path: string, shown?: string): InvalidSpecError | InvalidArgumentError {
+  const error = validationFailure(() => resolveManagerOptions(options), path, 'argument');
   expect(error.message).toMatch(/^Invalid manager options: /);
   if (path !== '') expect(error.message).toContain(`\`${path}\``);
   if (shown !== undefined) expect(error.message).toContain(`got \`${shown}\``);

@@ -3,7 +3,7 @@
  * field path, and a message that names the path and shows the bad value.
  */
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../src/api/errors.js';
+import { InvalidSpecError } from '../../src/api/errors.js';
 import { validationFailure } from './support.js';
 import { resolveChildSpec, resolveManagerOptions } from '../../src/spec/resolve.js';
 
@@ -22,7 +22,7 @@ const sup = (extra: Record<string, unknown>): Record<string, unknown> => ({
 });
 const tcp = { type: 'tcp', port: 8080 };
 
-function expectRejected(spec: unknown, path: string, shown: string | undefined, defaults = plain): ValidationError {
+function expectRejected(spec: unknown, path: string, shown: string | undefined, defaults = plain): InvalidSpecError {
   const error = validationFailure(() => resolveChildSpec(spec, defaults), path);
   expect(error.message).toContain(`\`${path}\``);
   if (shown !== undefined) expect(error.message).toContain(`got \`${shown}\``);
@@ -226,20 +226,20 @@ describe('resolveChildSpec rejects', () => {
     } catch (error) {
       caught = error;
     }
-    expect(caught).toBeInstanceOf(ValidationError);
-    expect((caught as ValidationError).path).toBe('children[3].args[0]');
-    expect((caught as ValidationError).message).toContain('Invalid spec `late`: expected `children[3].args[0]`');
+    expect(caught).toBeInstanceOf(InvalidSpecError);
+    expect((caught as InvalidSpecError).path).toBe('children[3].args[0]');
+    expect((caught as InvalidSpecError).message).toContain('Invalid spec `late`: expected `children[3].args[0]`');
   });
 });
 
-function expectRejected0(spec: unknown): ValidationError {
+function expectRejected0(spec: unknown): InvalidSpecError {
   let caught: unknown;
   try {
     resolveChildSpec(spec, plain);
   } catch (error) {
     caught = error;
   }
-  expect(caught).toBeInstanceOf(ValidationError);
-  expect((caught as ValidationError).path).toBe('');
-  return caught as ValidationError;
+  expect(caught).toBeInstanceOf(InvalidSpecError);
+  expect((caught as InvalidSpecError).path).toBe('');
+  return caught as InvalidSpecError;
 }

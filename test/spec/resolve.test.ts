@@ -4,7 +4,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { DEFAULTS } from '../../src/api/defaults.js';
-import { ValidationError } from '../../src/api/errors.js';
+import { InvalidSpecError } from '../../src/api/errors.js';
 import {
   isSupervisorSpec,
   resolveChildSpec,
@@ -301,15 +301,15 @@ describe('the narrower entry points', () => {
     const sup: ChildSpec = { name: 's', strategy: 'one-for-one', children: [{ name: 'c', command: 'x' }] };
     expect(resolveSupervisorSpec(sup, defaults).kind).toBe('supervisor');
     expect(resolveProcessSpec({ name: 'p', command: 'x' }, defaults).kind).toBe('process');
-    expect(() => resolveProcessSpec(sup, defaults)).toThrow(ValidationError);
-    expect(() => resolveSupervisorSpec({ name: 'p', command: 'x' }, defaults)).toThrow(ValidationError);
+    expect(() => resolveProcessSpec(sup, defaults)).toThrow(InvalidSpecError);
+    expect(() => resolveSupervisorSpec({ name: 'p', command: 'x' }, defaults)).toThrow(InvalidSpecError);
   });
 
   it('a significant child added at runtime is checked against its parent’s autoShutdown', () => {
     const child = { name: 'late', command: 'x', restart: 'transient', significant: true };
     expect(resolveChildSpec(child, defaults, 'children[2]', { parentAutoShutdown: 'all-significant' }).significant).toBe(true);
-    expect(() => resolveChildSpec(child, defaults, 'children[2]', { parentAutoShutdown: 'never' })).toThrow(ValidationError);
-    expect(() => resolveChildSpec(child, defaults)).toThrow(ValidationError);
+    expect(() => resolveChildSpec(child, defaults, 'children[2]', { parentAutoShutdown: 'never' })).toThrow(InvalidSpecError);
+    expect(() => resolveChildSpec(child, defaults)).toThrow(InvalidSpecError);
   });
 
   it('names may repeat across separate resolutions (the manager checks those)', () => {

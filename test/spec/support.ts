@@ -3,19 +3,30 @@
  * stable code and field path.
  */
 import { expect } from 'vitest';
-import { ValidationError } from '../../src/api/errors.js';
+import { InvalidArgumentError, InvalidSpecError } from '../../src/api/errors.js';
 
-/** Runs `fn`, expects a ValidationError (`INVALID_SPEC`) at `path`, and returns it. */
-export function validationFailure(fn: () => unknown, path: string): ValidationError {
+/**
+ * Runs `fn`, expects an InvalidSpecError (`INVALID_SPEC`) at `path` — or an InvalidArgumentError
+ * (`INVALID_ARGUMENT`) for `kind: 'argument'` — and returns it.
+ */
+export function validationFailure(fn: () => unknown, path: string, kind?: 'spec'): InvalidSpecError;
+export function validationFailure(fn: () => unknown, path: string, kind: 'argument'): InvalidArgumentError;
+export function validationFailure(fn: () => unknown, path: string, kind: 'spec' | 'argument'): InvalidSpecError | InvalidArgumentError;
+export function validationFailure(fn: () => unknown, path: string, kind: 'spec' | 'argument' = 'spec'): InvalidSpecError | InvalidArgumentError {
   let caught: unknown;
   try {
     fn();
   } catch (error) {
     caught = error;
   }
-  expect(caught).toBeInstanceOf(ValidationError);
-  const error = caught as ValidationError;
-  expect(error.code).toBe('INVALID_SPEC');
+  const error = caught as InvalidSpecError | InvalidArgumentError;
+  if (kind === 'spec') {
+    expect(caught).toBeInstanceOf(InvalidSpecError);
+    expect(error.code).toBe('INVALID_SPEC');
+  } else {
+    expect(caught).toBeInstanceOf(InvalidArgumentError);
+    expect(error.code).toBe('INVALID_ARGUMENT');
+  }
   expect(error.path).toBe(path);
   return error;
 }

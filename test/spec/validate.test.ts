@@ -1,14 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { ValidationError } from '../../src/api/errors.js';
+import type { InvalidArgumentError, InvalidSpecError } from '../../src/api/errors.js';
 import { validationFailure } from './support.js';
 import { editDistance, suggest } from '../../src/spec/suggest.js';
 import * as v from '../../src/spec/validate.js';
 
 const api = v.specSubject('api');
 
-/** Runs `fn`, expects a ValidationError at `path`, returns it. */
-function failure(fn: () => unknown, path: string): ValidationError {
-  return validationFailure(fn, path);
+/** Runs `fn`, expects a InvalidSpecError at `path`, returns it. */
+function failure(fn: () => unknown, path: string, kind: 'spec' | 'argument' = 'spec'): InvalidSpecError | InvalidArgumentError {
+  return validationFailure(fn, path, kind);
 }
 
 describe('message template', () => {
@@ -16,7 +16,7 @@ describe('message template', () => {
     const error = failure(() => v.duration(api, 'shutdown.timeout', -5), 'shutdown.timeout');
     expect(error.message).toBe('Invalid spec `api`: expected `shutdown.timeout` to be a non-negative duration, got `-5` (number)');
     expect(error.value).toBe(-5);
-    expect(error.name).toBe('ValidationError');
+    expect(error.name).toBe('InvalidSpecError');
   });
 
   it('falls back to a nameless subject, and names the whole value at the root path', () => {
@@ -24,7 +24,7 @@ describe('message template', () => {
     expect(v.specSubject('   ').label).toBe('spec');
     const error = failure(() => v.object(v.specSubject(42), '', null), '');
     expect(error.message).toBe('Invalid spec: expected the spec to be an object, got `null` (null)');
-    expect(failure(() => v.object(v.OPTIONS_SUBJECT, '', 7), '').message).toMatch(/^Invalid manager options: expected the options to be/);
+    expect(failure(() => v.object(v.OPTIONS_SUBJECT, '', 7), '', 'argument').message).toMatch(/^Invalid manager options: expected the options to be/);
   });
 
   it('appends a hint after a dash', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ValidationError } from '../../src/index.js';
+import { InvalidSpecError } from '../../src/index.js';
 import type { ChildSpec, ExitEvent, SupervisorAutoShutdownEvent } from '../../src/index.js';
 import { alive, until } from '../helpers.js';
 import { manager, pidOf, pids, poke, puppet, reach, record, runningAgain, trace } from './helpers.js';
@@ -152,8 +152,8 @@ describe('validation before anything spawns', () => {
     const pm = manager();
     const events = record(pm);
     const error = await pm.start(spec).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(ValidationError);
-    expect((error as ValidationError).code).toBe('INVALID_SPEC');
+    expect(error).toBeInstanceOf(InvalidSpecError);
+    expect((error as InvalidSpecError).code).toBe('INVALID_SPEC');
     expect(events.filter((e) => e.event === 'spawn')).toEqual([]);
     expect(pm.list()).toEqual([]);
   });
@@ -162,7 +162,7 @@ describe('validation before anything spawns', () => {
     const pm = manager();
     await pm.start({ name: 't', strategy: 'one-for-one', children: [puppet('a')] });
     const error = await pm.start(puppet('s', [], transient), { parent: 't' }).catch((e: unknown) => e);
-    expect((error as ValidationError).code).toBe('INVALID_SPEC');
+    expect((error as InvalidSpecError).code).toBe('INVALID_SPEC');
     expect(pm.get('s')).toBeUndefined();
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AlreadyExistsError, StartError, StateError } from '../../src/index.js';
+import { AlreadyExistsError, StartFailedError, InvalidStateError } from '../../src/index.js';
 import { alive, until } from '../helpers.js';
 import { manager, pidOf, pids, poke, puppet, reach, record, runningAgain, trace } from './helpers.js';
 
@@ -66,7 +66,7 @@ describe('dynamic children', () => {
     await pm.start(tree({ intensity: { maxRestarts: 0, period: 60_000 } }));
     const before = pids(pm, ['a', 'b']);
     const error = await pm.start(puppet('bad', [`fail-if=${failing}`]), { parent: 'tree' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(StartError);
+    expect(error).toBeInstanceOf(StartFailedError);
     expect(pm.get('bad')).toBeUndefined();
     expect(pm.list().map((s) => s.name)).toEqual(['tree', 'a', 'b']);
     expect(pids(pm, ['a', 'b'])).toEqual(before);
@@ -83,7 +83,7 @@ describe('dynamic children', () => {
     expect(alive(a)).toBe(false);
     expect(pm.get('a')?.state).toBe('stopped');
     expect(pm.get('tree')?.state).toBe('running');
-    expect(trace(events, ['stop', 'exit', 'supervisor:restart', 'supervisor:giveup'])).toEqual(['stop:a']);
+    expect(trace(events, ['stop', 'exit', 'supervisor:restart', 'supervisor:give-up'])).toEqual(['stop:a']);
     await pm.start('a');
     expect(pm.list().map((s) => [s.name, s.state, s.startOrder])).toEqual([
       ['tree', 'running', 0],
@@ -112,10 +112,10 @@ describe('dynamic children', () => {
     await pm.start(tree());
     await pm.stop('tree');
     const error = await pm.start(puppet('late'), { parent: 'tree' }).catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(StateError);
+    expect(error).toBeInstanceOf(InvalidStateError);
     expect(pm.get('late')).toBeUndefined();
     const again = await pm.start('a').catch((e: unknown) => e);
-    expect(again).toBeInstanceOf(StateError);
+    expect(again).toBeInstanceOf(InvalidStateError);
     expect(pm.get('a')?.state).toBe('stopped');
   });
 

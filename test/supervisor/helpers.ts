@@ -31,8 +31,8 @@ export interface Recorded {
 }
 
 const RECORDED: EventName[] = [
-  'spawn', 'ready', 'exit', 'restart', 'stop', 'giveup', 'failed-start',
-  'supervisor:restart', 'supervisor:giveup', 'supervisor:auto-shutdown', 'error',
+  'spawn', 'ready', 'exit', 'restart', 'stop', 'give-up', 'start-failed',
+  'supervisor:restart', 'supervisor:give-up', 'supervisor:auto-shutdown', 'error',
 ];
 
 /** Records the lifecycle events of a manager, in order. */

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import type { ExitEvent, GiveupEvent, SupervisorGiveupEvent, SupervisorRestartEvent } from '../../src/index.js';
+import type { ExitEvent, GiveUpEvent, SupervisorGiveUpEvent, SupervisorRestartEvent } from '../../src/index.js';
 import { FakeClock } from '../clock.js';
 import { alive, until } from '../helpers.js';
 import { manager, pidOf, pids, poke, puppet, reach, record, runningAgain, trace, type Recorded } from './helpers.js';
@@ -35,14 +35,14 @@ describe('restart intensity', () => {
     await crashAndWait(pm, 'b');
     poke(pm, 'b');
     await reach(pm, 'tree', 'failed');
-    const giveup = payloads<SupervisorGiveupEvent>(events, 'supervisor:giveup');
+    const giveup = payloads<SupervisorGiveUpEvent>(events, 'supervisor:give-up');
     expect(giveup).toHaveLength(1);
     expect(giveup[0]).toMatchObject({ name: 'tree', path: ['tree'], child: 'b', maxRestarts: 2, period: 60_000 });
-    const sinceGiveup = events.slice(events.findIndex((e) => e.event === 'supervisor:giveup'));
+    const sinceGiveup = events.slice(events.findIndex((e) => e.event === 'supervisor:give-up'));
     expect(trace(sinceGiveup, ['stop', 'spawn'])).toEqual(['stop:c', 'stop:a']);
     expect(Object.values(before).some(alive)).toBe(false);
     const treeExit = payloads<ExitEvent>(events, 'exit', 'tree');
-    expect(treeExit).toEqual([expect.objectContaining({ class: 'shutdown', reason: 'giveup', willRestart: false })]);
+    expect(treeExit).toEqual([expect.objectContaining({ class: 'shutdown', reason: 'give-up', willRestart: false })]);
     expect(pm.list().filter((s) => s.parent === 'tree').map((s) => s.state)).toEqual(['stopped', 'stopped', 'stopped']);
     // The rest of the manager is unaffected.
     expect(pidOf(pm, 'other')).toBe(other);
@@ -73,7 +73,7 @@ describe('restart intensity', () => {
     }
     expect(pm.get('tree')?.state).toBe('running');
     expect(pm.get('a')?.restarts).toBe(4);
-    expect(payloads(events, 'supervisor:giveup')).toEqual([]);
+    expect(payloads(events, 'supervisor:give-up')).toEqual([]);
   });
 
   it('counts every failed start attempt, so a child that cannot start brings its supervisor down', async () => {
@@ -90,9 +90,9 @@ describe('restart intensity', () => {
     poke(pm, 'a');
     await reach(pm, 'tree', 'failed');
     // The crash is restart 1; failed starts are restarts 2 and 3; the third failed start exceeds.
-    expect(trace(events, ['failed-start', 'supervisor:restart', 'supervisor:giveup'])).toEqual([
-      'supervisor:restart:tree', 'failed-start:a', 'supervisor:restart:tree', 'failed-start:a', 'supervisor:restart:tree',
-      'failed-start:a', 'supervisor:giveup:tree',
+    expect(trace(events, ['start-failed', 'supervisor:restart', 'supervisor:give-up'])).toEqual([
+      'supervisor:restart:tree', 'start-failed:a', 'supervisor:restart:tree', 'start-failed:a', 'supervisor:restart:tree',
+      'start-failed:a', 'supervisor:give-up:tree',
     ]);
   });
 
@@ -105,7 +105,7 @@ describe('restart intensity', () => {
     await crashAndWait(pm, 'flaky');
     poke(pm, 'flaky');
     await reach(pm, 'flaky', 'failed');
-    expect(payloads<GiveupEvent>(events, 'giveup')).toEqual([expect.objectContaining({ name: 'flaky', restarts: 1, period: 60_000 })]);
+    expect(payloads<GiveUpEvent>(events, 'give-up')).toEqual([expect.objectContaining({ name: 'flaky', maxRestarts: 1, period: 60_000 })]);
     expect(payloads<ExitEvent>(events, 'exit', 'flaky').map((e) => e.willRestart)).toEqual([true, false]);
     expect(pidOf(pm, 'steady')).toBe(steady);
     await pm.restart('flaky');
@@ -137,12 +137,12 @@ describe('escalation through nested supervisors', () => {
     const before = pids(pm, ['x', 'p', 'q', 'dyn']);
     await crashAndWait(pm, 'p');
     poke(pm, 'p');
-    await until(() => payloads(events, 'supervisor:giveup').length === 1, 10_000, 'inner gives up');
+    await until(() => payloads(events, 'supervisor:give-up').length === 1, 10_000, 'inner gives up');
     await until(() => pm.get('inner')?.state === 'running' && pm.get('q')?.pid !== before.q && pm.get('q')?.state === 'running', 10_000, 'inner restarted');
-    expect(payloads<SupervisorGiveupEvent>(events, 'supervisor:giveup')[0]).toMatchObject({ name: 'inner', path: ['outer', 'inner'], child: 'p' });
+    expect(payloads<SupervisorGiveUpEvent>(events, 'supervisor:give-up')[0]).toMatchObject({ name: 'inner', path: ['outer', 'inner'], child: 'p' });
     const outerRestart = payloads<SupervisorRestartEvent>(events, 'supervisor:restart', 'outer');
     expect(outerRestart).toEqual([expect.objectContaining({ strategy: 'one-for-one', child: 'inner', children: ['inner'] })]);
-    expect(payloads<ExitEvent>(events, 'exit', 'inner')).toEqual([expect.objectContaining({ class: 'shutdown', reason: 'giveup', willRestart: true })]);
+    expect(payloads<ExitEvent>(events, 'exit', 'inner')).toEqual([expect.objectContaining({ class: 'shutdown', reason: 'give-up', willRestart: true })]);
     // Runtime additions are gone; the static children run again; the sibling keeps its PID.
     expect(pm.get('dyn')).toBeUndefined();
     expect(alive(before.dyn as number)).toBe(false);
@@ -162,7 +162,7 @@ describe('escalation through nested supervisors', () => {
     await crashAndWait(pm, 'p');
     poke(pm, 'p');
     await reach(pm, 'inner', 'failed');
-    expect(payloads<ExitEvent>(events, 'exit', 'inner')).toEqual([expect.objectContaining({ class: 'shutdown', reason: 'giveup', willRestart: false })]);
+    expect(payloads<ExitEvent>(events, 'exit', 'inner')).toEqual([expect.objectContaining({ class: 'shutdown', reason: 'give-up', willRestart: false })]);
     expect(payloads(events, 'supervisor:restart', 'outer')).toEqual([]);
     expect([pm.get('p')?.state, pm.get('q')?.state]).toEqual(['stopped', 'stopped']);
     expect(pm.get('outer')?.state).toBe('running');
@@ -189,8 +189,8 @@ describe('escalation through nested supervisors', () => {
     await crashAndWait(pm, 'p');
     poke(pm, 'p');
     await reach(pm, 'outer', 'failed');
-    expect(trace(events, ['supervisor:giveup'])).toEqual(['supervisor:giveup:inner', 'supervisor:giveup:outer']);
-    expect(payloads<SupervisorGiveupEvent>(events, 'supervisor:giveup', 'outer')[0]?.child).toBe('inner');
+    expect(trace(events, ['supervisor:give-up'])).toEqual(['supervisor:give-up:inner', 'supervisor:give-up:outer']);
+    expect(payloads<SupervisorGiveUpEvent>(events, 'supervisor:give-up', 'outer')[0]?.child).toBe('inner');
     expect(pm.list().filter((s) => s.kind === 'process').map((s) => s.pid)).toEqual([undefined, undefined, undefined]);
   });
 });

@@ -2,7 +2,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { StartError } from '../../src/index.js';
+import { StartFailedError } from '../../src/index.js';
 import type { ReadyEvent, SpawnEvent, StopEvent } from '../../src/index.js';
 import { alive } from '../helpers.js';
 import { manager, pidOf, pids, poke, puppet, reach, record, runningAgain, trace } from './helpers.js';
@@ -45,8 +45,8 @@ describe('start order', () => {
         children: [puppet('a'), puppet('a2'), puppet('b', [`fail-if=${failSwitch()}`]), puppet('c')],
       })
       .catch((e: unknown) => e);
-    expect(error).toBeInstanceOf(StartError);
-    const startError = error as StartError;
+    expect(error).toBeInstanceOf(StartFailedError);
+    const startError = error as StartFailedError;
     expect(startError.code).toBe('START_FAILED');
     expect(startError.processName).toBe('b');
     expect(startError.exitCode).toBe(3);
@@ -68,8 +68,8 @@ describe('start order', () => {
         strategy: 'one-for-one',
         children: [puppet('a'), { name: 'inner', strategy: 'one-for-one', children: [puppet('x', [`fail-if=${failSwitch()}`])] }],
       })
-      .catch((e: unknown) => e)) as StartError;
-    expect(error).toBeInstanceOf(StartError);
+      .catch((e: unknown) => e)) as StartFailedError;
+    expect(error).toBeInstanceOf(StartFailedError);
     expect(error.processName).toBe('x');
     expect(error.message).toContain('`outer`');
     expect(error.message).toContain('`inner`');

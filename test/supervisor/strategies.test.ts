@@ -67,7 +67,7 @@ describe('one-for-all', () => {
     expect(pm.get('tree')?.state).toBe('running');
     poke(pm, 'c');
     await reach(pm, 'tree', 'failed');
-    expect(trace(events, ['supervisor:restart', 'supervisor:giveup'])).toEqual(['supervisor:restart:tree', 'supervisor:giveup:tree']);
+    expect(trace(events, ['supervisor:restart', 'supervisor:give-up'])).toEqual(['supervisor:restart:tree', 'supervisor:give-up:tree']);
   });
 
   it('removes temporary bystanders instead of restarting them', async () => {
@@ -115,19 +115,19 @@ describe('one-for-all', () => {
     const pm = manager({ backoff: { type: 'fixed', delay: 50 } });
     const events = record(pm);
     // The first restart attempt of b fails; the switch is removed when it does.
-    pm.on('failed-start', () => rmSync(failing, { force: true }));
+    pm.on('start-failed', () => rmSync(failing, { force: true }));
     await pm.start({ name: 'tree', strategy: 'one-for-all', children: [puppet('a'), puppet('b', [`fail-if=${failing}`]), puppet('c')] });
     const before = pids(pm, ['a', 'b', 'c']);
     writeFileSync(failing, '');
     poke(pm, 'a');
-    await until(() => events.some((e) => e.event === 'failed-start'), 10_000, 'failed start of b');
+    await until(() => events.some((e) => e.event === 'start-failed'), 10_000, 'failed start of b');
     await runningAgain(pm, before);
     expect(restarts(events)).toEqual([
       { strategy: 'one-for-all', child: 'a', children: ['a', 'b', 'c'] },
       { strategy: 'one-for-all', child: 'b', children: ['a', 'b', 'c'] },
     ]);
     // The freshly started a is stopped again, c (never reached) is simply started.
-    expect(trace(after(events, (e) => e.event === 'failed-start'), ['stop', 'spawn'])).toEqual(['stop:a', 'spawn:a', 'spawn:b', 'spawn:c']);
+    expect(trace(after(events, (e) => e.event === 'start-failed'), ['stop', 'spawn'])).toEqual(['stop:a', 'spawn:a', 'spawn:b', 'spawn:c']);
     expect(pm.get('tree')?.state).toBe('running');
   });
 });
@@ -150,7 +150,7 @@ describe('rest-for-one', () => {
     const failing = join(dir, 'fail');
     const pm = manager({ backoff: { type: 'fixed', delay: 50 } });
     const events = record(pm);
-    pm.on('failed-start', () => rmSync(failing, { force: true }));
+    pm.on('start-failed', () => rmSync(failing, { force: true }));
     await pm.start({
       name: 'tree',
       strategy: 'rest-for-one',
@@ -159,7 +159,7 @@ describe('rest-for-one', () => {
     const before = pids(pm, ['a', 'b', 'c', 'd']);
     writeFileSync(failing, '');
     poke(pm, 'b');
-    await until(() => events.some((e) => e.event === 'failed-start'), 10_000, 'failed start of c');
+    await until(() => events.some((e) => e.event === 'start-failed'), 10_000, 'failed start of c');
     await runningAgain(pm, { b: before.b as number, c: before.c as number, d: before.d as number });
     expect(restarts(events)).toEqual([
       { strategy: 'rest-for-one', child: 'b', children: ['b', 'c', 'd'] },
@@ -169,7 +169,7 @@ describe('rest-for-one', () => {
     expect(spawnsOfB).toHaveLength(2);
     expect(pidOf(pm, 'b')).toBe(spawnsOfB[1]?.payload.pid);
     expect(pidOf(pm, 'a')).toBe(before.a);
-    expect(trace(after(events, (e) => e.event === 'failed-start'), ['stop', 'spawn'])).toEqual(['spawn:c', 'spawn:d']);
+    expect(trace(after(events, (e) => e.event === 'start-failed'), ['stop', 'spawn'])).toEqual(['spawn:c', 'spawn:d']);
   });
 });
 
