@@ -14,7 +14,7 @@ export type Size = number | string;
 export type Signal = NodeJS.Signals;
 
 /** How a child is restarted after it ends by itself (see SEMANTICS: restart types). */
-export type RestartType = 'permanent' | 'transient' | 'temporary';
+export type RestartType = 'permanent' | 'transient' | 'temporary' | 'never';
 
 /** Supervision strategy of a supervisor. */
 export type Strategy = 'one-for-one' | 'one-for-all' | 'rest-for-one';
@@ -436,6 +436,8 @@ export interface JobSpec extends Omit<ProcessSpec, 'restart' | 'instances' | 'wa
   retries?: number;
   /** Delay before each retry. Default the job's `backoff` (itself defaulting to the manager's). */
   retryBackoff?: BackoffSpec;
+  /** Put `node_modules/.bin` of the job's `cwd` and every parent directory first on `PATH`, as npm scripts do. Default false. */
+  preferLocal?: boolean;
 }
 
 /** How a job ended. */

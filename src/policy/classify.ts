@@ -26,5 +26,7 @@ export function decideRestart(restart: RestartType, exitClass: ExitClass): Resta
       return exitClass === 'abnormal' ? 'restart' : 'keep';
     case 'temporary':
       return 'remove';
+    case 'never':
+      return 'keep';
   }
 }

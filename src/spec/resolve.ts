@@ -25,7 +25,7 @@ export const SUPERVISOR_SPEC_KEYS: readonly string[] = Object.freeze([
   'name', 'strategy', 'children', 'intensity', 'restart', 'autoShutdown', 'significant', 'shutdown',
 ]);
 
-const RESTART_TYPES = ['permanent', 'transient', 'temporary'] as const;
+const RESTART_TYPES = ['permanent', 'transient', 'temporary', 'never'] as const;
 const STRATEGIES = ['one-for-one', 'one-for-all', 'rest-for-one'] as const;
 const AUTO_SHUTDOWNS = ['never', 'any-significant', 'all-significant'] as const;
 

@@ -369,14 +369,17 @@ export class Supervisor implements Child {
     // The group restart covers whatever an old incarnation of the group still reports: never doubled.
     for (const member of group) member.incarnation++;
 
-    // Bystanders stop in reverse start order; temporary ones are removed, not restarted.
+    // Bystanders stop in reverse start order; temporary ones are removed, and `never` ones kept
+    // (stopped), not restarted.
+    const kept = new Set<ChildRecord>();
     for (const bystander of group.filter((r) => r !== record).reverse()) {
       const pending = this.leavePlan(bystander);
       if (!pending) await this.stopChildNow(bystander);
       if (bystander.child.spec.restart === 'temporary') this.drop(bystander);
+      if (bystander.child.spec.restart === 'never') kept.add(bystander);
     }
     if (this.stopping) return;
-    const restarting = group.filter((r) => this.holds(r) && !r.manuallyStopped);
+    const restarting = group.filter((r) => this.holds(r) && !r.manuallyStopped && !kept.has(r));
     this.leavePlan(record);
     if (!restarting.includes(record)) return;
 
