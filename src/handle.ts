@@ -1,28 +1,28 @@
 /**
- * A Handle is the user's view of one named child: live fields read from its supervisor's record
- * and from the child's own facts, and the operations that go through the manager. A handle keeps
- * reading its record after the child is removed (a `temporary` child that ended, `remove()`), so
- * the evidence of how it ended — state, last exit, output — stays with whoever holds the handle.
+ * The class behind the public `Handle` interface (api/handle.ts): live fields read from the
+ * child's supervisor record and from the child's own facts, and the operations that go through
+ * the manager. A handle keeps reading its record after the child is removed (a `temporary` child
+ * that ended, `remove()`), so the evidence of how it ended stays with whoever holds the handle.
  */
 import type { Readable } from 'node:stream';
-import type { ExitInfo, HealthStatus, OutputLine, State, Usage, UsageStats } from './api/types.js';
+import type { Handle, UsageHistoryOptions } from './api/handle.js';
+import type { ExitInfo, HealthStatus, OutputLine, State, Usage, UsageStats, WaitOptions } from './api/types.js';
 import type { ChildRecord } from './supervisor/record.js';
 
-/** What a Handle asks of its manager. */
+/** What a handle asks of its manager. Options arrive unchecked: the owner validates them. */
 export interface HandleOwner {
   parentOf(record: ChildRecord): string | undefined;
   stop(record: ChildRecord): Promise<void>;
-  restart(record: ChildRecord): Promise<Handle>;
-  waitFor(record: ChildRecord, state: State, options: { timeout?: number | string; signal?: AbortSignal }): Promise<void>;
+  restart(record: ChildRecord, options: unknown): Promise<Handle>;
+  waitFor(record: ChildRecord, state: State, options: unknown): Promise<void>;
   send(record: ChildRecord, message: unknown): void;
   request(record: ChildRecord, message: unknown, options: unknown): Promise<unknown>;
   usage(record: ChildRecord): Usage | undefined;
-  usageStats(record: ChildRecord, windowMs: number | undefined): UsageStats;
+  usageStats(record: ChildRecord, options: unknown): UsageStats;
 }
 
-/** A live view of one process or supervisor. */
-export class Handle {
-  /** @internal */
+/** The one implementation of {@link Handle}; the manager makes one per child record. */
+export class ChildHandle<ReadyData = unknown> implements Handle<ReadyData> {
   constructor(
     private readonly record: ChildRecord,
     private readonly owner: HandleOwner,
@@ -78,18 +78,14 @@ export class Handle {
     return this.owner.usage(this.record);
   }
 
-  /**
-   * The kept resource samples (see `sampling.history`) with average and peak over the last
-   * `windowMs` (all kept samples by default), for plotting trends.
-   */
-  usageHistory(windowMs?: number): UsageStats {
-    return this.owner.usageStats(this.record, windowMs);
+  usageHistory(options?: UsageHistoryOptions): UsageStats {
+    return this.owner.usageStats(this.record, options);
   }
 
-  /** What the readiness probe produced (log match, HTTP status, data passed to `ready()`). */
-  get readyData(): unknown {
+  get readyData(): ReadyData | undefined {
     const child = this.record.child;
-    return child.kind === 'process' ? child.readyData : undefined;
+    // The type comes from the spec the handle was made for (ReadyDataOf): the probe produced it.
+    return (child.kind === 'process' ? child.readyData : undefined) as ReadyData | undefined;
   }
 
   /** stdout of the current incarnation. */
@@ -109,35 +105,23 @@ export class Handle {
     return this.record.child.logs(n);
   }
 
-  /**
-   * Resolves when the child reaches `state`; rejects with a TimeoutError after `timeout`, and with a
-   * NotFoundError when the child is removed before it gets there.
-   */
-  waitFor(state: State, options: { timeout?: number | string; signal?: AbortSignal } = {}): Promise<void> {
+  waitFor(state: State, options?: WaitOptions): Promise<void> {
     return this.owner.waitFor(this.record, state, options);
   }
 
-  /** Sends an IPC message (spec `ipc: true`). */
   send(message: unknown): void {
     this.owner.send(this.record, message);
   }
 
-  /**
-   * Sends an IPC request and resolves with the child's answer (spec `ipc: true`). Rejects with a
-   * TimeoutError after `timeout` (default 30 s, on the manager's clock), with the signal's reason
-   * when `signal` aborts.
-   */
-  async request(message: unknown, options: { timeout?: number | string; signal?: AbortSignal } = {}): Promise<unknown> {
+  async request(message: unknown, options?: WaitOptions): Promise<unknown> {
     return this.owner.request(this.record, message, options);
   }
 
-  /** Stops the child (termination ladder); it is not restarted. */
   stop(): Promise<void> {
     return this.owner.stop(this.record);
   }
 
-  /** Stops and starts the child again; revives a `failed` child. */
-  restart(): Promise<Handle> {
-    return this.owner.restart(this.record);
+  async restart(options?: WaitOptions): Promise<Handle<ReadyData>> {
+    return (await this.owner.restart(this.record, options)) as Handle<ReadyData>;
   }
 }

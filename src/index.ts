@@ -3,7 +3,6 @@
  * @packageDocumentation
  */
 export { ProcessManager } from './manager.js';
-export { Handle } from './handle.js';
 export { DEFAULTS } from './api/defaults.js';
 export {
   ProcvisorError,
@@ -27,4 +26,5 @@ export {
 export { EVENTS } from './api/events.js';
 export type * from './api/events.js';
 export type * from './api/types.js';
+export type * from './api/handle.js';
 export { backoff } from './policy/helpers.js';

@@ -6,18 +6,33 @@
  * change goes to the supervisor that holds the child.
  */
 import { EventEmitter } from 'eventemitter3';
-import { AlreadyExistsError, NotFoundError, ShutdownError, InvalidStateError, TimeoutError } from './api/errors.js';
+import { AlreadyExistsError, InvalidArgumentError, NotFoundError, ShutdownError, InvalidStateError, TimeoutError } from './api/errors.js';
 import type { EventName, EventPayload, ProcvisorEvents } from './api/events.js';
-import type { ChildSpec, Duration, JobResult, JobSpec, ManagerOptions, Snapshot, State, UsageStats } from './api/types.js';
-import { Handle, type HandleOwner } from './handle.js';
+import type { Handle } from './api/handle.js';
+import type {
+  AddOptions,
+  ChildSpec,
+  JobResult,
+  JobSpec,
+  ManagerOptions,
+  ReadyDataOf,
+  RunOptions,
+  ShutdownOptions,
+  Snapshot,
+  StartOptions,
+  State,
+  UsageStats,
+  WaitOptions,
+} from './api/types.js';
+import { ChildHandle, type HandleOwner } from './handle.js';
 import { onHostSignals } from './host/signals.js';
-import { JobRunner, type RunOptions } from './jobs/runner.js';
+import { JobRunner } from './jobs/runner.js';
 import { sweepsSettled, sweepUntilQuiet, type TreeOrigin } from './os/cookie.js';
 import { getReaper } from './os/reaper/client.js';
 import { IncarnationAttachments } from './process/attachments.js';
 import { ProcessWorker, type WorkerHost } from './process/worker.js';
 import { ResourceMonitor } from './resources/monitor.js';
-import { checkName, checkPlacement, checkShutdown, checkState, checkWait } from './spec/arguments.js';
+import { checkName, checkPlacement, checkStart, checkState, checkUsageWindow, checkWait } from './spec/arguments.js';
 import { entrySpec, expandInstances } from './spec/instances.js';
 import { resolveChildSpec, resolveManagerOptions, type ResolvedManagerOptions } from './spec/resolve.js';
 import type { ResolvedChildSpec } from './spec/resolved.js';
@@ -48,7 +63,7 @@ interface Entry {
 export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   private readonly options: ResolvedManagerOptions;
   private readonly entries = new Map<string, Entry>();
-  private readonly handles = new Map<ChildRecord, Handle>();
+  private readonly handles = new Map<ChildRecord, ChildHandle>();
   private readonly waiters = new Map<ChildRecord, Set<() => void>>();
   /** The supervisors of the top-level entries, in start order (they stop in reverse). */
   private readonly tops: Supervisor[] = [];
@@ -109,7 +124,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
       },
       // Every failure through the promise: a removed child's handle rejects, it does not throw.
       stop: async (record) => this.stop(this.nameOf(record)),
-      restart: async (record) => this.restart(this.nameOf(record)),
+      restart: async (record, options) => this.restart(this.nameOf(record), options as WaitOptions),
       waitFor: (record, state, opts) => this.waitForRecord(record, state, opts),
       send: (record, message) => this.attachments.send(this.processOf(record), message),
       request: (record, message, options) => {
@@ -122,7 +137,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
         }
       },
       usage: (record) => (record.child.kind === 'process' ? this.resources.usage(record.child) : undefined),
-      usageStats: (record, windowMs) => this.usageStats(record, windowMs),
+      usageStats: (record, options) => this.usageStats(record, checkUsageWindow(options)),
     };
     if (this.options.handleSignals) {
       this.unsubscribeSignals = onHostSignals({ shutdown: () => this.shutdown(), kill: () => this.killAll() });
@@ -220,9 +235,9 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
     return child;
   }
 
-  private handleOf(record: ChildRecord): Handle {
+  private handleOf(record: ChildRecord): ChildHandle {
     let handle = this.handles.get(record);
-    if (!handle) this.handles.set(record, (handle = new Handle(record, this.owner)));
+    if (!handle) this.handles.set(record, (handle = new ChildHandle(record, this.owner)));
     return handle;
   }
 
@@ -242,9 +257,9 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
 
   /**
    * Validates and registers a child without starting it. With `parent`, adds it to that supervisor.
-   * @throws InvalidSpecError, AlreadyExistsError, NotFoundError, ShutdownError
+   * @throws InvalidSpecError (the spec), InvalidArgumentError (the options), AlreadyExistsError, NotFoundError, ShutdownError
    */
-  add(spec: ChildSpec, opts: { parent?: string } = {}): Handle {
+  add<const S extends ChildSpec>(spec: S, opts: AddOptions = {}): Handle<ReadyDataOf<S>> {
     this.assertOpen();
     const { parent: parentName } = checkPlacement('add()', opts);
     const parent = parentName === undefined ? undefined : this.supervisorNamed('add()', parentName);
@@ -261,7 +276,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
       this.tops.push(top);
       record = top.children[0] as ChildRecord;
     }
-    return this.handleOf(record);
+    return this.handleOf(record) as Handle<ReadyDataOf<S>>;
   }
 
   private supervisorNamed(method: string, name: string): Supervisor {
@@ -272,17 +287,68 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
 
   /**
    * Starts a child — a spec (registered first) or the name of a registered one — and resolves once
-   * it is started (spawned and ready; for a tree, every child started in order).
-   * @throws InvalidSpecError, SpawnFailedError, StartFailedError, AlreadyExistsError, NotFoundError, ShutdownError
+   * it is started: spawned and ready by its readiness probe (without one, once spawned); for a tree,
+   * every child started in order. With `timeout` or `signal`, a start that has not finished by then
+   * is abandoned: the child is stopped and the start rejects with a TimeoutError or the signal's
+   * reason.
+   * @throws InvalidSpecError, InvalidArgumentError, SpawnFailedError, StartFailedError, AlreadyExistsError, NotFoundError, ShutdownError, TimeoutError
    */
-  async start(specOrName: ChildSpec | string, opts: { parent?: string } = {}): Promise<Handle> {
+  async start<const S extends ChildSpec>(spec: S, opts?: StartOptions): Promise<Handle<ReadyDataOf<S>>>;
+  async start(name: string, opts?: WaitOptions): Promise<Handle>;
+  async start(specOrName: ChildSpec | string, opts: StartOptions = {}): Promise<Handle> {
     this.assertOpen();
-    const handle = typeof specOrName === 'string' ? this.handleOf(this.entry('start()', specOrName).record) : this.add(specOrName, opts);
+    const { parent: parentName, timeout, signal } = checkStart(opts);
+    if (typeof specOrName === 'string' && parentName !== undefined) {
+      throw new InvalidArgumentError('parent', parentName, `Invalid arguments of \`start()\`: \`parent\` places a new spec; \`${specOrName}\` is registered already, under its own parent — drop \`parent\``);
+    }
+    const handle =
+      typeof specOrName === 'string' ? this.handleOf(this.entry('start()', specOrName).record) : this.add(specOrName, parentName === undefined ? {} : { parent: parentName });
     const { record, parent } = this.entry('start()', handle.name);
+    signal?.throwIfAborted();
     // Top-level entries stop in reverse order of their starts.
     if (parent.topLevel) this.tops.push(...this.tops.splice(this.tops.indexOf(parent), 1));
-    await parent.startChild(record);
+    await this.bounded(parent.startChild(record), timeout, signal, () => {
+      void this.stop(handle.name).catch(() => {});
+      return new TimeoutError(`\`${handle.name}\` was not started within ${timeout} ms (it was \`${record.state}\`), so its start was abandoned and it was stopped`);
+    });
     return handle;
+  }
+
+  /**
+   * Waits for `work` at most `timeout` ms on the manager's clock, or until `signal` aborts; either
+   * way `abandon` runs (it undoes what the work was doing) and the wait rejects with its error or
+   * the signal's reason. The work's own rejection, once abandoned, is expected and absorbed.
+   */
+  private bounded<T>(work: Promise<T>, timeout: number, signal: AbortSignal | undefined, abandon: () => Error): Promise<T> {
+    if (timeout === Infinity && !signal) return work;
+    const { clock } = this.options;
+    return new Promise<T>((resolve, reject) => {
+      let settled = false;
+      const finish = (): boolean => {
+        if (settled) return false;
+        settled = true;
+        if (timer !== undefined) clock.clearTimeout(timer);
+        signal?.removeEventListener('abort', onAbort);
+        return true;
+      };
+      const giveUp = (reason: () => unknown): void => {
+        if (!finish()) return;
+        work.catch(() => {});
+        const error = abandon();
+        reject(reason() ?? error);
+      };
+      const onAbort = (): void => giveUp(() => signal?.reason as unknown);
+      const timer = timeout === Infinity ? undefined : clock.setTimeout(() => giveUp(() => undefined), timeout);
+      signal?.addEventListener('abort', onAbort, { once: true });
+      work.then(
+        (value) => {
+          if (finish()) resolve(value);
+        },
+        (error: unknown) => {
+          if (finish()) reject(error);
+        },
+      );
+    });
   }
 
   /**
@@ -302,11 +368,15 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
     await parent.stopChild(record);
   }
 
-  /** Stops (if needed) and starts a child again; revives a `failed` entry. */
-  async restart(name: string): Promise<Handle> {
+  /**
+   * Stops (if needed) and starts a child again; revives a `failed` entry. `timeout` and `signal`
+   * bound the start as in {@link start}.
+   */
+  async restart(name: string, opts: WaitOptions = {}): Promise<Handle> {
     this.assertOpen();
+    checkWait('restart()', opts);
     await this.stop(name);
-    return this.start(name);
+    return this.start(name, opts);
   }
 
   /** Stops a child if needed, then unregisters it. */
@@ -330,9 +400,9 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
    * Resolves when the named child reaches `state`; rejects with a TimeoutError after `timeout`, with
    * the signal's reason when `signal` aborts, and with a NotFoundError when the child is removed first.
    */
-  async waitFor(name: string, state: State, options: { timeout?: Duration; signal?: AbortSignal } | Duration = {}): Promise<void> {
+  async waitFor(name: string, state: State, options: WaitOptions = {}): Promise<void> {
     const { record } = this.entry('waitFor()', name);
-    return this.waitForRecord(record, state, typeof options === 'object' ? options : { timeout: options });
+    return this.waitForRecord(record, state, options);
   }
 
   private waitForRecord(record: ChildRecord, state: State, options: unknown): Promise<void> {
@@ -388,15 +458,17 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
 
   /**
    * Stops everything and cancels pending restarts and jobs. Top-level entries stop concurrently;
-   * inside each supervisor children stop in reverse start order, one at a time. Idempotent. With
-   * `timeout`, whatever still runs after it is killed with SIGKILL.
-   * @throws InvalidSpecError (as a rejection) for a malformed timeout
+   * inside each supervisor children stop in reverse start order, one at a time. Idempotent. When
+   * `timeout` runs out or `signal` aborts, whatever still runs is killed with SIGKILL at once, and
+   * the shutdown completes.
+   * @throws InvalidArgumentError (as a rejection) for malformed options
    */
-  shutdown(opts: { timeout?: Duration } = {}): Promise<void> {
+  shutdown(opts: ShutdownOptions = {}): Promise<void> {
     if (this.closing) return this.closing;
     let limit: number;
+    let signal: AbortSignal | undefined;
     try {
-      limit = checkShutdown(opts).timeout;
+      ({ timeout: limit, signal } = checkWait('shutdown()', opts));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -411,6 +483,9 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
       // together share one scan. Order inside a supervisor is kept (docs/termination.md).
       const stopping = Promise.all([this.jobs.close(), ...tops.map((top) => top.stop())]);
       const timer = limit === Infinity ? undefined : clock.setTimeout(() => this.killAll(), limit);
+      const kill = (): void => this.killAll();
+      if (signal?.aborted) kill();
+      else signal?.addEventListener('abort', kill, { once: true });
       try {
         await stopping;
         // One pass for every tree the shutdown stopped (not one per stop: each reads every
@@ -423,6 +498,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
         await Promise.all([...this.watchers.values()].map((w) => w.close()));
       } finally {
         if (timer !== undefined) clock.clearTimeout(timer);
+        signal?.removeEventListener('abort', kill);
         this.watchers.clear();
         this.resources.close();
         this.unsubscribeSignals?.();

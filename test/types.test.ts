@@ -5,6 +5,10 @@ import { describe, expectTypeOf, it } from 'vitest';
 import {
   ProcessManager,
   InvalidSpecError,
+  isProcvisorError,
+  type Duration,
+  type ProcvisorError,
+  type Size,
   backoff,
   type ChildSpec,
   type ExitEvent,
@@ -45,10 +49,64 @@ describe('public types', () => {
 
   it('returns handles and plain snapshots', () => {
     const pm = new ProcessManager();
-    expectTypeOf(pm.start).returns.toEqualTypeOf<Promise<Handle>>();
+    expectTypeOf(pm.get).returns.toEqualTypeOf<Handle | undefined>();
     expectTypeOf(pm.list).returns.toEqualTypeOf<Snapshot[]>();
     expectTypeOf(pm.run).returns.toEqualTypeOf<Promise<JobResult>>();
     expectTypeOf<InvalidSpecError['code']>().toEqualTypeOf<'INVALID_SPEC'>();
     void pm.shutdown();
+  });
+
+  it('types readyData from the readiness probe of the spec given to start', async () => {
+    const pm = new ProcessManager();
+    const never = <T>(): Promise<T> => new Promise<T>(() => {});
+    // Only the types matter: nothing is started (the calls are never awaited to completion).
+    const typed = async (): Promise<void> => {
+      const log = await pm.start({ name: 'a', command: 'x', readiness: { type: 'log', pattern: /on (?<port>\d+)/ } });
+      expectTypeOf(log.readyData).toEqualTypeOf<RegExpExecArray | undefined>();
+      const http = await pm.start({ name: 'b', command: 'x', readiness: { type: 'http', url: 'http://127.0.0.1:1/' } });
+      expectTypeOf(http.readyData).toEqualTypeOf<{ status: number } | undefined>();
+      const custom = await pm.start({ name: 'c', command: 'x', readiness: { type: 'custom', check: async () => ({ ok: true, data: { v: 1 } }) } });
+      expectTypeOf(custom.readyData).toEqualTypeOf<{ v: number } | undefined>();
+      const none = await pm.start({ name: 'd', command: 'x' });
+      expectTypeOf(none.readyData).toEqualTypeOf<undefined>();
+      const tree = await pm.start({ name: 't', strategy: 'one-for-all', children: [] });
+      expectTypeOf(tree.readyData).toEqualTypeOf<undefined>();
+      const spec: ProcessSpec = { name: 'e', command: 'x' };
+      expectTypeOf((await pm.start(spec)).readyData).toEqualTypeOf<unknown>();
+      expectTypeOf((await pm.start('e')).readyData).toEqualTypeOf<unknown>();
+      expectTypeOf(await log.restart()).toEqualTypeOf<Handle<RegExpExecArray>>();
+      await never<void>();
+    };
+    void typed;
+    await pm.shutdown();
+  });
+
+  it('rejects malformed durations and sizes at compile time', () => {
+    const ok: Duration[] = [250, '250ms', '1.5s', '2m', '1h', '1d', '10sec', '5min'];
+    const sizes: Size[] = [1024, '512MB', '1.5GiB', '64kb', '10B'];
+    // @ts-expect-error words are not a duration
+    const words: Duration = 'ten seconds';
+    // @ts-expect-error an unknown unit
+    const spaced: Duration = '5secs';
+
+    // @ts-expect-error not a size unit
+    const bad: Size = '5 parsecs';
+    void [ok, sizes, words, spaced, bad];
+  });
+
+  it('takes an options object on every wait', () => {
+    const pm = new ProcessManager();
+    // @ts-expect-error positional timeouts are gone
+    void pm.waitFor('a', 'running', '1s');
+    // @ts-expect-error shutdown takes { timeout, signal }
+    void pm.shutdown('1s');
+    expectTypeOf(pm.waitFor).parameter(2).toEqualTypeOf<{ timeout?: Duration; signal?: AbortSignal } | undefined>();
+    void pm.shutdown({ timeout: '5s', signal: AbortSignal.timeout(1000) });
+  });
+
+  it('brands every error', () => {
+    const value: unknown = new InvalidSpecError('x', 1, 'm');
+    if (isProcvisorError(value)) expectTypeOf(value).toEqualTypeOf<ProcvisorError>();
+    expectTypeOf<ProcvisorError['code']>().toEqualTypeOf<import('../src/index.js').ErrorCode>();
   });
 });

@@ -4,11 +4,26 @@
  * @packageDocumentation
  */
 
-/** A duration: milliseconds as a number, or a string such as `'250ms'`, `'5s'`, `'2m'`, `'1h'`. */
-export type Duration = number | string;
+/** The units a {@link Duration} string may end with: milliseconds, seconds, minutes, hours, days. */
+export type DurationUnit = 'ms' | 's' | 'sec' | 'm' | 'min' | 'h' | 'd';
 
-/** A size: bytes as a number, or a string such as `'512MB'`, `'1.5GiB'`, `'64kb'`. */
-export type Size = number | string;
+/**
+ * A duration: milliseconds as a number, or a number followed by a unit, such as `'250ms'`, `'1.5s'`,
+ * `'2m'`, `'1h'`. A malformed literal (`'ten seconds'`, `'5 secs'`) fails to compile; a string
+ * built at run time is checked when the spec is validated.
+ */
+export type Duration = number | `${number}${DurationUnit}`;
+
+/**
+ * The units a {@link Size} string may end with: bytes, decimal (`kB` = 1000 B) and binary (`KiB` =
+ * 1024 B) multiples, in either case.
+ */
+export type SizeUnit =
+  | 'B' | 'KB' | 'MB' | 'GB' | 'TB' | 'KiB' | 'MiB' | 'GiB' | 'TiB'
+  | 'b' | 'kb' | 'mb' | 'gb' | 'tb' | 'kB' | 'kib' | 'mib' | 'gib' | 'tib';
+
+/** A size: bytes as a number, or a number followed by a unit, such as `'512MB'`, `'1.5GiB'`, `'64kb'`. */
+export type Size = number | `${number}${SizeUnit}`;
 
 /** A POSIX signal name such as `'SIGTERM'`. */
 export type Signal = NodeJS.Signals;
@@ -287,6 +302,73 @@ export interface ManagerOptions {
   /** Clock for timers and timestamps (tests). */
   clock?: Clock;
 }
+
+/**
+ * Options of every wait (`start`, `restart`, `waitFor`, `request`, `shutdown`): a time limit on the
+ * manager's clock and an abort signal. Without them a wait has no limit of its own.
+ */
+export interface WaitOptions {
+  /** Longest wait. Default none (a start is still bounded by the spec's `startTimeout`). */
+  timeout?: Duration;
+  /** Aborting ends the wait with the signal's reason. */
+  signal?: AbortSignal;
+}
+
+/** Options of `pm.add()`. */
+export interface AddOptions {
+  /** Add the child to this supervisor instead of at the top level. */
+  parent?: string;
+}
+
+/**
+ * Options of `pm.start()`. When `timeout` runs out or `signal` aborts before the child is started,
+ * the start is abandoned: the child is stopped (it ends `stopped`) and `start()` rejects with a
+ * TimeoutError or the signal's reason. To bound readiness itself, with the probe's last result in
+ * the error, use the spec's `startTimeout`.
+ */
+export interface StartOptions extends AddOptions, WaitOptions {}
+
+/**
+ * Options of `pm.shutdown()`. When `timeout` runs out or `signal` aborts, whatever still runs is
+ * SIGKILLed at once (every tree, jobs included); the shutdown then completes.
+ */
+export type ShutdownOptions = WaitOptions;
+
+/**
+ * Options of `pm.run()`. `timeout` bounds the whole run (waiting for a slot, every attempt and the
+ * waits between them); when it runs out the job is stopped and ends `timed-out`. Aborting `signal`
+ * stops it and it ends `cancelled`.
+ */
+export type RunOptions = WaitOptions;
+
+/**
+ * What `readyData` holds for a readiness probe: the `log` match (with its `groups`), the `http`
+ * status, the `tcp` address, the `exec` exit, a `custom` probe's `data`, and for `ipc` whatever the
+ * child passed to `ready()`.
+ */
+export type ProbeReadyData<P> = P extends { type: 'log' }
+  ? RegExpExecArray
+  : P extends { type: 'http' }
+    ? { status: number }
+    : P extends { type: 'tcp' }
+      ? { host: string; port: number }
+      : P extends { type: 'exec' }
+        ? { exitCode: number | null; signal: Signal | null }
+        : P extends { type: 'custom'; check: (ctx: ProbeContext) => Promise<infer R> }
+          ? R extends { data?: infer D }
+            ? D
+            : undefined
+          : unknown;
+
+/**
+ * What `readyData` holds for the child a spec describes: from its readiness probe; `undefined` for
+ * a process without one and for a supervisor.
+ */
+export type ReadyDataOf<S> = 'readiness' extends keyof S
+  ? S extends { readiness?: infer P }
+    ? ProbeReadyData<Exclude<P, undefined>>
+    : unknown
+  : undefined;
 
 /** A clock: `now()` in ms and timers. Injectable for tests. */
 export interface Clock {

@@ -32,24 +32,38 @@ export function checkState(method: string, state: unknown): State {
 
 /** Checks `{ timeout?, signal? }` of a wait; the timeout must fit a timer (or be `Infinity`). */
 export function checkWait(method: string, options: unknown): ResolvedWait {
-  const s = subject(method);
-  const raw = options === undefined ? {} : v.options(s, '', options, ['timeout', 'signal'], 'an options object `{ timeout?, signal? }`');
+  return waitFields(subject(method), options === undefined ? {} : v.options(subject(method), '', options, WAIT_KEYS, 'an options object `{ timeout?, signal? }`'));
+}
+
+const WAIT_KEYS = ['timeout', 'signal'] as const;
+
+function waitFields(s: v.Subject, raw: Readonly<Record<string, unknown>>): ResolvedWait {
   const timeout = raw.timeout === undefined ? Infinity : v.duration(s, 'timeout', raw.timeout, { infinity: true, timer: true });
   if (raw.signal !== undefined && !(raw.signal instanceof AbortSignal)) throw v.invalid(s, 'signal', raw.signal, 'an AbortSignal');
   return { timeout, signal: raw.signal as AbortSignal | undefined };
 }
 
-/** Checks `{ timeout? }` of `shutdown()`. */
-export function checkShutdown(options: unknown): { readonly timeout: number } {
-  const s = subject('shutdown()');
-  const raw = options === undefined ? {} : v.options(s, '', options, ['timeout'], 'an options object `{ timeout? }`');
-  return { timeout: raw.timeout === undefined ? Infinity : v.duration(s, 'timeout', raw.timeout, { infinity: true, timer: true }) };
-}
-
-/** Checks `{ parent? }` of `add()` and `start()`. */
+/** Checks `{ parent? }` of `add()`. */
 export function checkPlacement(method: string, options: unknown): { readonly parent: string | undefined } {
   const s = subject(method);
-  const raw = options === undefined ? {} : v.options(s, '', options, ['parent'], 'an options object `{ parent? }`');
+  return { parent: parentField(s, options === undefined ? {} : v.options(s, '', options, ['parent'], 'an options object `{ parent? }`')) };
+}
+
+function parentField(s: v.Subject, raw: Readonly<Record<string, unknown>>): string | undefined {
   if (raw.parent !== undefined && (typeof raw.parent !== 'string' || raw.parent === '')) throw v.invalid(s, 'parent', raw.parent, 'the name of a supervisor');
-  return { parent: raw.parent as string | undefined };
+  return raw.parent as string | undefined;
+}
+
+/** Checks `{ parent?, timeout?, signal? }` of `start()`. */
+export function checkStart(options: unknown): ResolvedWait & { readonly parent: string | undefined } {
+  const s = subject('start()');
+  const raw = options === undefined ? {} : v.options(s, '', options, ['parent', ...WAIT_KEYS], 'an options object `{ parent?, timeout?, signal? }`');
+  return { ...waitFields(s, raw), parent: parentField(s, raw) };
+}
+
+/** Checks `{ window? }` of `usageHistory()`: milliseconds, or `undefined` for every kept sample. */
+export function checkUsageWindow(options: unknown): number | undefined {
+  const s = subject('usageHistory()');
+  const raw = options === undefined ? {} : v.options(s, '', options, ['window'], 'an options object `{ window? }`');
+  return raw.window === undefined ? undefined : v.duration(s, 'window', raw.window, { infinity: true });
 }

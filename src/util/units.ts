@@ -1,5 +1,7 @@
-import type { Duration, Size } from '../api/types.js';
-
+/**
+ * Parsing of the duration and size strings users write (`'250ms'`, `'512MB'`). The public types only
+ * admit well-formed literals; values built at run time arrive here as any string and are checked.
+ */
 const DURATION_UNITS: Record<string, number> = {
   ms: 1,
   s: 1000,
@@ -32,7 +34,7 @@ const QUANTITY = /^\s*(\d+(?:\.\d+)?|\.\d+)\s*([a-z]*)\s*$/i;
  * Parses a duration into milliseconds. Returns `undefined` for anything that is not a finite,
  * non-negative number or a string like `'250ms'`, `'1.5s'`, `'2m'`. `Infinity` is accepted as a number.
  */
-export function parseDuration(value: Duration): number | undefined {
+export function parseDuration(value: number | string): number | undefined {
   if (typeof value === 'number') return Number.isNaN(value) || value < 0 ? undefined : value;
   if (typeof value !== 'string') return undefined;
   const match = QUANTITY.exec(value);
@@ -43,7 +45,7 @@ export function parseDuration(value: Duration): number | undefined {
 }
 
 /** Parses a size into bytes (`'512MB'` = 512·10⁶, `'512MiB'` = 512·2²⁰). `undefined` when invalid. */
-export function parseSize(value: Size): number | undefined {
+export function parseSize(value: number | string): number | undefined {
   if (typeof value === 'number') return Number.isFinite(value) && value >= 0 ? value : undefined;
   if (typeof value !== 'string') return undefined;
   const match = QUANTITY.exec(value);

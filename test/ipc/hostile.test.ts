@@ -56,7 +56,7 @@ describe('request options', () => {
     const pm = track(new ProcessManager());
     const handle = await pm.start(hostile('t', null));
     await expect(handle.request({}, { timeout: 1e10 })).rejects.toMatchObject({ name: 'InvalidArgumentError', path: 'timeout' });
-    await expect(handle.request({}, { timeout: 'soon' })).rejects.toMatchObject({ name: 'InvalidArgumentError' });
+    await expect(handle.request({}, { timeout: 'soon' as '1s' })).rejects.toMatchObject({ name: 'InvalidArgumentError' });
     const controller = new AbortController();
     controller.abort(new Error('not any more'));
     await expect(handle.request({}, { signal: controller.signal })).rejects.toThrow('not any more');

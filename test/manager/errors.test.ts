@@ -128,7 +128,7 @@ describe('waits', () => {
     expect(error).toBeInstanceOf(TimeoutError);
     expect((error as TimeoutError).code).toBe('TIMEOUT');
     expect((error as Error).message).toMatch(/idle/);
-    await expect(pm.waitFor('idle', 'running', '100ms')).rejects.toBeInstanceOf(TimeoutError);
+    await expect(pm.waitFor('idle', 'running', { timeout: '100ms' })).rejects.toBeInstanceOf(TimeoutError);
   });
 
   it('handle.waitFor of a removed child rejects with NotFoundError instead of throwing', async () => {

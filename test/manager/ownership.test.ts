@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { NotFoundError, ProcessManager, InvalidArgumentError } from '../../src/index.js';
-import type { HealthEvent } from '../../src/index.js';
+import type { Duration, HealthEvent } from '../../src/index.js';
 import { FakeClock } from '../clock.js';
 import { alive, fixture, NODE, track, until } from '../helpers.js';
 import { nextEvent, nodeSpec, payloads, READY_LINE, record } from './support.js';
@@ -221,7 +221,7 @@ describe('a temporary child that ends by itself', () => {
 describe('shutdown options', () => {
   it.each([['bogus'], [-1], ['abc'], [Number.NaN], [1e10]])('rejects timeout %s with an InvalidArgumentError', async (timeout) => {
     const pm = new ProcessManager();
-    await expect(pm.shutdown({ timeout })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(pm.shutdown({ timeout: timeout as Duration })).rejects.toBeInstanceOf(InvalidArgumentError);
     await pm.shutdown();
   });
 
