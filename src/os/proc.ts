@@ -2,7 +2,7 @@
  * Direct reads of Linux `/proc`, split by concern under `proc/`; this module gathers them so
  * callers import one path.
  */
-export { HAS_PROC, listPids, readProcText, readUptime } from './proc/read.js';
+export { forceNoProcForTests, HAS_PROC, listPids, readProcText, readUptime } from './proc/read.js';
 export { isAlive, parseStat, readLink, readNode, readStat } from './proc/stat.js';
 export type { ProcLink, ProcNode, ProcStat } from './proc/stat.js';
 export {

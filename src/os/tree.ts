@@ -9,6 +9,9 @@
  * On Linux a tree is walked down from its root through the kernel's children lists, a few reads per
  * member; where the kernel has none, one scan of every process's parent link; elsewhere, `ps`. A
  * descendant whose parent died is out of reach of all three: cookie.ts finds it by its environment.
+ *
+ * Where there is no `/proc`, a tree is SIGKILLed through tree-kill ({@link killTreeWithoutProc}):
+ * `taskkill /T` on Windows, which has neither `ps` nor process groups; `ps`/`pgrep` elsewhere.
  */
 import { execFileSync } from 'node:child_process';
 import { descendantsOf, HAS_PROC, hasChildrenFiles, isAlive, readChildren, readLink, readNode, readStat, scanLinks } from './proc.js';
@@ -164,7 +167,7 @@ export function refreshTree(tracked: readonly ProcessId[], rootPid: number): Pro
   const known = new Set(tracked.map((id) => `${id.pid}:${id.starttime}`));
   const ordered = [...tracked.filter((id) => id.pid === rootPid), ...tracked];
   let found: ProcessId[];
-  if (hasChildrenFiles()) {
+  if (HAS_PROC && hasChildrenFiles()) {
     found = walk(ordered);
   } else if (HAS_PROC) {
     const scan = scanLinks();
@@ -391,11 +394,51 @@ export class TreeTracker {
 
 /**
  * Kills `pid` and its descendants with the `tree-kill` package, for platforms without `/proc` or
- * process groups (Windows: `taskkill /T`). Loaded on first use so Linux never pays for it.
+ * process groups (Windows: `taskkill /T /F`, whatever `signal`; elsewhere one `ps` or `pgrep` per
+ * member, then the signal to each). Loaded on first use so Linux never pays for it. Rejects when
+ * the tree could not be read or a member could not be signalled.
  */
 export async function killTreeFallback(pid: number, signal: NodeJS.Signals | number = 'SIGTERM'): Promise<void> {
   const { default: treeKill } = await import('tree-kill');
   await new Promise<void>((resolve, reject) => {
     treeKill(pid, signal, (error) => (error ? reject(error) : resolve()));
   });
+}
+
+/**
+ * The SIGKILL of a whole tree where there is no `/proc`: the tree is snapshotted first (`tracked`
+ * and every descendant `ps` finds now; `readProcessTree` when nothing is tracked yet), then
+ * tree-kill takes down the root and what descends from it at that moment — on Windows the only
+ * way to reach descendants at all — and last the snapshot's members and their process groups get
+ * SIGKILL too: a member whose parent already died is out of tree-kill's reach. A second SIGKILL to
+ * a member tree-kill got is harmless.
+ *
+ * `rootLive` says the root has not been reaped: its PID is used — by tree-kill, by the snapshot, by
+ * the direct signal — only then (a reaped root's PID may already name an unrelated process). A
+ * tree-kill failure (no `ps`, a member it may not signal) is not fatal: the direct signals still
+ * go out, and the caller's wait reports what survived.
+ *
+ * Returns the tree and the PIDs of its members alive when the kill went out (start times are
+ * unknown here, so liveness is `kill(pid, 0)`, which cannot tell a zombie from a live process).
+ * Costs tree-kill's `ps` calls (100–600 ms for a ten-process tree): never used where `/proc` is.
+ */
+export async function killTreeWithoutProc(
+  rootPid: number,
+  tracked: readonly ProcessId[],
+  rootLive: boolean,
+): Promise<{ tree: ProcessId[]; killed: number[] }> {
+  const members = rootLive ? tracked : tracked.filter((id) => id.pid !== rootPid);
+  let tree: ProcessId[];
+  if (members.length > 0) tree = refreshTree(members, rootPid);
+  else tree = rootLive ? readProcessTree(rootPid) : [];
+  const killed = [...new Set(tree.filter((id) => id.pid > 1 && id.pid !== process.pid && isAlive(id.pid)).map((id) => id.pid))];
+  if (rootLive) {
+    try {
+      await killTreeFallback(rootPid, 'SIGKILL');
+    } catch {
+      // reported through the survivors: the direct signals below still go out
+    }
+  }
+  signalTree(tree, 'SIGKILL', { groups: true });
+  return { tree, killed };
 }

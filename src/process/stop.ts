@@ -5,6 +5,13 @@
  * incarnation's tree cookie (a descendant that lost its parent link, out of the walk's reach) is
  * SIGKILLed, so a stop leaves nothing behind.
  *
+ * Where there is no `/proc` (macOS, the BSDs, Windows), the SIGKILL goes through tree-kill from the
+ * leader while it is unreaped, then to every member the `ps` snapshots found (os/tree.ts,
+ * `killTreeWithoutProc`); there is no cookie sweep. Windows has no signals to ask with: the signal
+ * step would be a hard `TerminateProcess` of the leader alone, orphaning its descendants out of
+ * `taskkill /T`'s reach, so there the ladder asks over IPC, waits `shutdown.timeout` for the exit
+ * (not at all without a channel), then kills the tree.
+ *
  * The two waits that decide what the ladder does — `shutdown.timeout` before SIGKILL, and
  * `unstoppedGrace` before a process is reported unstopped — run on the injected clock. The polls
  * that watch the kernel take a tree down (the tree re-scan below, `waitGone` in os/tree.ts) stay
@@ -14,8 +21,8 @@
 import type { Clock } from '../api/types.js';
 import type { ResolvedShutdown } from '../spec/resolved.js';
 import { sweepUntilQuiet, type TreeOrigin } from '../os/cookie.js';
-import { isAlive } from '../os/proc.js';
-import { refreshTree, signalNewTree, signalTree, waitGone, wakeStopped, type ProcessId } from '../os/tree.js';
+import { HAS_PROC, isAlive } from '../os/proc.js';
+import { killTreeWithoutProc, refreshTree, signalNewTree, signalTree, waitGone, wakeStopped, type ProcessId } from '../os/tree.js';
 import { systemClock } from '../util/clock.js';
 
 /** What the ladder needs to know about the process it stops. */
@@ -124,6 +131,21 @@ async function sweepLeftovers(target: LadderTarget, spare: readonly ProcessId[],
   return sweepUntilQuiet(new Map([[cookie, origin]]), spare);
 }
 
+/**
+ * False on Windows: no signal a process can catch (Node turns them into `TerminateProcess`) and no
+ * process groups, so the ladder has no signal step there (see the top of this file).
+ */
+const CATCHABLE_SIGNALS = process.platform !== 'win32';
+
+/**
+ * Resolves true when `promise` has not settled yet. When it has, its own reaction is queued
+ * before the probe's and wins the race.
+ */
+function pending(promise: Promise<unknown>): Promise<boolean> {
+  const settled = () => false;
+  return Promise.race([promise.then(settled, settled), Promise.resolve().then(() => true)]);
+}
+
 /** Runs the ladder to its end. Never rejects. */
 export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown, hooks: LadderHooks): Promise<LadderOutcome> {
   const clock = hooks.clock ?? systemClock;
@@ -138,8 +160,10 @@ export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown
       }
       // A stopped (SIGSTOP'd) process holds the signal until it runs again: it is woken, as systemd
       // does, so it can handle the stop gracefully instead of waiting out the timeout for SIGKILL.
-      tree.current = signalNewTree(target.pid, shutdown.signal, { groups: true, wake: true }).tree;
-      if (await within(treeGone(target, tree, cancel.signal, true), shutdown.timeout, clock)) {
+      // On Windows only the IPC ask is graceful: without a channel there is nothing to wait for.
+      if (CATCHABLE_SIGNALS) tree.current = signalNewTree(target.pid, shutdown.signal, { groups: true, wake: true }).tree;
+      const wait = CATCHABLE_SIGNALS || target.askToStop !== undefined ? shutdown.timeout : 0;
+      if (await within(treeGone(target, tree, cancel.signal, true), wait, clock)) {
         // The tree is gone: what the cookie still finds escaped the walk (its parent died before
         // the walk could see it), and is SIGKILLed at once — it never got the shutdown signal.
         const swept = await sweepLeftovers(target, [], hooks);
@@ -152,7 +176,11 @@ export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown
     }
     // After a graceful phase the tree may have grown: walked again, and the new members added.
     let killed: number[];
-    if (shutdown === 'kill') {
+    if (!HAS_PROC) {
+      // tree-kill starts from the leader's PID: only while it is unreaped is that PID still its own.
+      const rootLive = await pending(target.exited);
+      ({ tree: tree.current, killed } = await killTreeWithoutProc(target.pid, tree.current, rootLive));
+    } else if (shutdown === 'kill') {
       ({ tree: tree.current, signalled: killed } = signalNewTree(target.pid, 'SIGKILL', { groups: true }));
     } else {
       tree.current = refreshTree(tree.current, target.pid);

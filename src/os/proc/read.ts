@@ -5,8 +5,21 @@
  */
 import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
 
-/** True when this platform has a Linux-style `/proc`. */
-export const HAS_PROC = process.platform === 'linux';
+/**
+ * True when this platform has a Linux-style `/proc`. A live binding: every module reading it sees
+ * {@link forceNoProcForTests} at once.
+ */
+export let HAS_PROC = process.platform === 'linux';
+
+/**
+ * For tests only (not exported by the package): `true` makes every module take the path of a
+ * platform without `/proc` — `ps` snapshots, liveness by `kill(pid, 0)`, tree-kill for SIGKILL, no
+ * cookie sweeps — so a Linux run can exercise it; `false` restores the platform's own value. It
+ * can only take `/proc` away, never pretend there is one.
+ */
+export function forceNoProcForTests(on: boolean): void {
+  HAS_PROC = !on && process.platform === 'linux';
+}
 
 /*
  * Scans and sampling rounds read hundreds of pids in a row: `readFileSync` does open, fstat, read,

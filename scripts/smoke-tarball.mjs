@@ -1,0 +1,291 @@
+/**
+ * Smoke test of the package as a user gets it: `npm pack`, then a fresh project in a temporary
+ * directory installs the tarball and checks that
+ *   - the tarball holds dist/, README, LICENSE and package.json, and nothing of src/ or test/;
+ *   - `import { ProcessManager } from 'procvisor'` starts a tiny `node -e` process with a log
+ *     readiness probe and shuts it down, the program then exits by itself and leaves no process;
+ *   - `require('procvisor')` and `require('procvisor/child')` work (require of ESM, Node >= 20.19);
+ *   - `procvisor/child` imports;
+ *   - the types compile under strict `tsc --noEmit`, with module/moduleResolution node16 and with
+ *     module esnext/moduleResolution bundler.
+ * Run after `npm run build` (npm run smoke:package). Prints one `ok`/`FAIL` line per check, exits 1
+ * on any failure, and removes its temporary directories. No network but the package registry (or
+ * npm's cache: installs prefer it), and no sockets at all.
+ */
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+const root = fileURLToPath(new URL('..', import.meta.url));
+const ours = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const started = Date.now();
+
+/**
+ * The runtime names the package must export. Names added to src/index.ts later are added here
+ * (and, for types, in TYPE_CHECK below).
+ */
+const EXPORTS = [
+  'ProcessManager',
+  'Handle',
+  'DEFAULTS',
+  'EVENTS',
+  'backoff',
+  'ProcvisorError',
+  'isProcvisorError',
+  'InvalidSpecError',
+  'InvalidArgumentError',
+  'SpawnFailedError',
+  'StartFailedError',
+  'NotFoundError',
+  'AlreadyExistsError',
+  'InvalidStateError',
+  'ShutdownError',
+  'TimeoutError',
+  'IpcUnavailableError',
+  'InvalidMessageError',
+  'IpcRemoteError',
+  // ── later names ──
+];
+const CHILD_EXPORTS = ['isSupervised', 'ready', 'heartbeat', 'send', 'onShutdown', 'onMessage'];
+
+/** A strict-mode type test: compiles only if the published types are usable and not `any`. */
+const TYPE_CHECK = `\
+import {
+  ProcessManager,
+  ProcvisorError,
+  isProcvisorError,
+  InvalidSpecError,
+  StartFailedError,
+  TimeoutError,
+  type ProcessSpec,
+  type ErrorCode,
+} from 'procvisor';
+import { isSupervised, onShutdown } from 'procvisor/child';
+
+const spec: ProcessSpec = {
+  name: 'tiny',
+  command: process.execPath,
+  args: ['-e', 'console.log("up")'],
+  readiness: { type: 'log', pattern: /up/ },
+  shutdown: { signal: 'SIGTERM', timeout: '2s' },
+};
+
+// @ts-expect-error: not a restart type (the types are not \`any\`)
+const bad: ProcessSpec = { name: 'x', command: 'y', restart: 'sometimes' };
+
+export async function run(): Promise<number | undefined> {
+  const pm = new ProcessManager();
+  try {
+    const handle = await pm.start(spec);
+    return handle.pid;
+  } catch (error: unknown) {
+    if (error instanceof StartFailedError || error instanceof TimeoutError) throw error;
+    if (error instanceof InvalidSpecError) console.log(error.path);
+    if (isProcvisorError(error)) {
+      const code: ErrorCode = error.code;
+      const base: ProcvisorError = error;
+      console.log(code, base.message);
+    }
+    throw error;
+  } finally {
+    await pm.shutdown();
+  }
+}
+
+export const supervised: boolean = isSupervised();
+export const off: () => void = onShutdown(async () => {});
+export { bad };
+
+// ── later names: uses of names added to src/index.ts later go here ──
+`;
+
+/** The ESM check: start and shut down a tiny process, report its pid. */
+const ESM_CHECK = `\
+import * as procvisor from 'procvisor';
+import { ProcessManager } from 'procvisor';
+import * as child from 'procvisor/child';
+
+const missing = [
+  ...${JSON.stringify(EXPORTS)}.filter((name) => procvisor[name] === undefined),
+  ...${JSON.stringify(CHILD_EXPORTS)}.filter((name) => typeof child[name] !== 'function').map((name) => 'procvisor/child:' + name),
+];
+if (missing.length > 0) throw new Error('missing exports: ' + missing.join(', '));
+if (child.isSupervised() !== false) throw new Error('isSupervised() is true outside a supervisor');
+
+const pm = new ProcessManager();
+let pid;
+try {
+  const handle = await pm.start({
+    name: 'tiny',
+    command: process.execPath,
+    args: ['-e', "console.log('up'); setInterval(() => {}, 1000)"],
+    readiness: { type: 'log', pattern: /up/ },
+  });
+  pid = handle.pid;
+  process.kill(pid, 0);
+} finally {
+  await pm.shutdown();
+}
+let gone = false;
+try {
+  process.kill(pid, 0);
+} catch (error) {
+  gone = error.code === 'ESRCH';
+}
+if (!gone) throw new Error('process ' + pid + ' still runs after shutdown()');
+console.log('pid ' + pid);
+`;
+
+const REQUIRE_CHECK = `\
+const procvisor = require('procvisor');
+const child = require('procvisor/child');
+if (typeof procvisor.ProcessManager !== 'function') throw new Error('require: no ProcessManager');
+if (typeof child.isSupervised !== 'function') throw new Error('require: no procvisor/child isSupervised');
+`;
+
+let failed = 0;
+function report(ok, what, detail = '') {
+  if (!ok) failed++;
+  console.log(`${ok ? 'ok  ' : 'FAIL'} ${what}${detail ? ` — ${detail}` : ''}`);
+}
+
+/** Runs a command; returns its result, never throws. */
+function run(command, args, opts = {}) {
+  const result = spawnSync(command, args, { encoding: 'utf8', timeout: 120_000, ...opts });
+  const output = `${result.stdout ?? ''}${result.stderr ?? ''}`.trim();
+  return { ok: result.status === 0, status: result.status ?? result.signal ?? result.error?.message, stdout: result.stdout ?? '', output };
+}
+
+/** npm itself: the one running this script when there is one, else `npm` from the PATH. */
+function npm(args, cwd) {
+  const cli = process.env.npm_execpath;
+  if (cli && /\.c?js$/.test(cli)) return run(process.execPath, [cli, ...args], { cwd });
+  return run('npm', args, { cwd, shell: process.platform === 'win32' });
+}
+
+/** Prints the output of a failed step, indented. */
+function show(result) {
+  if (result.output) console.log(result.output.replace(/^/gm, '     '));
+}
+
+/**
+ * Live processes (zombies left out) whose environment holds `key=value`: what the ESM check left
+ * behind. Linux only (reads /proc); elsewhere the check relies on the program having exited.
+ */
+function marked(key, value) {
+  if (process.platform !== 'linux') return [];
+  const needle = `${key}=${value}\0`;
+  const found = [];
+  for (const name of readdirSync('/proc')) {
+    const pid = Number(name);
+    if (!Number.isInteger(pid) || pid === process.pid) continue;
+    try {
+      const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
+      if (/^[ZX]/.test(stat.slice(stat.lastIndexOf(') ') + 2))) continue;
+      const environ = readFileSync(`/proc/${pid}/environ`, 'latin1');
+      if (environ.startsWith(needle) || environ.includes(`\0${needle}`)) found.push(pid);
+    } catch {
+      // gone meanwhile, or not ours to read
+    }
+  }
+  return found;
+}
+
+if (!existsSync(join(root, 'dist', 'index.js'))) {
+  console.log('FAIL dist/ is missing: run `npm run build` first');
+  process.exit(1);
+}
+
+const tmp = mkdtempSync(join(tmpdir(), 'procvisor-smoke-'));
+try {
+  // 1. The tarball.
+  const packDir = join(tmp, 'pack');
+  mkdirSync(packDir);
+  const pack = npm(['pack', '--json', '--pack-destination', packDir], root);
+  let tarball;
+  if (pack.ok) {
+    const [info] = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('[')));
+    tarball = join(packDir, info.filename);
+    const files = info.files.map((f) => f.path);
+    const required = ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/child.js', 'dist/child.d.ts'];
+    const absent = required.filter((f) => !files.includes(f));
+    const stray = files.filter((f) => /^(src|test|scripts|bench|examples|docs)\//.test(f) || f.endsWith('.tgz'));
+    report(absent.length === 0 && stray.length === 0, `npm pack: ${info.filename}, ${files.length} files`, [
+      absent.length ? `missing ${absent.join(', ')}` : '',
+      stray.length ? `should not ship ${stray.join(', ')}` : '',
+    ].filter(Boolean).join('; '));
+  } else {
+    report(false, 'npm pack', `exit ${pack.status}`);
+    show(pack);
+    throw new Error('no tarball');
+  }
+
+  // 2. A fresh project installing it, with the TypeScript and @types/node we develop against.
+  const project = join(tmp, 'project');
+  mkdirSync(project);
+  writeFileSync(join(project, 'package.json'), `${JSON.stringify({ name: 'procvisor-smoke', private: true, type: 'module' }, null, 2)}\n`);
+  const install = npm(
+    [
+      'install', '--no-audit', '--no-fund', '--prefer-offline', '--ignore-scripts', '--no-package-lock',
+      tarball,
+      `typescript@${ours.devDependencies.typescript}`,
+      `@types/node@${ours.devDependencies['@types/node']}`,
+    ],
+    project,
+  );
+  report(install.ok, 'npm install of the tarball in a fresh project', install.ok ? '' : `exit ${install.status}`);
+  if (!install.ok) {
+    show(install);
+    throw new Error('install failed');
+  }
+  const installed = JSON.parse(readFileSync(join(project, 'node_modules', 'procvisor', 'package.json'), 'utf8'));
+  const meta = ['repository', 'homepage', 'bugs'].filter((key) => installed[key] === undefined);
+  report(meta.length === 0, 'package.json: repository, homepage, bugs', meta.length ? `missing ${meta.join(', ')}` : '');
+
+  // 3. ESM: import, start and shut down a process; the program must then exit by itself.
+  writeFileSync(join(project, 'esm.mjs'), ESM_CHECK);
+  const mark = `${process.pid}-${Date.now()}`;
+  const esm = run(process.execPath, ['esm.mjs'], { cwd: project, timeout: 30_000, env: { ...process.env, PROCVISOR_SMOKE: mark } });
+  report(esm.ok, "import { ProcessManager } from 'procvisor': start, shutdown, exit", esm.ok ? esm.output.split('\n').pop() : `exit ${esm.status}`);
+  if (!esm.ok) show(esm);
+  let left = marked('PROCVISOR_SMOKE', mark);
+  for (let i = 0; i < 20 && left.length > 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    left = marked('PROCVISOR_SMOKE', mark);
+  }
+  report(left.length === 0, 'no process left running', left.length ? `still running: ${left.join(' ')}` : '');
+  for (const pid of left) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
+  }
+
+  // 4. require(ESM), as a CommonJS user does it.
+  const cjs = run(process.execPath, ['-e', REQUIRE_CHECK], { cwd: project, timeout: 30_000 });
+  report(cjs.ok, "require('procvisor') and require('procvisor/child')", cjs.ok ? '' : `exit ${cjs.status}`);
+  if (!cjs.ok) show(cjs);
+
+  // 5. The types, under both module resolutions a user is likely to pick.
+  writeFileSync(join(project, 'check.mts'), TYPE_CHECK);
+  const common = { strict: true, noEmit: true, target: 'ES2022', types: ['node'], skipLibCheck: false };
+  const configs = {
+    'tsconfig.node16.json': { ...common, module: 'node16', moduleResolution: 'node16' },
+    'tsconfig.bundler.json': { ...common, module: 'esnext', moduleResolution: 'bundler' },
+  };
+  const tsc = join(project, 'node_modules', 'typescript', 'bin', 'tsc');
+  for (const [file, compilerOptions] of Object.entries(configs)) {
+    writeFileSync(join(project, file), `${JSON.stringify({ compilerOptions, files: ['check.mts'] }, null, 2)}\n`);
+    const types = run(process.execPath, [tsc, '-p', file], { cwd: project, timeout: 60_000 });
+    report(types.ok, `tsc --noEmit (strict, module ${compilerOptions.module}, moduleResolution ${compilerOptions.moduleResolution})`, types.ok ? '' : `exit ${types.status}`);
+    if (!types.ok) show(types);
+  }
+} catch (error) {
+  if (failed === 0) report(false, 'smoke test', String(error));
+} finally {
+  rmSync(tmp, { recursive: true, force: true });
+}
+
+console.log(`${failed === 0 ? 'ok  ' : 'FAIL'} package smoke test: ${failed} failed (${((Date.now() - started) / 1000).toFixed(1)} s)`);
+if (failed > 0) process.exit(1);
