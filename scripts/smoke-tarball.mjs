@@ -28,7 +28,6 @@ const started = Date.now();
  */
 const EXPORTS = [
   'ProcessManager',
-  'Handle',
   'DEFAULTS',
   'EVENTS',
   'backoff',
@@ -98,8 +97,44 @@ export const supervised: boolean = isSupervised();
 export const off: () => void = onShutdown(async () => {});
 export { bad };
 
+// The public surface as users meet it, on the built declarations.
+import type { Duration, Handle, Size, WaitOptions } from 'procvisor';
+
+export async function surface(pm: ProcessManager): Promise<void> {
+  // readyData follows the readiness probe of the spec given to start().
+  const web = await pm.start({ name: 'web', command: 'node', readiness: { type: 'log', pattern: /port (?<port>\\d+)/ } });
+  const match: RegExpExecArray | undefined = web.readyData;
+  const http = await pm.start({ name: 'api', command: 'node', readiness: { type: 'http', url: 'http://127.0.0.1:1/' } });
+  const status: number | undefined = http.readyData?.status;
+  // @ts-expect-error: an http probe's readyData is { status }, not a match
+  const wrong: RegExpExecArray | undefined = http.readyData;
+  const plain: Handle = web;
+  // Every wait takes an options object.
+  const wait: WaitOptions = { timeout: '5s', signal: AbortSignal.timeout(10_000) };
+  await pm.waitFor('web', 'running', wait);
+  await web.waitFor('running', { timeout: 250 });
+  // @ts-expect-error: no positional timeouts
+  await pm.waitFor('web', 'running', '5s');
+  await pm.shutdown({ timeout: '10s' });
+  void [match, status, wrong, plain];
+}
+
+// Durations and sizes are checked at compile time.
+export const durations: Duration[] = [250, '250ms', '1.5s', '2m', '1h'];
+export const sizes: Size[] = [1024, '512MB', '1GiB'];
+// @ts-expect-error: not a duration
+export const words: Duration = 'ten seconds';
+// @ts-expect-error: not a size
+export const parsecs: Size = '3 parsecs';
+
+// @ts-expect-error: Handle is a type: users receive handles, never construct them
+export const made = new Handle();
+
 // ── later names: uses of names added to src/index.ts later go here ──
 `;
+
+/** The only classes the declarations may contain: the manager and the errors. Nothing internal. */
+const PUBLIC_CLASSES = new Set(['ProcessManager', ...EXPORTS.filter((name) => name.endsWith('Error'))]);
 
 /** The ESM check: start and shut down a tiny process, report its pid. */
 const ESM_CHECK = `\
@@ -267,7 +302,17 @@ try {
   report(cjs.ok, "require('procvisor') and require('procvisor/child')", cjs.ok ? '' : `exit ${cjs.status}`);
   if (!cjs.ok) show(cjs);
 
-  // 5. The types, under both module resolutions a user is likely to pick.
+  // 5. The declarations name no internal class (process worker, supervisor, incarnation, ring
+  // buffer, resolved specs): users get the manager, the errors, and types.
+  const dist = join(project, 'node_modules', 'procvisor', 'dist');
+  const declared = new Set();
+  for (const file of readdirSync(dist).filter((f) => f.endsWith('.d.ts'))) {
+    for (const m of readFileSync(join(dist, file), 'utf8').matchAll(/declare (?:abstract )?class (\w+)/g)) declared.add(m[1]);
+  }
+  const internal = [...declared].filter((name) => !PUBLIC_CLASSES.has(name));
+  report(internal.length === 0, 'declarations hold no internal class', internal.length ? `found: ${internal.join(', ')}` : '');
+
+  // 6. The types, under both module resolutions a user is likely to pick.
   writeFileSync(join(project, 'check.mts'), TYPE_CHECK);
   const common = { strict: true, noEmit: true, target: 'ES2022', types: ['node'], skipLibCheck: false };
   const configs = {

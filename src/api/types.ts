@@ -28,7 +28,7 @@ export type Size = number | `${number}${SizeUnit}`;
 /** A POSIX signal name such as `'SIGTERM'`. */
 export type Signal = NodeJS.Signals;
 
-/** How a child is restarted after it ends by itself (see SEMANTICS: restart types). */
+/** How a child is restarted after it ends by itself (see https://github.com/procvisor/procvisor/blob/main/docs/semantics.md#restart-types). */
 export type RestartType = 'permanent' | 'transient' | 'temporary' | 'never';
 
 /** Supervision strategy of a supervisor. */
@@ -392,7 +392,7 @@ export type SupervisorState = 'idle' | 'starting' | 'running' | 'stopping' | 'st
 /** Any state of a handle. */
 export type State = ProcessState | SupervisorState;
 
-/** How an incarnation ended (see SEMANTICS: exit classification). */
+/** How an incarnation ended (see https://github.com/procvisor/procvisor/blob/main/docs/semantics.md#exit-classes). */
 export type ExitClass = 'normal' | 'shutdown' | 'abnormal';
 
 /** The last exit of a child. */
