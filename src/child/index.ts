@@ -15,7 +15,7 @@
  */
 import {
   SUPERVISED_ENV,
-  encodeMessage,
+  encodeChildMessage,
   envelope,
   isEnvelope,
   isMarked,
@@ -68,9 +68,12 @@ export function heartbeat(): boolean {
   return post(envelope<HeartbeatEnvelope>({ type: 'heartbeat' }));
 }
 
-/** Sends a message to the supervisor (a `message` event there). Returns false when unsupervised. */
+/**
+ * Sends a message to the supervisor (a `message` event there, even the string `'ready'`, which
+ * only a bare `process.send` makes readiness). Returns false when unsupervised.
+ */
 export function send(message: unknown): boolean {
-  return post(encodeMessage(message));
+  return post(encodeChildMessage(message));
 }
 
 /** Keeps the channel referenced exactly while a message handler exists. */

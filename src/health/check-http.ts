@@ -14,6 +14,7 @@ import type * as https from 'node:https';
 import type { ProbeResult } from '../api/types.js';
 import type { ResolvedProbe } from '../spec/resolved.js';
 import { whenAborted, type CheckEnd } from './check-end.js';
+import { describeNetworkError } from './errno.js';
 import { BODY_LIMIT, IDLE_SOCKET_MS, liteRequest, prepareRequest, type LiteOutcome, type LiteRequest } from './http-lite.js';
 
 export { BODY_LIMIT, IDLE_SOCKET_MS };
@@ -122,7 +123,7 @@ function exchange(
     req.on('error', (error: NodeJS.ErrnoException) => {
       // The server may close an idle keep-alive socket just as we reuse it: retry once on a fresh one.
       if (!retried && req.reusedSocket && error.code === 'ECONNRESET') finish('retry');
-      else finish({ ok: false, message: `${error.code ?? 'ERROR'}: ${error.message}` });
+      else finish({ ok: false, message: describeNetworkError(error) });
     });
     req.on('response', (res) => {
       const status = res.statusCode ?? 0;

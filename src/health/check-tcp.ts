@@ -11,6 +11,7 @@ import { connect, type Socket } from 'node:net';
 import type { ProbeResult } from '../api/types.js';
 import type { ResolvedProbe } from '../spec/resolved.js';
 import type { CheckEnd } from './check-end.js';
+import { hostPort } from './errno.js';
 
 type TcpProbe = Extract<ResolvedProbe, { readonly type: 'tcp' }>;
 
@@ -34,13 +35,13 @@ export function checkTcp(probe: TcpProbe, end: CheckEnd): Promise<ProbeResult> {
     };
     socket.once('connect', () => {
       if (connectedToItself(socket)) {
-        finish({ ok: false, message: `ECONNREFUSED: nothing listens on ${probe.host}:${probe.port} (the probe connected to itself)`, data });
+        finish({ ok: false, message: `ECONNREFUSED ${hostPort(probe.host, probe.port)}: nothing listens there (the probe connected to itself)`, data });
       } else {
         finish({ ok: true, data });
       }
     });
     socket.once('error', (error: NodeJS.ErrnoException) =>
-      finish({ ok: false, message: `${error.code ?? 'ERROR'}: could not connect to ${probe.host}:${probe.port}`, data }),
+      finish({ ok: false, message: `${error.code ?? 'ERROR'} ${hostPort(probe.host, probe.port)}`, data }),
     );
     // After a result this only destroys a socket already destroyed.
     end.on(() => finish({ ok: false, message: 'aborted', data }));

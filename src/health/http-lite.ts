@@ -12,6 +12,7 @@
  */
 import { connect, type Socket } from 'node:net';
 import { whenAborted, type CheckEnd } from './check-end.js';
+import { describeNetworkError } from './errno.js';
 import { HttpParseError, ResponseParser } from './http-lite-parser.js';
 
 /** Largest body read for a `body` match; a longer body is cut there and its socket dropped. */
@@ -252,9 +253,9 @@ class Exchange {
   /** The failure's message, worded as node:http's path words the common ones (check-http.ts). */
   #failure(error: unknown): LiteOutcome {
     const parser = this.#parser;
-    const { code, message } = error as NodeJS.ErrnoException;
+    const { message } = error as NodeJS.ErrnoException;
     if (parser.headDone) return { ok: false, message: `The response broke off: ${message}`, status: parser.status };
-    if (!(error instanceof HttpParseError)) return { ok: false, message: `${code ?? 'ERROR'}: ${message}` };
+    if (!(error instanceof HttpParseError)) return { ok: false, message: describeNetworkError(error as NodeJS.ErrnoException) };
     return { ok: false, message: this.#received ? message : 'ECONNRESET: socket hang up' };
   }
 

@@ -12,6 +12,7 @@ import {
   encodeMessage,
   fromRemoteError,
   envelope,
+  isBareReady,
   isEnvelope,
   isMarked,
   type Envelope,
@@ -21,7 +22,7 @@ import {
 
 /** Callbacks for what the child sends. */
 export interface IpcChannelHandlers {
-  /** The child called `ready(data)`. */
+  /** The child called `ready(data)`, or sent the bare string `'ready'` (PM2 style; `data` undefined). */
   onReady?(data: unknown): void;
   /** The child called `heartbeat()`. */
   onHeartbeat?(): void;
@@ -183,6 +184,10 @@ export class IpcChannel {
   }
 
   readonly #onMessage = (raw: unknown): void => {
+    if (isBareReady(raw)) {
+      this.#handlers.onReady?.(undefined);
+      return;
+    }
     if (!isEnvelope(raw)) {
       if (!isMarked(raw)) this.#handlers.onMessage?.(raw);
       return;

@@ -9,6 +9,11 @@
  *
  * Directions: child → host `ready`, `heartbeat`, `message`, `response`; host → child `message`,
  * `request`, `shutdown`.
+ *
+ * One bare message is a control message too: the string `'ready'` from a child is readiness, the
+ * way PM2 apps announce it (`process.send('ready')`), so such an app needs no change to be
+ * supervised with `readiness: { type: 'ipc' }`. procvisor/child's `send('ready')` wraps it, so it
+ * stays a user message.
  */
 
 /** Protocol version carried in the `procvisor` key of every envelope. */
@@ -83,6 +88,14 @@ export function isMarked(value: unknown): boolean {
   return value !== null && typeof value === 'object' && 'procvisor' in value;
 }
 
+/** The bare message a PM2-style child sends when it is ready (`process.send('ready')`). */
+export const BARE_READY = 'ready';
+
+/** True for a child's bare readiness announcement, {@link BARE_READY}. */
+export function isBareReady(value: unknown): boolean {
+  return value === BARE_READY;
+}
+
 /** Makes a control message. */
 export function envelope<T extends Envelope>(fields: Omit<T, 'procvisor'>): T {
   return { procvisor: PROTOCOL_VERSION, ...fields } as T;
@@ -91,6 +104,14 @@ export function envelope<T extends Envelope>(fields: Omit<T, 'procvisor'>): T {
 /** What to hand to `send()` for a user message: the message itself, or wrapped when ambiguous. */
 export function encodeMessage(payload: unknown): unknown {
   return isMarked(payload) ? envelope<MessageEnvelope>({ type: 'message', payload }) : payload;
+}
+
+/**
+ * {@link encodeMessage} for a message from the child: the bare `'ready'` is wrapped too, since the
+ * host would read it as readiness.
+ */
+export function encodeChildMessage(payload: unknown): unknown {
+  return isBareReady(payload) ? envelope<MessageEnvelope>({ type: 'message', payload }) : encodeMessage(payload);
 }
 
 /**

@@ -4,7 +4,7 @@
  * `timeout` and cancellation (both stop the worker by its termination ladder) and reduces the
  * end to an outcome. It never rejects: a spawn failure is a `failed` outcome like any other.
  */
-import { StartFailedError } from '../api/errors.js';
+import { StartFailedError, TimeoutError } from '../api/errors.js';
 import { classifyExit } from '../policy/classify.js';
 import { ProcessWorker, type WorkerHost } from '../process/worker.js';
 import type { ChildListener } from '../supervisor/child.js';
@@ -21,7 +21,10 @@ export interface AttemptOutcome {
   readonly pid: number | undefined;
   /** Its own exit (not a stop), for the `exit` event; absent when it was stopped or never ran. */
   readonly exit: ExitInfo | undefined;
-  /** Error that kept it from starting (SpawnFailedError, StartFailedError). */
+  /**
+   * Why it failed when it did not end by exiting: the SpawnFailedError or StartFailedError that
+   * kept it from starting, or a TimeoutError when it ran past the job's `timeout`.
+   */
   readonly error: Error | undefined;
   readonly output: OutputLine[];
 }
@@ -33,6 +36,7 @@ type StopReason = 'timed-out' | 'cancelled';
  * Runs attempt number `attempt` (1-based) of `job` until it ends, listed in `live` meanwhile. `signal`
  * cancels it; the
  * caller checks `signal.aborted` before calling, since an abort that already happened fires no event.
+ * `onWorker` is told the attempt's worker before it starts (the runner's `list()` reads its pid).
  */
 export async function runAttempt(
   job: ResolvedJobSpec,
@@ -40,10 +44,12 @@ export async function runAttempt(
   signal: AbortSignal,
   host: WorkerHost,
   live: Set<ProcessWorker>,
+  onWorker?: (worker: ProcessWorker) => void,
 ): Promise<AttemptOutcome> {
   // The same host as supervised processes: the same attachments (IPC, probes, sampling, limits).
   const worker = new ProcessWorker(job.process, [job.process.name], host);
   live.add(worker);
+  onWorker?.(worker);
   const exited = deferred<ExitInfo>();
   const listener: ChildListener = {
     exited: (info) => exited.resolve(info),
@@ -76,7 +82,8 @@ export async function runAttempt(
   const stoppedOutcome = async (reason: StopReason): Promise<AttemptOutcome> => {
     await stopped.promise;
     const os = worker.lastOsExit;
-    return outcome(reason, { exitCode: os?.code ?? null, signal: os?.signal ?? null });
+    const error = reason === 'timed-out' ? timedOut(job) : undefined;
+    return outcome(reason, { exitCode: os?.code ?? null, signal: os?.signal ?? null, error });
   };
 
   try {
@@ -100,10 +107,16 @@ export async function runAttempt(
   }
 }
 
+/** The error of an attempt stopped because it ran past the job's `timeout`. */
+function timedOut(job: ResolvedJobSpec): TimeoutError {
+  const { name } = job.process;
+  return new TimeoutError(`Job \`${name}\` ran longer than its timeout of ${job.timeout} ms and was stopped`);
+}
+
 /**
  * An attempt that did not start. A job that exited while its readiness probe was still waiting is
- * judged by its exit like any other (readiness only delays "started"); a spawn failure or a start
- * timeout is a failure with no exit code.
+ * judged by its exit like any other (readiness only delays "started"), and its exit says why; a
+ * spawn failure or a start timeout is a failure with no exit code, and its error says why.
  */
 function fromStartError(
   error: Error,
@@ -112,7 +125,7 @@ function fromStartError(
 ): AttemptOutcome {
   if (error instanceof StartFailedError && error.reason === 'exited' && (error.exitCode !== null || error.signal !== null)) {
     const cls = classifyExit(error.exitCode, error.signal, job.process.successExitCodes);
-    return outcome(cls === 'normal' ? 'succeeded' : 'failed', { exitCode: error.exitCode, signal: error.signal, error });
+    return outcome(cls === 'normal' ? 'succeeded' : 'failed', { exitCode: error.exitCode, signal: error.signal });
   }
   return outcome('failed', { error });
 }

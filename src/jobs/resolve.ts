@@ -1,11 +1,12 @@
 /**
- * `resolveJobSpec()`: validation of what `pm.run()` receives. A job is a process spec plus three
+ * `resolveJobSpec()`: validation of what `pm.run()` receives. A job is a process spec plus a few
  * job options, so the job keys are checked and taken out here and the rest goes through the
  * process resolver: one set of rules and messages for both.
  */
 import { DEFAULTS } from '../api/defaults.js';
 import { resolveBackoff } from '../spec/resolve-common.js';
 import { PROCESS_SPEC_KEYS, resolveProcessSpec } from '../spec/resolve.js';
+import { preferLocalEnv } from './prefer-local.js';
 import type { ChildDefaults, ResolvedBackoff, ResolvedProcessSpec } from '../spec/resolved.js';
 import * as v from '../spec/validate.js';
 
@@ -22,7 +23,7 @@ const FORBIDDEN: Readonly<Record<string, string>> = {
   watch: 'a job is not restarted on file changes; use a process spec with `watch`',
 };
 
-const JOB_OWN_KEYS = ['timeout', 'retries', 'retryBackoff'] as const;
+const JOB_OWN_KEYS = ['timeout', 'retries', 'retryBackoff', 'preferLocal'] as const;
 
 /** Every option a job spec may have. */
 export const JOB_SPEC_KEYS: readonly string[] = Object.freeze([
@@ -40,6 +41,8 @@ export interface ResolvedJobSpec {
   readonly retries: number;
   /** Delay before each retry (attempt 2 waits `backoffDelay(retryBackoff, 1)`, and so on). */
   readonly retryBackoff: ResolvedBackoff;
+  /** Whether `node_modules/.bin` of the cwd and its parents come first on `PATH` (already in `process.env`). */
+  readonly preferLocal: boolean;
 }
 
 /**
@@ -57,14 +60,19 @@ export function resolveJobSpec(spec: unknown, defaults: ChildDefaults): Resolved
     throw v.invalid(s, '', spec, 'a job spec', 'it has `strategy` or `children`; a job runs one process');
   }
   // Checked here first so a typo such as `timout` is matched against the job's own options too.
-  v.knownKeys(s, '', raw, JOB_SPEC_KEYS);
-  const { timeout, retries, retryBackoff, ...rest } = raw;
+  v.knownKeys(s, '', raw, JOB_SPEC_KEYS, ['command']);
+  const { timeout, retries, retryBackoff, preferLocal: local, ...rest } = raw;
   // `temporary` says what the job runner does: nothing restarts the process behind its back.
-  const process = resolveProcessSpec({ ...rest, restart: 'temporary' }, defaults);
+  const resolved = resolveProcessSpec({ ...rest, restart: 'temporary' }, defaults);
+  const preferLocal = local === undefined ? false : v.boolean(s, 'preferLocal', local);
+  const process = preferLocal
+    ? Object.freeze({ ...resolved, env: Object.freeze(preferLocalEnv(resolved.env, resolved.extendEnv, resolved.cwd)) })
+    : resolved;
   return Object.freeze({
     process,
     timeout: timeout === undefined ? JOB_DEFAULTS.timeout : v.duration(s, 'timeout', timeout, { positive: true, infinity: true, timer: true }),
     retries: retries === undefined ? JOB_DEFAULTS.retries : v.integer(s, 'retries', retries, 0),
     retryBackoff: retryBackoff === undefined ? process.backoff : Object.freeze(resolveBackoff(s, 'retryBackoff', retryBackoff)),
+    preferLocal,
   });
 }

@@ -1,15 +1,16 @@
 /**
  * The job runner behind `pm.run()`: validates a job, waits for one of `maxConcurrentJobs` slots
- * (FIFO), runs attempts until one succeeds or the retries are spent, and resolves with a JobResult
- * in every case but invalid input. Cancellation (the caller's AbortSignal or `close()`) stops the
- * running attempt by its termination ladder and skips whatever is left.
+ * (FIFO, told by a `job-queued` event), runs attempts until one succeeds or the retries are spent,
+ * and resolves with a JobResult in every case but invalid input. Cancellation (the caller's
+ * AbortSignal or `close()`) stops the running attempt by its termination ladder and skips whatever
+ * is left. Every unfinished job is visible in `list()`.
  */
 import { ShutdownError } from '../api/errors.js';
 import { backoffDelay } from '../policy/backoff.js';
 import type { ProcessWorker, WorkerHost } from '../process/worker.js';
 import type { ChildDefaults } from '../spec/resolved.js';
 import * as v from '../spec/validate.js';
-import type { JobResult, JobSpec } from '../api/types.js';
+import type { JobResult, JobSnapshot, JobSpec, JobState } from '../api/types.js';
 import { follow, sleepUnless } from '../util/abort.js';
 import { runAttempt, type AttemptOutcome } from './attempt.js';
 import { resolveJobSpec, type ResolvedJobSpec } from './resolve.js';
@@ -33,6 +34,18 @@ export interface RunOptions {
   readonly signal?: AbortSignal;
 }
 
+/** Where one unfinished job is, for `list()`; updated in place as it moves on. */
+interface JobTrack {
+  readonly name: string;
+  state: JobState;
+  /** Attempts spawned or tried so far. */
+  attempts: number;
+  /** When it entered `state`, on the host's clock. */
+  since: number;
+  /** The worker of its current (or last) attempt. */
+  worker: ProcessWorker | undefined;
+}
+
 /** Runs one-shot jobs with a concurrency limit. */
 export class JobRunner {
   private readonly slots: Slots;
@@ -49,6 +62,8 @@ export class JobRunner {
   private readonly live = new Set<Promise<JobResult>>();
   /** The processes of the attempts running now, for `kill()`. */
   private readonly workers = new Set<ProcessWorker>();
+  /** Every job that has not finished, in the order `run()` was called. */
+  private readonly tracks = new Set<JobTrack>();
 
   constructor(options: JobRunnerOptions) {
     this.host = options.host;
@@ -85,6 +100,21 @@ export class JobRunner {
     }
   }
 
+  /**
+   * Every job that has not finished yet, in the order `run()` was called: waiting for a slot
+   * (`queued`), running an attempt (`running`, with its pid once spawned), or waiting to retry
+   * (`backoff`). `since` is when it entered that state.
+   */
+  list(): JobSnapshot[] {
+    return [...this.tracks].map((track) => ({
+      name: track.name,
+      state: track.state,
+      attempts: track.attempts,
+      pid: track.state === 'running' ? track.worker?.pid : undefined,
+      since: track.since,
+    }));
+  }
+
   /** SIGKILLs the process tree of every running attempt at once (a shutdown that ran out of time). */
   kill(): void {
     for (const worker of this.workers) worker.kill();
@@ -101,14 +131,22 @@ export class JobRunner {
     const cancel = new AbortController();
     this.cancels.add(cancel);
     const unlink = follow(cancel, userSignal);
+    const { clock } = this.host;
+    const name = job.process.name;
+    const track: JobTrack = { name, state: 'running', attempts: 0, since: clock.now(), worker: undefined };
+    this.tracks.add(track);
     let result: JobResult;
     let pid: number | undefined;
     try {
-      if (!(await this.slots.acquire(cancel.signal))) {
+      const onQueued = (position: number): void => {
+        enter(track, 'queued', clock.now());
+        this.host.emit('job-queued', { name, time: track.since, path: [name], position, running: this.slots.active, limit: this.slots.limit });
+      };
+      if (!(await this.slots.acquire(cancel.signal, onQueued))) {
         result = { status: 'cancelled', exitCode: null, signal: null, attempts: 0, durationMs: 0, output: [] };
       } else {
         try {
-          ({ result, pid } = await this.attempts(job, cancel.signal));
+          ({ result, pid } = await this.attempts(job, cancel.signal, track));
         } finally {
           this.slots.release();
         }
@@ -116,6 +154,7 @@ export class JobRunner {
     } finally {
       unlink();
       this.cancels.delete(cancel);
+      this.tracks.delete(track);
     }
     const event = { name: job.process.name, time: this.host.clock.now(), path: [job.process.name], ...result };
     this.host.emit('job', pid === undefined ? event : { ...event, pid });
@@ -123,7 +162,7 @@ export class JobRunner {
   }
 
   /** Attempt, back off, attempt again, until success, cancellation or no retries left. */
-  private async attempts(job: ResolvedJobSpec, signal: AbortSignal): Promise<{ result: JobResult; pid: number | undefined }> {
+  private async attempts(job: ResolvedJobSpec, signal: AbortSignal, track: JobTrack): Promise<{ result: JobResult; pid: number | undefined }> {
     const { clock } = this.host;
     const startedAt = clock.now();
     let attempts = 0;
@@ -131,7 +170,11 @@ export class JobRunner {
     let status: JobResult['status'] = 'cancelled';
     while (!signal.aborted) {
       attempts++;
-      last = await runAttempt(job, attempts, signal, this.host, this.workers);
+      track.attempts = attempts;
+      enter(track, 'running', clock.now());
+      last = await runAttempt(job, attempts, signal, this.host, this.workers, (worker) => {
+        track.worker = worker;
+      });
       status = last.status;
       let retry = (status === 'failed' || status === 'timed-out') && attempts <= job.retries && !signal.aborted;
       // The delay before the exit event, so the event never promises a retry that cannot come.
@@ -150,6 +193,7 @@ export class JobRunner {
       if (failure) this.host.emit('error', { name: job.process.name, time: clock.now(), path: [job.process.name], error: failure });
       if (!retry) break;
       this.host.emit('restart', { name: job.process.name, time: clock.now(), path: [job.process.name], attempt: attempts, delay });
+      enter(track, 'backoff', clock.now());
       if (!(await sleepUnless(clock, delay, signal))) status = 'cancelled';
     }
     const result: JobResult = {
@@ -159,6 +203,9 @@ export class JobRunner {
       attempts,
       durationMs: Math.max(0, clock.now() - startedAt),
       output: last?.output ?? [],
+      // Why, when the exit code cannot say it: a missing binary, a start that never got ready, a
+      // timeout. Not for a retry wait cut short: that attempt's own end said all there was.
+      ...(last?.error && status === last.status ? { error: last.error } : {}),
     };
     return { result, pid: last?.pid };
   }
@@ -170,6 +217,13 @@ export class JobRunner {
     const event = { name: job.process.name, time: exit.time, path: [job.process.name], code: exit.code, signal: exit.signal, class: exit.class, reason: exit.reason, willRestart };
     this.host.emit('exit', last.pid === undefined ? event : { ...event, pid: last.pid });
   }
+}
+
+/** Moves `track` into `state` (a new `since` only when the state changes). */
+function enter(track: JobTrack, state: JobState, now: number): void {
+  if (track.state === state) return;
+  track.state = state;
+  track.since = now;
 }
 
 function checkRunOptions(options: RunOptions, name: string): AbortSignal | undefined {

@@ -23,9 +23,10 @@ export class Slots {
 
   /**
    * Resolves true once a slot is held (release it with `release()`), or false when `signal`
-   * aborts first (then no slot is held).
+   * aborts first (then no slot is held). When no slot is free, `onQueued` is called at once with
+   * the waiter's 1-based place in the queue.
    */
-  acquire(signal: AbortSignal): Promise<boolean> {
+  acquire(signal: AbortSignal, onQueued?: (position: number) => void): Promise<boolean> {
     if (signal.aborted) return Promise.resolve(false);
     if (this.used < this.limit && this.waiting.length === 0) {
       this.used++;
@@ -43,6 +44,7 @@ export class Slots {
       };
       this.waiting.push(grant);
       signal.addEventListener('abort', onAbort, { once: true });
+      onQueued?.(this.waiting.length);
     });
   }
 

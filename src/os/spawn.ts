@@ -6,6 +6,7 @@
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
 import { statSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { DEFAULTS } from '../api/defaults.js';
 import { SpawnFailedError } from '../api/errors.js';
 import { SUPERVISED_ENV } from '../ipc/protocol.js';
@@ -16,14 +17,23 @@ import { newTreeCookie, TREE_COOKIE_ENV } from './cookie.js';
 export const USE_PROCESS_GROUPS = process.platform !== 'win32';
 
 /**
- * The environment of a child: host env (unless `extendEnv: false`), unbuffering defaults, then the
- * spec; last, with a `cookie`, the tree cookie (`PROCVISOR_TREE`), which the spec cannot override.
+ * Environment variable holding the incarnation's restart count: 0 for the first, then the number
+ * the `spawn` event reports as `restarts` (for a job, its attempt number minus one).
  */
-export function childEnv(spec: Pick<ResolvedProcessSpec, 'env' | 'extendEnv' | 'ipc'>, cookie?: string): NodeJS.ProcessEnv {
+export const RESTARTS_ENV = 'PROCVISOR_RESTARTS';
+
+/**
+ * The environment of a child: host env (unless `extendEnv: false`), unbuffering defaults, with
+ * `restarts` its restart count ({@link RESTARTS_ENV}), then the spec, which may override both;
+ * last, with a `cookie`, the tree cookie (`PROCVISOR_TREE`), which the spec cannot override.
+ */
+export function childEnv(spec: Pick<ResolvedProcessSpec, 'env' | 'extendEnv' | 'ipc'>, cookie?: string, restarts?: number): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = spec.extendEnv ? { ...process.env } : {};
   for (const [key, value] of Object.entries(DEFAULTS.unbufferedEnv)) {
     if (env[key] === undefined && !(key in spec.env)) env[key] = value;
   }
+  // Set over the host's own value: a procvisor host supervised by another one has its own count.
+  if (restarts !== undefined) env[RESTARTS_ENV] = String(restarts);
   // procvisor/child helpers act only when this is set (and delete it, so grandchildren don't inherit it).
   if (spec.ipc) env[SUPERVISED_ENV] = String(process.pid);
   for (const [key, value] of Object.entries(spec.env)) {
@@ -41,20 +51,36 @@ export function childEnv(spec: Pick<ResolvedProcessSpec, 'env' | 'extendEnv' | '
  */
 function checkCwd(spec: ResolvedProcessSpec): void {
   if (spec.cwd === undefined) return;
+  // Absolute in the message: a relative cwd is resolved against the host's, which is often not
+  // the directory the user had in mind.
+  const where = resolve(spec.cwd);
   let isDir = false;
   try {
     isDir = statSync(spec.cwd).isDirectory();
   } catch (cause) {
-    throw new SpawnFailedError(spec.name, `Cannot start \`${spec.name}\`: working directory \`${spec.cwd}\` does not exist`, {
+    throw new SpawnFailedError(spec.name, `Cannot start \`${spec.name}\`: working directory \`${where}\` does not exist`, {
       cause,
       errno: 'ENOENT',
     });
   }
   if (!isDir) {
-    throw new SpawnFailedError(spec.name, `Cannot start \`${spec.name}\`: \`${spec.cwd}\` is not a directory`, {
+    throw new SpawnFailedError(spec.name, `Cannot start \`${spec.name}\`: working directory \`${where}\` is not a directory`, {
       errno: 'ENOTDIR',
     });
   }
+}
+
+/**
+ * The hint for a command that is not found because it is a whole command line (`npm run dev`)
+ * run without a shell: the program name is the first word only.
+ */
+function commandLineHint(spec: ResolvedProcessSpec): string {
+  if (spec.shell !== false) return '';
+  const words = spec.command.trim().split(/\s+/);
+  if (words.length < 2) return '';
+  const [program, ...args] = words;
+  const example = `command: '${program}', args: [${args.map((a) => `'${a}'`).join(', ')}]`;
+  return ` — the command is one program name; put its arguments in \`args\` (\`${example}\`) or set \`shell: true\``;
 }
 
 /** Turns an OS spawn error into a SpawnFailedError with a sentence a person can act on. */
@@ -62,7 +88,7 @@ export function toSpawnError(spec: ResolvedProcessSpec, error: NodeJS.ErrnoExcep
   const code = error.code;
   const what =
     code === 'ENOENT'
-      ? `command \`${spec.command}\` not found`
+      ? `command \`${spec.command}\` not found${commandLineHint(spec)}`
       : code === 'EACCES'
         ? `permission denied running \`${spec.command}\``
         : `spawning \`${spec.command}\` failed (${code ?? error.message})`;
@@ -75,15 +101,21 @@ export function toSpawnError(spec: ResolvedProcessSpec, error: NodeJS.ErrnoExcep
  * `cookie` (see cookie.ts: one per incarnation, from `newTreeCookie()`) in its environment.
  * `onForked` is called synchronously the moment the OS process exists (before this function
  * returns), so whoever must kill it with the host registers it before anything else can happen.
+ * `restarts` is the incarnation's restart count, given to it as `PROCVISOR_RESTARTS`.
  */
-export function spawnChild(spec: ResolvedProcessSpec, cookie: string = newTreeCookie(), onForked?: (pid: number) => void): Promise<ChildProcess> {
+export function spawnChild(
+  spec: ResolvedProcessSpec,
+  cookie: string = newTreeCookie(),
+  onForked?: (pid: number) => void,
+  restarts?: number,
+): Promise<ChildProcess> {
   checkCwd(spec);
   const stdio: StdioOptions = spec.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'];
   let child: ChildProcess;
   try {
     child = spawn(spec.command, spec.args as string[], {
       cwd: spec.cwd,
-      env: childEnv(spec, cookie),
+      env: childEnv(spec, cookie, restarts),
       shell: spec.shell,
       detached: USE_PROCESS_GROUPS,
       stdio,

@@ -12,7 +12,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
 import { DEFAULTS } from '../api/defaults.js';
-import { ProcvisorError, StartFailedError, InvalidStateError, TimeoutError } from '../api/errors.js';
+import { ProcvisorError, StartFailedError, InvalidStateError, TimeoutError, type ProbeReport } from '../api/errors.js';
 import type { EventName, EventPayload } from '../api/events.js';
 import type { Clock, ExitInfo, ExitReason, HealthStatus, OutputLine, ProbeResult, Signal } from '../api/types.js';
 import type { HealthSource } from '../health/aggregate.js';
@@ -25,7 +25,7 @@ import { classifyExit } from '../policy/classify.js';
 import type { ResolvedProcessSpec } from '../spec/resolved.js';
 import type { ChildListener, RunInfo } from '../supervisor/child.js';
 import { Incarnation, type OsExit } from './incarnation.js';
-import { awaitReadiness, type PolledReadiness } from './readiness.js';
+import { awaitReadiness, describeProbe, ReadinessTrace, type PolledReadiness } from './readiness.js';
 import { runLadder } from './stop.js';
 
 /** The error of a start that a stop cut short. */
@@ -203,7 +203,7 @@ export class ProcessWorker {
       track?.(pid, forked.starttime, cookie);
     };
     try {
-      child = await spawnChild(this.spec, cookie, onForked);
+      child = await spawnChild(this.spec, cookie, onForked, info.restarts);
     } catch (error) {
       if (forked !== undefined) this.host.untrack?.(forked.pid);
       this.spawning = undefined;
@@ -225,10 +225,11 @@ export class ProcessWorker {
     const timeout = new AbortController();
     const timer = this.spec.startTimeout === Infinity ? undefined : clock.setTimeout(() => timeout.abort(new TimeoutError('start timeout')), this.spec.startTimeout);
     const until = AbortSignal.any([inc.signal, timeout.signal]);
+    const trace = this.spec.readiness ? new ReadinessTrace(this.spec.readiness) : undefined;
     try {
-      this.ready = await awaitReadiness(this.spec.readiness, inc, this.name, until, this.host.polledReadiness);
+      this.ready = await awaitReadiness(this.spec.readiness, inc, this.name, until, this.host.polledReadiness, trace);
     } catch (cause) {
-      const error = await this.whyNotStarted(inc, timeout.signal.aborted, cause);
+      const error = await this.whyNotStarted(inc, timeout.signal.aborted, cause, trace);
       if (!isStoppedWhileStarting(error)) this.failStart(error);
       throw error;
     } finally {
@@ -237,7 +238,7 @@ export class ProcessWorker {
     if (inc.ended || inc.terminationReason) {
       // Ready and ended in the same turn: a failed start, unless a stop asked for the end (a stop
       // that arrived while spawning lands here when there is no readiness probe to wait on).
-      const error = await this.whyNotStarted(inc, false, undefined);
+      const error = await this.whyNotStarted(inc, false, undefined, trace);
       if (!isStoppedWhileStarting(error)) this.failStart(error);
       throw error;
     }
@@ -269,8 +270,9 @@ export class ProcessWorker {
     };
   }
 
-  private async whyNotStarted(inc: Incarnation, timedOut: boolean, cause: unknown): Promise<StartFailedError> {
+  private async whyNotStarted(inc: Incarnation, timedOut: boolean, cause: unknown, trace?: ReadinessTrace): Promise<StartFailedError> {
     const lastOutput = this.output.toArray(20);
+    const lastProbe = this.probeReport(trace);
     if (inc.terminationReason === 'stopped') {
       await inc.stopping;
       return stoppedWhileStarting(this.name);
@@ -278,8 +280,11 @@ export class ProcessWorker {
     if (timedOut && !inc.ended) {
       inc.terminationReason ??= 'start-timeout';
       await this.runTermination(inc);
-      return new StartFailedError(this.name, `\`${this.name}\` was not ready within ${this.spec.startTimeout} ms`, {
+      const why = lastProbe ? `: ${describeProbe(lastProbe)}` : '';
+      const output = lastOutput.length === 0 ? '. It wrote no output.' : `. Last output:\n${lastOutput.map((l) => `  ${l.line}`).join('\n')}`;
+      return new StartFailedError(this.name, this.maskText(`\`${this.name}\` was not ready within ${this.spec.startTimeout} ms${why}${output}`), {
         reason: 'timeout',
+        lastProbe,
         lastOutput,
         cause,
       });
@@ -292,9 +297,16 @@ export class ProcessWorker {
       reason: 'exited',
       exitCode: exit.code,
       signal: exit.signal,
+      lastProbe,
       lastOutput: output,
       cause: cause instanceof ProcvisorError ? undefined : cause,
     });
+  }
+
+  /** The readiness probe's last result, masked like output (a URL or a message may hold a secret). */
+  private probeReport(trace: ReadinessTrace | undefined): ProbeReport | undefined {
+    const report = trace?.report();
+    return report && { ...report, message: this.maskText(report.message) };
   }
 
   private failStart(error: Error): void {

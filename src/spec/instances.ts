@@ -5,8 +5,9 @@ import type { ResolvedChildSpec, ResolvedSupervisorSpec } from './resolved.js';
 
 /**
  * `instances: N` becomes a one-for-one supervisor named like the spec, holding replicas `name#0` …
- * `name#N-1`; each replica gets `PROCVISOR_INSTANCE` (its index) unless the spec sets it. So
- * `pm.stop('web')` stops them all and `pm.get('web#1')` is one replica.
+ * `name#N-1`; each replica gets `PROCVISOR_INSTANCE` (its index) unless the spec sets it (beside
+ * `PROCVISOR_RESTARTS`, which every incarnation gets at spawn: os/spawn.ts). So `pm.stop('web')`
+ * stops them all and `pm.get('web#1')` is one replica.
  */
 export function expandInstances(spec: ResolvedChildSpec): ResolvedChildSpec {
   if (spec.kind === 'supervisor') {

@@ -26,7 +26,7 @@ export function resolveBackoff(s: Subject, path: string, value: unknown): Resolv
   }
   const raw = v.object(s, path, value, 'a backoff object (`{ type: ... }`) or a function');
   const type = v.oneOf(s, at('type'), raw.type, BACKOFF_TYPES);
-  v.knownKeys(s, path, raw, BACKOFF_KEYS[type]);
+  v.knownKeys(s, path, raw, BACKOFF_KEYS[type], type === 'fixed' ? ['delay'] : []);
   const resetAfter = raw.resetAfter === undefined ? DEFAULTS.backoff.resetAfter : v.duration(s, at('resetAfter'), raw.resetAfter, { infinity: true });
   if (type === 'fixed') {
     return { type, delay: v.duration(s, at('delay'), raw.delay, { timer: true }), resetAfter };
@@ -96,7 +96,7 @@ export function resolveOutput(s: Subject, path: string, value: unknown, base: Re
 /** Resolves `{ interval, history }` or `false`. */
 export function resolveSampling(s: Subject, path: string, value: unknown): ResolvedSampling | false {
   if (value === false) return false;
-  const raw = v.options(s, path, value, ['interval', 'history'], '`false` or `{ interval, history? }`');
+  const raw = v.options(s, path, value, ['interval', 'history'], '`false` or `{ interval, history? }`', ['interval']);
   return {
     interval: v.duration(s, v.join(path, 'interval'), raw.interval, { positive: true, timer: true }),
     history: raw.history === undefined ? DEFAULTS.sampling.history : v.integer(s, v.join(path, 'history'), raw.history, 1),

@@ -22,6 +22,15 @@ const PROBE_FIELDS = Object.freeze({
 const TIMING_KEYS = ['initialDelay', 'interval', 'timeout', 'successThreshold', 'failureThreshold'] as const;
 const PROBE_TYPES = ['http', 'tcp', 'log', 'exec', 'ipc', 'custom'] as const;
 const LIVENESS_TYPES = PROBE_TYPES.filter((t) => t !== 'log');
+/** The option each probe type cannot do without, favoured when a key is misspelt. */
+const PROBE_REQUIRED: Readonly<Record<(typeof PROBE_TYPES)[number], readonly string[]>> = {
+  http: ['url'],
+  tcp: ['port'],
+  log: ['pattern'],
+  exec: ['command'],
+  ipc: [],
+  custom: ['check'],
+};
 const PROBE_KEYS: Readonly<Record<(typeof PROBE_TYPES)[number], readonly string[]>> = {
   http: ['type', 'url', 'method', 'status', 'body', ...TIMING_KEYS],
   tcp: ['type', 'port', 'host', ...TIMING_KEYS],
@@ -77,9 +86,27 @@ function resolveUrl(s: Subject, path: string, value: unknown): string {
   return text;
 }
 
+/**
+ * Pieces of regular-expression syntax that program output practically never contains: an escape
+ * class (`\d`, `\w`, `\s`, `\b` and their negations) that no word character follows (`\d+`,
+ * `\s*`, `\b` at the end, but not the `\data` of a Windows path), and `.*` / `.+`. A string holding
+ * one was meant as a RegExp; as a string it would match only those exact characters. Other syntax
+ * (`^`, `$`, `.`, `[...]`) is left alone: `ready.` or `[ok]` are plausible text.
+ */
+const REGEXP_SYNTAX = /\\[dwsbDWSB](?!\w)|\.[*+]/;
+
 /** A string pattern is a plain substring; a RegExp is copied without `g`/`y` so `test()` is stateless. */
 function resolvePattern(s: Subject, path: string, value: unknown): RegExp {
   const pattern = v.stringOrRegExp(s, path, value);
+  if (typeof pattern === 'string' && REGEXP_SYNTAX.test(pattern)) {
+    throw v.invalid(
+      s,
+      path,
+      value,
+      'a RegExp when it is written like one',
+      `a string matches literally, so this one would match only the exact characters \`${pattern}\`: pass a RegExp (\`/${pattern.replace(/\//g, '\\/')}/\`) instead`,
+    );
+  }
   if (typeof pattern === 'string') return new RegExp(pattern.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&'));
   return new RegExp(pattern.source, pattern.flags.replace(/[gy]/g, ''));
 }
@@ -92,7 +119,7 @@ export function resolveProbe(s: Subject, path: string, value: unknown, role: Pro
     role === 'liveness'
       ? v.oneOf(s, at('type'), raw.type, LIVENESS_TYPES, raw.type === 'log' ? 'a `log` probe can only be a readiness probe' : undefined)
       : v.oneOf(s, at('type'), raw.type, PROBE_TYPES);
-  v.knownKeys(s, path, raw, PROBE_KEYS[type]);
+  v.knownKeys(s, path, raw, PROBE_KEYS[type], PROBE_REQUIRED[type]);
   const timing = resolveTiming(s, path, raw, role);
   switch (type) {
     case 'http':
@@ -134,7 +161,7 @@ export function resolveProbe(s: Subject, path: string, value: unknown, role: Pro
 
 /** Resolves `{ timeout, detector, threshold }`. */
 export function resolveHeartbeat(s: Subject, path: string, value: unknown): ResolvedHeartbeat {
-  const raw = v.options(s, path, value, ['timeout', 'detector', 'threshold']);
+  const raw = v.options(s, path, value, ['timeout', 'detector', 'threshold'], undefined, ['timeout']);
   const at = (key: string): string => v.join(path, key);
   return {
     timeout: v.duration(s, at('timeout'), raw.timeout, { positive: true, timer: true }),

@@ -116,7 +116,7 @@ function resolveProcess(w: Walk, raw: Readonly<Record<string, unknown>>, path: s
   const { s, defaults: d } = w;
   const at = (key: string): string => v.join(path, key);
   const name = resolveName(w, path, raw.name);
-  v.knownKeys(s, path, raw, PROCESS_SPEC_KEYS);
+  v.knownKeys(s, path, raw, PROCESS_SPEC_KEYS, ['command']);
   if (raw.command === undefined) {
     throw v.invalid(s, at('command'), raw.command, 'a non-empty string', 'a process spec needs `command`; a supervisor spec needs `strategy` and `children`');
   }
@@ -170,7 +170,7 @@ function resolveSupervisor(w: Walk, raw: Readonly<Record<string, unknown>>, path
   if (raw.command !== undefined) {
     throw v.invalid(s, at('command'), raw.command, 'absent in a supervisor spec', 'a spec with `strategy` or `children` is a supervisor');
   }
-  v.knownKeys(s, path, raw, SUPERVISOR_SPEC_KEYS);
+  v.knownKeys(s, path, raw, SUPERVISOR_SPEC_KEYS, ['strategy', 'children']);
   const strategy = v.oneOf(s, at('strategy'), raw.strategy, STRATEGIES);
   const restart = raw.restart === undefined ? d.restart : v.oneOf(s, at('restart'), raw.restart, RESTART_TYPES);
   const autoShutdown = raw.autoShutdown === undefined ? DEFAULTS.autoShutdown : v.oneOf(s, at('autoShutdown'), raw.autoShutdown, AUTO_SHUTDOWNS);

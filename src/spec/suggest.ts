@@ -1,6 +1,8 @@
 /**
  * "Did you mean" for unknown option names: the closest known name by edit distance, when it is
- * close enough to be a typo rather than a different word.
+ * close enough to be a typo rather than a different word. A required option the spec lacks is the
+ * likeliest meaning of an unknown key, so it is tried first and more generously: `cmd` beside a
+ * missing `command` means `command`, not the nearer `cwd`.
  */
 
 /**
@@ -37,10 +39,36 @@ function tolerance(word: string): number {
 }
 
 /**
- * The known name closest to `word`, or `undefined` when none is within typo distance. Ties go to
- * the earlier candidate, so list the most common names first.
+ * True when `word` reads as a shortening of `name`: same first letter, and every letter of `word`
+ * in `name` in order (`cmd` of `command`, `env` of `environment`, `args` of `arguments`).
  */
-export function suggest(word: string, candidates: readonly string[]): string | undefined {
+function abbreviates(word: string, name: string): boolean {
+  const w = word.toLowerCase();
+  const n = name.toLowerCase();
+  if (w.length < 2 || w.length >= n.length || w[0] !== n[0]) return false;
+  let at = 0;
+  for (const char of n) if (char === w[at]) at += 1;
+  return at >= w.length;
+}
+
+/**
+ * The known name closest to `word`, or `undefined` when none is within typo distance. Ties go to
+ * the earlier candidate, so list the most common names first. `missing` names required options the
+ * value lacks: one of them that `word` abbreviates, or is within the typo distance of the longer of
+ * the two words, wins over any other candidate.
+ */
+export function suggest(word: string, candidates: readonly string[], missing: readonly string[] = []): string | undefined {
+  let wanted: string | undefined;
+  let wantedDistance = Infinity;
+  for (const name of missing) {
+    const distance = editDistance(word, name);
+    const near = distance <= tolerance(word.length >= name.length ? word : name) || abbreviates(word, name);
+    if (near && distance < wantedDistance) {
+      wanted = name;
+      wantedDistance = distance;
+    }
+  }
+  if (wanted !== undefined) return wanted;
   let best: string | undefined;
   let bestDistance = tolerance(word) + 1;
   for (const candidate of candidates) {

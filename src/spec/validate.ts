@@ -77,10 +77,20 @@ export function invalid(subject: Subject, path: string, value: unknown, expected
   );
 }
 
-/** Builds the error for a key no option has, suggesting the closest known one. */
-export function unknownOption(subject: Subject, path: string, key: string, value: unknown, known: readonly string[]): InvalidSpecError | InvalidArgumentError {
+/**
+ * Builds the error for a key no option has, suggesting the closest known one; `missing` lists the
+ * required options the value lacks, which the key most likely meant (see `suggest`).
+ */
+export function unknownOption(
+  subject: Subject,
+  path: string,
+  key: string,
+  value: unknown,
+  known: readonly string[],
+  missing: readonly string[] = [],
+): InvalidSpecError | InvalidArgumentError {
   const full = join(path, key);
-  const guess = suggest(key, known);
+  const guess = suggest(key, known, missing);
   let tail = '';
   if (guess !== undefined) tail = ` — did you mean \`${join(path, guess)}\`?`;
   else if (known.length <= 12) tail = ` — known options: ${known.map((k) => `\`${k}\``).join(', ')}`;
@@ -100,17 +110,35 @@ export function object(subject: Subject, path: string, value: unknown, expected 
   return value;
 }
 
-/** Rejects own keys outside `known`, with a did-you-mean. */
-export function knownKeys(subject: Subject, path: string, value: Readonly<Record<string, unknown>>, known: readonly string[]): void {
+/**
+ * Rejects own keys outside `known`, with a did-you-mean that favours the `required` options the
+ * value lacks: an unknown key beside a missing required one is most likely that one misspelt.
+ */
+export function knownKeys(
+  subject: Subject,
+  path: string,
+  value: Readonly<Record<string, unknown>>,
+  known: readonly string[],
+  required: readonly string[] = [],
+): void {
   for (const key of Object.keys(value)) {
-    if (!known.includes(key)) throw unknownOption(subject, path, key, value[key], known);
+    if (known.includes(key)) continue;
+    const missing = required.filter((name) => value[name] === undefined);
+    throw unknownOption(subject, path, key, value[key], known, missing);
   }
 }
 
-/** Checks for a plain object with only `known` keys. */
-export function options(subject: Subject, path: string, value: unknown, known: readonly string[], expected?: string): Readonly<Record<string, unknown>> {
+/** Checks for a plain object with only `known` keys (`required` ones favoured in suggestions). */
+export function options(
+  subject: Subject,
+  path: string,
+  value: unknown,
+  known: readonly string[],
+  expected?: string,
+  required: readonly string[] = [],
+): Readonly<Record<string, unknown>> {
   const obj = object(subject, path, value, expected);
-  knownKeys(subject, path, obj, known);
+  knownKeys(subject, path, obj, known, required);
   return obj;
 }
 
