@@ -13,6 +13,7 @@ import type {
   AddOptions,
   ChildSpec,
   JobResult,
+  JobSnapshot,
   JobSpec,
   ManagerOptions,
   ReadyDataOf,
@@ -69,7 +70,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   private readonly tops: Supervisor[] = [];
   private readonly attachments: IncarnationAttachments;
   private readonly resources: ResourceMonitor;
-  private readonly jobs: JobRunner;
+  private readonly jobRunner: JobRunner;
   private readonly watchers = new Map<ChildNode, Watcher>();
   private readonly owner: HandleOwner;
   private readonly host: SupervisorHost;
@@ -109,7 +110,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
     };
     // Every event about a job says so (`job: true`), so a listener tells it from a service's.
     const jobEmit = <E extends EventName>(event: E, payload: EventPayload<E>): void => this.publish(event, { ...payload, job: true });
-    this.jobs = new JobRunner({ host: { ...this.workerHost, emit: jobEmit }, defaults: this.options.defaults, maxConcurrentJobs: this.options.maxConcurrentJobs });
+    this.jobRunner = new JobRunner({ host: { ...this.workerHost, emit: jobEmit }, defaults: this.options.defaults, maxConcurrentJobs: this.options.maxConcurrentJobs });
     this.host = {
       clock,
       emit,
@@ -359,7 +360,15 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
    */
   async run(job: JobSpec, opts: RunOptions = {}): Promise<JobResult> {
     this.assertOpen();
-    return this.jobs.run(job, opts);
+    return this.jobRunner.run(job, opts);
+  }
+
+  /**
+   * The jobs run by `run()` that have not finished: waiting for a `maxConcurrentJobs` slot
+   * (`queued`, also told by a `job-queued` event), running an attempt, or waiting to retry.
+   */
+  jobs(): JobSnapshot[] {
+    return this.jobRunner.list();
   }
 
   /** Stops a child by its termination ladder. It keeps its spec and is not restarted. Idempotent. */
@@ -481,7 +490,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
       // Top-level entries are independent of each other: they stop concurrently (each signalled in
       // reverse start order, none waiting for another), and the cookie sweeps of stops that end
       // together share one scan. Order inside a supervisor is kept (docs/termination.md).
-      const stopping = Promise.all([this.jobs.close(), ...tops.map((top) => top.stop())]);
+      const stopping = Promise.all([this.jobRunner.close(), ...tops.map((top) => top.stop())]);
       const timer = limit === Infinity ? undefined : clock.setTimeout(() => this.killAll(), limit);
       const kill = (): void => this.killAll();
       if (signal?.aborted) kill();
@@ -510,7 +519,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   /** SIGKILLs every process tree the manager owns, jobs included, at once. */
   private killAll(): void {
     for (const top of this.tops) top.kill();
-    this.jobs.kill();
+    this.jobRunner.kill();
   }
 
   /**

@@ -5,12 +5,12 @@
  * AbortSignal or `close()`) stops the running attempt by its termination ladder and skips whatever
  * is left. Every unfinished job is visible in `list()`.
  */
-import { ShutdownError } from '../api/errors.js';
+import { ShutdownError, TimeoutError } from '../api/errors.js';
 import { backoffDelay } from '../policy/backoff.js';
 import type { ProcessWorker, WorkerHost } from '../process/worker.js';
 import type { ChildDefaults } from '../spec/resolved.js';
 import * as v from '../spec/validate.js';
-import type { JobResult, JobSnapshot, JobSpec, JobState } from '../api/types.js';
+import type { JobResult, JobSnapshot, JobSpec, JobState, RunOptions } from '../api/types.js';
 import { follow, sleepUnless } from '../util/abort.js';
 import { runAttempt, type AttemptOutcome } from './attempt.js';
 import { resolveJobSpec, type ResolvedJobSpec } from './resolve.js';
@@ -28,10 +28,12 @@ export interface JobRunnerOptions {
   readonly random?: () => number;
 }
 
-/** Options of one `run()`. */
-export interface RunOptions {
+/** The checked options of one `run()` (the public `RunOptions`). */
+interface RunLimits {
   /** Aborting cancels the job: dequeued, or its attempt stopped by the ladder; status `cancelled`. */
-  readonly signal?: AbortSignal;
+  readonly signal: AbortSignal | undefined;
+  /** Bounds the whole run, queue and retries included, in ms; then the job ends `timed-out`. */
+  readonly timeout: number;
 }
 
 /** Where one unfinished job is, for `list()`; updated in place as it moves on. */
@@ -90,8 +92,8 @@ export class JobRunner {
   async run(spec: JobSpec, options: RunOptions = {}): Promise<JobResult> {
     if (this.closed) throw new ShutdownError();
     const job = resolveJobSpec(spec, this.defaults);
-    const signal = checkRunOptions(options, job.process.name);
-    const running = this.execute(job, signal);
+    const limits = checkRunOptions(options, job.process.name);
+    const running = this.execute(job, limits);
     this.live.add(running);
     try {
       return await running;
@@ -127,11 +129,20 @@ export class JobRunner {
     await Promise.allSettled([...this.live]);
   }
 
-  private async execute(job: ResolvedJobSpec, userSignal: AbortSignal | undefined): Promise<JobResult> {
+  private async execute(job: ResolvedJobSpec, limits: RunLimits): Promise<JobResult> {
     const cancel = new AbortController();
     this.cancels.add(cancel);
-    const unlink = follow(cancel, userSignal);
+    const unlink = follow(cancel, limits.signal);
     const { clock } = this.host;
+    // The run's own time limit: it cancels whatever the job is doing, and the result says why.
+    let outOfTime = false;
+    const limit =
+      limits.timeout === Infinity
+        ? undefined
+        : clock.setTimeout(() => {
+            outOfTime = true;
+            cancel.abort(RUN_TIMED_OUT);
+          }, limits.timeout);
     const name = job.process.name;
     const track: JobTrack = { name, state: 'running', attempts: 0, since: clock.now(), worker: undefined };
     this.tracks.add(track);
@@ -152,9 +163,17 @@ export class JobRunner {
         }
       }
     } finally {
+      if (limit !== undefined) clock.clearTimeout(limit);
       unlink();
       this.cancels.delete(cancel);
       this.tracks.delete(track);
+    }
+    if (outOfTime && result.status === 'cancelled') {
+      result = {
+        ...result,
+        status: 'timed-out',
+        error: new TimeoutError(`Job \`${name}\` did not finish within ${limits.timeout} ms (the run's \`timeout\`), so it was stopped`),
+      };
     }
     const event = { name: job.process.name, time: this.host.clock.now(), path: [job.process.name], ...result };
     this.host.emit('job', pid === undefined ? event : { ...event, pid });
@@ -226,10 +245,13 @@ function enter(track: JobTrack, state: JobState, now: number): void {
   track.since = now;
 }
 
-function checkRunOptions(options: RunOptions, name: string): AbortSignal | undefined {
+function checkRunOptions(options: RunOptions, name: string): RunLimits {
   const s: v.Subject = { label: `run options of job \`${name}\``, noun: 'the options', kind: 'argument' };
-  const raw = v.options(s, '', options, ['signal']);
-  if (raw.signal === undefined) return undefined;
-  if (!(raw.signal instanceof AbortSignal)) throw v.invalid(s, 'signal', raw.signal, 'an AbortSignal');
-  return raw.signal;
+  const raw = v.options(s, '', options, ['signal', 'timeout'], 'an options object `{ timeout?, signal? }`');
+  if (raw.signal !== undefined && !(raw.signal instanceof AbortSignal)) throw v.invalid(s, 'signal', raw.signal, 'an AbortSignal');
+  const timeout = raw.timeout === undefined ? Infinity : v.duration(s, 'timeout', raw.timeout, { infinity: true, timer: true });
+  return { signal: raw.signal as AbortSignal | undefined, timeout };
 }
+
+/** The reason a run's own timeout cancels it with. */
+const RUN_TIMED_OUT = Symbol('run timed out');

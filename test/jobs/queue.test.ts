@@ -15,7 +15,9 @@ import { JobRunner } from '../../src/jobs/runner.js';
 import type { WorkerHost } from '../../src/process/worker.js';
 import { resolveManagerOptions } from '../../src/spec/resolve.js';
 import { systemClock } from '../../src/util/clock.js';
-import { alive, fixture, NODE, until } from '../helpers.js';
+import { ProcessManager } from '../../src/index.js';
+import { FakeClock } from '../clock.js';
+import { alive, fixture, NODE, track, until } from '../helpers.js';
 
 interface Recorded {
   event: EventName;
@@ -199,5 +201,47 @@ describe('JobRunner: preferLocal', () => {
       code: 'INVALID_SPEC',
       path: 'preferLocal',
     });
+  });
+});
+
+describe('through the manager', () => {
+  it('pm.jobs() lists a queued job, and every job event carries job: true', async () => {
+    const pm = track(new ProcessManager({ maxConcurrentJobs: 1 }));
+    const seen: { event: string; job: unknown }[] = [];
+    for (const event of ['spawn', 'job-queued', 'job'] as const) pm.on(event, (e) => void seen.push({ event, job: e.job }));
+    const first = new AbortController();
+    const running = pm.run(job('first', 'idle.mjs'), { signal: first.signal });
+    const queued = pm.run(job('second', 'idle.mjs'), { timeout: '30s' });
+    await until(() => pm.jobs()[0]?.pid !== undefined, 10_000, 'the first job to spawn');
+    expect(pm.jobs().map((j) => [j.name, j.state])).toEqual([
+      ['first', 'running'],
+      ['second', 'queued'],
+    ]);
+    first.abort();
+    expect((await running).status).toBe('cancelled');
+    await until(() => pm.jobs().length === 1 && pm.jobs()[0]?.state === 'running', 10_000, 'the second job to run');
+    await pm.shutdown();
+    expect((await queued).status).toBe('cancelled');
+    expect(seen.length).toBeGreaterThanOrEqual(4);
+    expect(seen.every((e) => e.job === true)).toBe(true);
+  });
+
+  it("a run's own timeout bounds the whole run, queue included: timed-out, with a TimeoutError", async () => {
+    const clock = new FakeClock();
+    const pm = track(new ProcessManager({ clock }));
+    const spawned = new Promise<number>((resolve) => pm.on('spawn', (e) => resolve(e.pid)));
+    const result = pm.run(job('long', 'idle.mjs'), { timeout: '2s' });
+    const pid = await spawned;
+    await clock.advance(2000);
+    const done = await result;
+    expect(done.status).toBe('timed-out');
+    expect(done.error).toBeInstanceOf(TimeoutError);
+    expect(done.error?.message).toMatch(/did not finish within 2000 ms/);
+    expect(alive(pid)).toBe(false);
+  });
+
+  it('rejects malformed run options', async () => {
+    const pm = track(new ProcessManager());
+    await expect(pm.run(job('x', 'idle.mjs'), { timeout: 'soon' as '1s' })).rejects.toMatchObject({ code: 'INVALID_ARGUMENT', path: 'timeout' });
   });
 });
