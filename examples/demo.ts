@@ -12,6 +12,8 @@ const node = process.execPath;
 const t0 = Date.now();
 const log = (text: string): void => console.log(`${String(Date.now() - t0).padStart(5)} ms  ${text}`);
 
+// `await using` (TypeScript 5.2+, or tsx) shuts the manager down when the module ends; in plain
+// JavaScript on Node 20 write `const pm = new ProcessManager(); try { … } finally { await pm.shutdown(); }`.
 await using pm = new ProcessManager();
 
 pm.on('spawn', (e) => log(`spawn    ${e.name} (pid ${e.pid}${e.restarts ? `, restart #${e.restarts}` : ''})`));

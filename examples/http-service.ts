@@ -23,6 +23,8 @@ const server = `
   server.listen(0, '127.0.0.1', () => console.log('listening on ' + server.address().port));
 `;
 
+// `await using` (TypeScript 5.2+, or tsx) shuts the manager down when the module ends; in plain
+// JavaScript on Node 20 write `const pm = new ProcessManager(); try { … } finally { await pm.shutdown(); }`.
 await using pm = new ProcessManager();
 
 pm.on('spawn', (e) => log(`spawn    ${e.name} (pid ${e.pid})`));

@@ -14,6 +14,8 @@ const log = (text: string): void => console.log(`${String(Date.now() - t0).padSt
 const show = (name: string, r: JobResult): void =>
   log(`${name}: ${r.status}, exit ${r.signal ?? r.exitCode}, ${r.attempts} attempt(s), ${r.durationMs} ms, last line: ${JSON.stringify(r.output.at(-1)?.line)}`);
 
+// `await using` (TypeScript 5.2+, or tsx) shuts the manager down when the module ends; in plain
+// JavaScript on Node 20 write `const pm = new ProcessManager(); try { … } finally { await pm.shutdown(); }`.
 await using pm = new ProcessManager({ maxConcurrentJobs: 2 });
 pm.on('restart', (e) => log(`  ${e.name}: attempt ${e.attempt} failed, retrying in ${e.delay} ms`));
 

@@ -13,6 +13,8 @@ const leaky = `
   console.log('leaking 20 MB every 200 ms');
 `;
 
+// `await using` (TypeScript 5.2+, or tsx) shuts the manager down when the module ends; in plain
+// JavaScript on Node 20 write `const pm = new ProcessManager(); try { … } finally { await pm.shutdown(); }`.
 await using pm = new ProcessManager({ sampling: { interval: 200 } });
 const mb = (bytes: number): string => `${(bytes / 1e6).toFixed(0)} MB`;
 

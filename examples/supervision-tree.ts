@@ -33,6 +33,8 @@ const api = `
 `;
 const worker = `console.log('worker ' + process.env.PROCVISOR_INSTANCE + ' up'); setInterval(() => {}, 1000);`;
 
+// `await using` (TypeScript 5.2+, or tsx) shuts the manager down when the module ends; in plain
+// JavaScript on Node 20 write `const pm = new ProcessManager(); try { … } finally { await pm.shutdown(); }`.
 await using pm = new ProcessManager({ backoff: { type: 'fixed', delay: 100 } });
 pm.on('ready', (e) => console.log(`ready             ${e.path.join(' / ')}`));
 pm.on('exit', (e) => console.log(`exit              ${e.path.join(' / ')} (${e.signal ?? e.code}, ${e.class})`));

@@ -1,5 +1,6 @@
 /**
- * Every default of procvisor, in one place. Docs quote this file.
+ * Every user-facing default of procvisor, in one place: what an option is when it is not given.
+ * Docs quote this file. Internal tuning values live in tuning.ts and are not exported.
  */
 export const DEFAULTS = Object.freeze({
   restart: 'permanent' as const,
@@ -20,8 +21,6 @@ export const DEFAULTS = Object.freeze({
   startTimeout: 30_000,
   /** `bytes`: the retained output is bounded by size as well as by lines (4 MiB of text). */
   output: Object.freeze({ lines: 1000, bytes: 4 * 1024 * 1024, commands: false }),
-  /** Longest line kept whole; longer lines are cut and marked. */
-  maxLineBytes: 1024 * 1024,
   probe: Object.freeze({
     initialDelay: 0,
     interval: 1_000,
@@ -32,16 +31,13 @@ export const DEFAULTS = Object.freeze({
   }),
   heartbeat: Object.freeze({ detector: 'timeout' as const, threshold: 8 }),
   limits: Object.freeze({ action: 'restart' as const, scope: 'tree' as const, samples: 3 }),
-  /** `extrasEvery`: open fds and disk I/O are re-read every N rounds (they move slowly, and cost most). */
-  sampling: Object.freeze({ history: 60, extrasEvery: 5 }),
+  sampling: Object.freeze({ history: 60 }),
   watch: Object.freeze({ debounce: 200 }),
   maxConcurrentJobs: 4,
   /** Jobs run by `pm.run()`: no time limit and no retries unless the job says so. */
   job: Object.freeze({ timeout: Infinity, retries: 0 }),
   orphans: 'kill' as const,
   handleSignals: false,
-  /** After SIGKILL, how long to wait for an exit report before declaring a process `unstopped`. */
-  unstoppedGrace: 2_000,
   autoShutdown: 'never' as const,
   /** How long `handle.request()` waits for the child's answer unless told otherwise. */
   ipcRequestTimeout: 30_000,

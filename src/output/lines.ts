@@ -4,7 +4,7 @@
  * `indexOf` + `slice` on the decoded chunk and nothing else.
  */
 import { StringDecoder } from 'node:string_decoder';
-import { DEFAULTS } from '../api/defaults.js';
+import { TUNING } from '../api/tuning.js';
 
 const LF = '\n';
 const CR = 13;
@@ -60,7 +60,7 @@ export class LineSplitter {
    */
   constructor(
     private readonly onLine: (line: string) => void,
-    private readonly maxLineBytes: number = DEFAULTS.maxLineBytes,
+    private readonly maxLineBytes: number = TUNING.maxLineBytes,
   ) {}
 
   /** Feeds the next chunk. Strings are taken as already decoded text. */

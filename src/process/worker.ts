@@ -11,7 +11,7 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Readable } from 'node:stream';
-import { DEFAULTS } from '../api/defaults.js';
+import { TUNING } from '../api/tuning.js';
 import { ProcvisorError, StartFailedError, InvalidStateError, TimeoutError, type ProbeReport } from '../api/errors.js';
 import type { EventName, EventPayload } from '../api/events.js';
 import type { Clock, ExitInfo, ExitReason, HealthStatus, OutputLine, ProbeResult, Signal } from '../api/types.js';
@@ -338,7 +338,7 @@ export class ProcessWorker {
     for (const stream of ['stdout', 'stderr'] as const) {
       const readable = child[stream];
       if (!readable) continue;
-      const splitter = new LineSplitter(onLine(stream), DEFAULTS.maxLineBytes);
+      const splitter = new LineSplitter(onLine(stream), TUNING.maxLineBytes);
       readable.on('data', (chunk: Buffer) => splitter.push(chunk));
       readable.once('end', () => splitter.end());
       readable.on('error', ignore);
@@ -435,7 +435,7 @@ export class ProcessWorker {
           { pid, exited: inc.exit.promise, askToStop: inc.askToStop, cookie: inc.cookie, origin: { pid: inc.pid, bornAt: inc.bornAt } },
           this.spec.shutdown,
           {
-            unstoppedGrace: DEFAULTS.unstoppedGrace,
+            unstoppedGrace: TUNING.unstoppedGrace,
             clock: this.host.clock,
             ...(this.host.deferSweep ? { deferSweep: this.host.deferSweep } : {}),
             onKill: (pids) => this.host.emit('kill', { ...this.base(pid), pids }),

@@ -4,7 +4,7 @@
  * targets and their descendants are read afresh each round, and the extras — open fds and disk
  * I/O — only for the targets. See `proc-table.ts` for how a round stays near one read per pid.
  */
-import { DEFAULTS } from '../api/defaults.js';
+import { TUNING } from '../api/tuning.js';
 import type { ProcStat } from '../os/proc.js';
 import { readUptime } from '../os/proc.js';
 import type { RawProcess, RawSample, SampleTarget, SamplerBackend } from './backend.js';
@@ -102,7 +102,7 @@ export class ProcBackend implements SamplerBackend {
       sample.descendants = descendants;
       // A permission error on an extra drops that figure, never the sample.
       let extras = this.#extras.get(pid);
-      if (!extras || round - extras.round >= DEFAULTS.sampling.extrasEvery) {
+      if (!extras || round - extras.round >= TUNING.samplingExtrasEvery) {
         extras = { round, fds: this.#fds ? table.fds(pid) : undefined, io: this.#io ? table.io(pid) : undefined };
         this.#extras.set(pid, extras);
       }

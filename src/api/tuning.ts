@@ -1,0 +1,12 @@
+/**
+ * Internal tuning values: fixed numbers the implementation relies on, not options a user sets or
+ * reads. The user-facing defaults are in defaults.ts (`DEFAULTS`).
+ */
+export const TUNING = Object.freeze({
+  /** Longest line kept whole; longer lines are cut and marked (1 MiB). */
+  maxLineBytes: 1024 * 1024,
+  /** Open fds and disk I/O are re-read every N sampling rounds: they move slowly, and cost most. */
+  samplingExtrasEvery: 5,
+  /** After SIGKILL, how long to wait for an exit report before declaring a process `unstopped`. */
+  unstoppedGrace: 2_000,
+});
