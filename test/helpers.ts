@@ -1,6 +1,7 @@
 /**
  * Shared test helpers: fixture paths, managers that are always shut down, and event waits.
  */
+import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 
@@ -93,4 +94,17 @@ export function alive(pid: number): boolean {
     }
   }
   return true;
+}
+
+/** Resolves with the first line `child` writes to stdout; rejects when it exits before one. */
+export function firstLine(child: ChildProcess, what: string): Promise<string> {
+  let text = '';
+  return new Promise<string>((resolve, reject) => {
+    child.stdout?.on('data', (chunk: Buffer) => {
+      text += chunk.toString();
+      const end = text.indexOf('\n');
+      if (end >= 0) resolve(text.slice(0, end));
+    });
+    child.once('exit', () => reject(new Error(`${what} exited early`)));
+  });
 }

@@ -9,7 +9,7 @@ import { describe, expect, it } from 'vitest';
 import { findByCookie, hostCookiePrefix, killByCookie, newTreeCookie, pidRange, sweep, sweepSoon, TREE_COOKIE_ENV } from '../../src/os/cookie.js';
 import { readStat } from '../../src/os/proc.js';
 import { readProcessTree } from '../../src/os/tree.js';
-import { alive, fixture, until } from '../helpers.js';
+import { alive, firstLine, fixture, until } from '../helpers.js';
 
 const linux = process.platform === 'linux';
 
@@ -30,15 +30,7 @@ async function unlinkedTree(cookie: string): Promise<{ child: ChildProcess; lead
     stdio: ['ignore', 'pipe', 'inherit'],
     env: { ...baseEnv(), [TREE_COOKIE_ENV]: cookie },
   });
-  let text = '';
-  const line = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      const end = text.indexOf('\n');
-      if (end >= 0) resolve(text.slice(0, end));
-    });
-    child.once('exit', () => reject(new Error('unlinked-tree.sh exited early')));
-  });
+  const line = await firstLine(child, 'unlinked-tree.sh');
   return { child, leader: child.pid as number, unlinked: Number(line) };
 }
 

@@ -17,7 +17,7 @@ import { forceNoProcForTests, hasChildrenFiles, HAS_PROC } from '../../src/os/pr
 import { readProcessTree } from '../../src/os/tree.js';
 import { runLadder } from '../../src/process/stop.js';
 import type { LadderTarget } from '../../src/process/stop.js';
-import { alive, fixture, NODE } from '../helpers.js';
+import { alive, firstLine, fixture, NODE } from '../helpers.js';
 
 // tree-kill as it is, with its calls recorded (the module tree.ts loads on first use).
 vi.mock('tree-kill', async (importOriginal) => {
@@ -38,15 +38,7 @@ const started: Tree[] = [];
 /** Starts test/fixtures/fallback-tree.mjs as a group leader and waits for its pid line. */
 async function startTree(...args: string[]): Promise<Tree> {
   const child = spawn(NODE, [fixture('fallback-tree.mjs'), ...args], { detached: true, stdio: ['ignore', 'pipe', 'inherit'] });
-  let text = '';
-  const line = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      const end = text.indexOf('\n');
-      if (end >= 0) resolve(text.slice(0, end));
-    });
-    child.once('exit', () => reject(new Error('fallback-tree.mjs exited early')));
-  });
+  const line = await firstLine(child, 'fallback-tree.mjs');
   const { pid, grandchild } = JSON.parse(line) as { pid: number; grandchild: number };
   const tree = { child, pid, grandchild };
   started.push(tree);

@@ -12,7 +12,7 @@ import {
 } from '../../src/os/tree.js';
 import type { ProcessId } from '../../src/os/tree.js';
 import { getReaper } from '../../src/os/reaper/client.js';
-import { alive, fixture, NODE, until } from '../helpers.js';
+import { alive, firstLine, fixture, NODE, until } from '../helpers.js';
 
 const linux = process.platform === 'linux';
 
@@ -39,15 +39,7 @@ async function startTree(...args: string[]): Promise<{ child: ChildProcess; info
   });
   // Should this worker die mid-test, its trees die with it.
   getReaper().track(child.pid as number, readStat(child.pid as number)?.starttime);
-  let text = '';
-  const line = await new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      const end = text.indexOf('\n');
-      if (end >= 0) resolve(text.slice(0, end));
-    });
-    child.on('exit', () => reject(new Error('tree-fork exited early')));
-  });
+  const line = await firstLine(child, 'tree-fork');
   return { child, info: JSON.parse(line) as TreeInfo };
 }
 
