@@ -280,7 +280,8 @@ describe('startLiveness', () => {
     // Timers go once the promise callbacks have run; sockets close asynchronously (both ends are here).
     await flushPromises();
     expect(clock.pending).toBe(0);
-    await until(() => count() === sockets, 2000, 'sockets released');
+    // At most as many as before: sockets an earlier test left closing may go meanwhile too.
+    await until(() => count() <= sockets, 2000, 'sockets released');
     const checks = custom.starts.length;
     const hits = web.hits();
     await clock.advance(60_000);
