@@ -82,7 +82,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
 
   /**
    * @param options defaults for every child and manager-wide settings; validated at once.
-   * @throws InvalidSpecError when an option is invalid.
+   * @throws InvalidArgumentError when an option is invalid.
    */
   constructor(options?: ManagerOptions) {
     super();
@@ -299,6 +299,8 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   async start(specOrName: ChildSpec | string, opts: StartOptions = {}): Promise<Handle> {
     this.assertOpen();
     const { parent: parentName, timeout, signal } = checkStart(opts);
+    // Already aborted: nothing is registered or started.
+    signal?.throwIfAborted();
     if (typeof specOrName === 'string' && parentName !== undefined) {
       throw new InvalidArgumentError('parent', parentName, `Invalid arguments of \`start()\`: \`parent\` places a new spec; \`${specOrName}\` is registered already, under its own parent — drop \`parent\``);
     }
@@ -308,19 +310,21 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
     signal?.throwIfAborted();
     // Top-level entries stop in reverse order of their starts.
     if (parent.topLevel) this.tops.push(...this.tops.splice(this.tops.indexOf(parent), 1));
-    await this.bounded(parent.startChild(record), timeout, signal, () => {
-      void this.stop(handle.name).catch(() => {});
-      return new TimeoutError(`\`${handle.name}\` was not started within ${timeout} ms (it was \`${record.state}\`), so its start was abandoned and it was stopped`);
+    await this.bounded(parent.startChild(record), timeout, signal, async () => {
+      const state = record.state;
+      await this.stop(handle.name).catch(() => {});
+      return new TimeoutError(`\`${handle.name}\` was not started within ${timeout} ms (it was \`${state}\`), so its start was abandoned and it was stopped`);
     });
     return handle;
   }
 
   /**
    * Waits for `work` at most `timeout` ms on the manager's clock, or until `signal` aborts; either
-   * way `abandon` runs (it undoes what the work was doing) and the wait rejects with its error or
-   * the signal's reason. The work's own rejection, once abandoned, is expected and absorbed.
+   * way `abandon` runs (it undoes what the work was doing) and, once it is done, the wait rejects
+   * with its error or the signal's reason. The work's own rejection, once abandoned, is expected
+   * and absorbed.
    */
-  private bounded<T>(work: Promise<T>, timeout: number, signal: AbortSignal | undefined, abandon: () => Error): Promise<T> {
+  private bounded<T>(work: Promise<T>, timeout: number, signal: AbortSignal | undefined, abandon: () => Promise<Error>): Promise<T> {
     if (timeout === Infinity && !signal) return work;
     const { clock } = this.options;
     return new Promise<T>((resolve, reject) => {
@@ -335,8 +339,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
       const giveUp = (reason: () => unknown): void => {
         if (!finish()) return;
         work.catch(() => {});
-        const error = abandon();
-        reject(reason() ?? error);
+        void abandon().then((error) => reject(reason() ?? error));
       };
       const onAbort = (): void => giveUp(() => signal?.reason as unknown);
       const timer = timeout === Infinity ? undefined : clock.setTimeout(() => giveUp(() => undefined), timeout);
@@ -353,10 +356,11 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   }
 
   /**
-   * Runs a one-shot job to completion: retried up to `retries` times, stopped by the ladder after
-   * `timeout` or when `signal` aborts. Resolves with a JobResult in every case but invalid input.
-   * At most `maxConcurrentJobs` run at once; more wait in FIFO order.
-   * @throws InvalidSpecError (before anything spawns), ShutdownError
+   * Runs a one-shot job to completion: retried up to `retries` times; each attempt stopped by the
+   * ladder after the spec's `timeout`, the whole run after the options' `timeout`, everything when
+   * `signal` aborts. Resolves with a JobResult in every case but invalid input. At most
+   * `maxConcurrentJobs` run at once; more wait in FIFO order (a `job-queued` event, `jobs()`).
+   * @throws InvalidSpecError (the spec), InvalidArgumentError (the options), both before anything spawns; ShutdownError
    */
   async run(job: JobSpec, opts: RunOptions = {}): Promise<JobResult> {
     this.assertOpen();

@@ -90,8 +90,11 @@ export class SpawnFailedError extends ProcvisorError {
 }
 SpawnFailedError.prototype.name = 'SpawnFailedError';
 
-/** Why a start failed: the process exited, readiness did not come in time, or a stop cut it short. */
-export type StartFailure = 'exited' | 'timeout' | 'stopped';
+/**
+ * Why a start failed: the process exited, readiness did not come in time, a stop cut it short, or
+ * (for a supervisor's start) a child could not be spawned at all — its SpawnFailedError is the `cause`.
+ */
+export type StartFailure = 'exited' | 'timeout' | 'stopped' | 'spawn-failed';
 
 /** What a readiness probe saw last, kept for the error of a start that was never ready. */
 export interface ProbeReport {

@@ -230,7 +230,7 @@ export interface ProcessSpec {
   intensity?: IntensitySpec;
   /** How to stop the process. Default SIGTERM, 5 s, then SIGKILL of the tree. */
   shutdown?: ShutdownSpec;
-  /** Spawn plus readiness must finish within this. Default 30 s. */
+  /** Readiness must pass within this, counted from the spawn; no effect without a readiness probe. Default 30 s. */
   startTimeout?: Duration;
   /** When the process counts as started. */
   readiness?: Probe;
@@ -517,14 +517,14 @@ export interface JobSpec extends Omit<ProcessSpec, 'restart' | 'instances' | 'wa
   /** Further attempts after a failed or timed-out one. Default 0. */
   retries?: number;
   /** Delay before each retry. Default the job's `backoff` (itself defaulting to the manager's). */
-  retryBackoff?: BackoffSpec;
+  retryBackoff?: BackoffSpec | BackoffFunction;
   /** Put `node_modules/.bin` of the job's `cwd` and every parent directory first on `PATH`, as npm scripts do. Default false. */
   preferLocal?: boolean;
 }
 
 /** How a job ended. */
 export interface JobResult {
-  /** `succeeded` (normal exit), `failed`, `timed-out` (last attempt hit `timeout`) or `cancelled` (aborted). */
+  /** `succeeded` (normal exit), `failed`, `timed-out` (the last attempt hit the spec's `timeout`, or the run its options' `timeout`) or `cancelled` (aborted). */
   status: 'succeeded' | 'failed' | 'timed-out' | 'cancelled';
   /** Exit code of the last attempt, or null (killed by a signal, never spawned). */
   exitCode: number | null;

@@ -11,7 +11,7 @@ import type { ChildDefaults, ResolvedBackoff, ResolvedProcessSpec } from '../spe
 import * as v from '../spec/validate.js';
 
 /**
- * Job defaults not in `DEFAULTS` yet: no timeout and no retries, so a job runs once for as long as
+ * Job defaults (`DEFAULTS.job`): no timeout and no retries, so a job runs once for as long as
  * it takes unless told otherwise.
  */
 export const JOB_DEFAULTS = DEFAULTS.job;

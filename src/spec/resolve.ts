@@ -244,7 +244,7 @@ function resolveClock(s: Subject, value: unknown): Clock {
 
 /**
  * Validates and resolves `new ProcessManager(options)`. `undefined` means all defaults.
- * @throws InvalidSpecError on the first problem found.
+ * @throws InvalidArgumentError on the first problem found.
  */
 export function resolveManagerOptions(options: unknown): ResolvedManagerOptions {
   const s = v.OPTIONS_SUBJECT;

@@ -12,7 +12,7 @@ export function childStartError(supervisor: string, child: string, cause: unknow
   const facts =
     cause instanceof StartFailedError
       ? { reason: cause.reason, exitCode: cause.exitCode, signal: cause.signal, lastProbe: cause.lastProbe, lastOutput: cause.lastOutput }
-      : { reason: 'exited' as const };
+      : { reason: cause instanceof SpawnFailedError ? ('spawn-failed' as const) : ('exited' as const) };
   return new StartFailedError(innermost, `Supervisor \`${supervisor}\` could not start \`${child}\`: ${why}`, { cause, ...facts });
 }
 

@@ -60,7 +60,7 @@ describe('limits', () => {
     const h = await pm.start({
       name: 'spiky',
       command: NODE,
-      args: [fixture('res-spike.mjs'), '120', '150'],
+      args: [fixture('res-spike.mjs'), '120', '400'],
       readiness: ready,
       limits: { memory: '80MB', for: '1s', scope: 'tree' },
     });
