@@ -19,8 +19,8 @@
  *      and every process in the groups of those, to a fixed point;
  *   3. SIGTERMs their groups (and members outside any group it may signal, one by one);
  *   4. polls for up to ~0.5 s until they are gone (6 polls, the first after 20 ms);
- *   5. looks again (1 and 2, catching anything forked meanwhile) and SIGKILLs whatever remains;
- *      then exits.
+ *   5. looks again (1 and 2, catching anything forked meanwhile) and SIGKILLs whatever remains,
+ *      again until a look finds no process it had not seen (at most 100 looks); then exits.
  * The host's group and the reaper's own group are never signalled. SIGINT and SIGHUP are ignored
  * (a terminal sends them to a whole job), and so is SIGTERM: a supervisor stopping the host's tree
  * (a procvisor host supervised by another) sends it to every descendant, the reaper included, which
@@ -252,10 +252,24 @@ for delay in 0.02 0.03 0.05 0.1 0.1 0.2; do
   done
   [ -n "$left" ] || break
 done
-seeds=$members
-marked
-scan
-collect
-[ "$members" = ' ' ] || hit KILL
+# Then SIGKILL whatever is left, and look again until a look finds nothing it had not seen: a
+# member may have forked between a look and its SIGKILL, and a process that keeps re-forking into
+# new sessions (each generation gone before the next look) is outrun only so. SIGKILLed members
+# cannot fork again. Bounded, for a fork storm no look can outrun.
+prev=' '
+round=0
+while [ "$round" -lt 100 ]; do
+  seeds=$members
+  marked
+  scan
+  collect
+  [ "$members" = ' ' ] && exit 0
+  hit KILL
+  fresh=
+  for p in $pids; do has "$prev" "$p" || { fresh=1; break; }; done
+  [ -n "$fresh" ] || exit 0
+  prev=$pids
+  round=$((round + 1))
+done
 exit 0
 `;
