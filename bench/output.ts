@@ -56,15 +56,20 @@ function rawSplit(chunks: Buffer[]): number {
   return count;
 }
 
-/** procvisor's path without a mask: split, stamp, keep in the default 1000-line ring. */
+/** procvisor's path without a mask: split, stamp (once per chunk, as the worker does), keep in the default 1000-line ring. */
 function pipeline(chunks: Buffer[]): number {
   const ring = new RingBuffer<OutputLine>(1000);
   let count = 0;
+  let time = 0;
   const splitter = new LineSplitter((line) => {
     count++;
-    ring.push({ stream: 'stdout', line, time: Date.now() });
+    ring.push({ stream: 'stdout', line, time });
   });
-  for (const chunk of chunks) splitter.push(chunk);
+  for (const chunk of chunks) {
+    time = Date.now();
+    splitter.push(chunk);
+  }
+  time = Date.now();
   splitter.end();
   return count;
 }

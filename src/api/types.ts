@@ -476,7 +476,7 @@ export interface OutputLine {
   stream: 'stdout' | 'stderr';
   /** The line, without its end, masked. */
   line: string;
-  /** When it was read (ms since epoch). */
+  /** When it was read (ms since epoch, on the manager's clock): lines read in one chunk share one time. */
   time: number;
 }
 
