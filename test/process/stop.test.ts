@@ -11,7 +11,7 @@ import { newTreeCookie, TREE_COOKIE_ENV } from '../../src/os/cookie.js';
 import { runLadder } from '../../src/process/stop.js';
 import type { LadderTarget } from '../../src/process/stop.js';
 import { FakeClock } from '../clock.js';
-import { alive, fixture, NODE, until } from '../helpers.js';
+import { alive, firstLine, fixture, NODE, until } from '../helpers.js';
 
 /** Spawns a fixture as the leader of its own group and waits for its first line. */
 async function leader(script: string, ...args: string[]): Promise<{ child: ChildProcess; first: string }> {
@@ -24,18 +24,6 @@ async function unlinked(cookie: string): Promise<{ child: ChildProcess; unlinked
   const env = { ...process.env, [TREE_COOKIE_ENV]: cookie };
   const child = spawn('sh', [fixture('unlinked-tree.sh')], { detached: true, stdio: ['ignore', 'pipe', 'inherit'], env });
   return { child, unlinked: Number(await firstLine(child, 'unlinked-tree.sh')) };
-}
-
-function firstLine(child: ChildProcess, script: string): Promise<string> {
-  let text = '';
-  return new Promise<string>((resolve, reject) => {
-    child.stdout?.on('data', (chunk: Buffer) => {
-      text += chunk.toString();
-      const end = text.indexOf('\n');
-      if (end >= 0) resolve(text.slice(0, end));
-    });
-    child.once('exit', () => reject(new Error(`${script} exited early`)));
-  });
 }
 
 function target(child: ChildProcess, cookie?: string): LadderTarget {
