@@ -162,13 +162,22 @@ export function readProcessTree(rootPid: number, starttime?: number): ProcessId[
  * first. Returns `tracked` followed by the new members (dead members are kept: they are harmless,
  * their identities never match again). A PID is never adopted without its start time, so a reused
  * root PID cannot pull in a stranger's tree.
+ *
+ * With `wake`, the members `/proc` shows stopped are SIGCONTed too ({@link wakeStopped}), from the
+ * reads the walk made anyway where it can.
  */
-export function refreshTree(tracked: readonly ProcessId[], rootPid: number): ProcessId[] {
+export function refreshTree(tracked: readonly ProcessId[], rootPid: number, opts: { wake?: boolean } = {}): ProcessId[] {
   const known = new Set(tracked.map((id) => `${id.pid}:${id.starttime}`));
   const ordered = [...tracked.filter((id) => id.pid === rootPid), ...tracked];
   let found: ProcessId[];
+  let woken = false;
   if (HAS_PROC && hasChildrenFiles()) {
-    found = walk(ordered);
+    const members = opts.wake ? new Map<number, Member>() : undefined;
+    found = walk(ordered, members);
+    if (members) {
+      signalLive(stoppedOnly(members), 'SIGCONT', {});
+      woken = true;
+    }
   } else if (HAS_PROC) {
     const scan = scanLinks();
     const seeds = ordered.filter((id) => matches(id, scan.links.get(id.pid))).map((id) => id.pid);
@@ -180,7 +189,9 @@ export function refreshTree(tracked: readonly ProcessId[], rootPid: number): Pro
     for (const seed of seeds) for (const pid of [seed, ...descendantsOf(seed, index)]) pids.add(pid);
     found = [...pids].map((pid) => ({ pid, starttime: undefined }));
   }
-  return [...tracked, ...found.filter((id) => !known.has(`${id.pid}:${id.starttime}`))];
+  const tree = [...tracked, ...found.filter((id) => !known.has(`${id.pid}:${id.starttime}`))];
+  if (opts.wake && !woken) wakeStopped(tree);
+  return tree;
 }
 
 /** Our own process group: never signalled, whatever a member's stat says. */
@@ -261,13 +272,11 @@ function signalLive(members: ReadonlyMap<number, Member>, signal: NodeJS.Signals
   const skipGroup = hostGroup();
   // pid → its group, or 0 when unknown (no /proc: a member that leads a group has pgid = pid).
   const live = new Map<number, number>();
-  const stopped = new Set<number>();
   for (const [pid, member] of members) {
     if (pid <= 1 || pid === process.pid) continue;
-    const pgid = member.pgid > 1 && member.pgid !== skipGroup ? member.pgid : 0;
-    live.set(pid, pgid);
-    if (member.stopped) stopped.add(pid);
+    live.set(pid, member.pgid > 1 && member.pgid !== skipGroup ? member.pgid : 0);
   }
+  const wake = opts.wake === true && signal !== 'SIGCONT';
   const reached = new Set<number>();
   if (opts.groups) {
     const groups = new Set<number>();
@@ -276,24 +285,20 @@ function signalLive(members: ReadonlyMap<number, Member>, signal: NodeJS.Signals
     for (const pgid of groups) if (send(-pgid, signal)) reached.add(pgid);
   }
   const signalled: number[] = [];
-  const direct: number[] = [];
+  // The stopped targets again, with SIGCONT, the way the signal reached them: each group holding a
+  // stopped member, then each stopped member signalled on its own. A running process is left
+  // alone: waking it does nothing, and each of those calls costs as much as the signal itself.
+  const wakeGroups = new Set<number>();
+  const wakeDirect: number[] = [];
   for (const [pid, pgid] of live) {
     const viaGroup = reached.has(pgid) || (!HAS_PROC && reached.has(pid));
-    if (!viaGroup) direct.push(pid);
     if (viaGroup || send(pid, signal)) signalled.push(pid);
+    if (!wake || !(members.get(pid) as Member).stopped) continue;
+    if (viaGroup) wakeGroups.add(HAS_PROC ? pgid : pid);
+    else wakeDirect.push(pid);
   }
-  // The stopped targets again, with SIGCONT: each group holding a stopped member, then each
-  // stopped member signalled on its own. A running process is left alone: waking it does nothing,
-  // and each of those calls costs as much as the signal itself.
-  if (opts.wake && signal !== 'SIGCONT' && stopped.size > 0) {
-    const wakeGroups = new Set<number>();
-    for (const pid of stopped) {
-      const pgid = live.get(pid) as number;
-      if (reached.has(pgid) || (!HAS_PROC && reached.has(pid))) wakeGroups.add(HAS_PROC ? pgid : pid);
-    }
-    for (const pgid of wakeGroups) send(-pgid, 'SIGCONT');
-    for (const pid of direct) if (stopped.has(pid)) send(pid, 'SIGCONT');
-  }
+  for (const pgid of wakeGroups) send(-pgid, 'SIGCONT');
+  for (const pid of wakeDirect) send(pid, 'SIGCONT');
   return signalled;
 }
 
@@ -301,14 +306,19 @@ function signalLive(members: ReadonlyMap<number, Member>, signal: NodeJS.Signals
  * SIGCONTs each member `/proc` shows stopped: a stop signal that was pending when the tree was
  * signalled took effect afterwards, and holds the signal back. Returns the PIDs woken.
  */
-export function wakeStopped(tree: readonly ProcessId[]): number[] {
+function wakeStopped(tree: readonly ProcessId[]): number[] {
   if (!HAS_PROC) return [];
-  const woken: number[] = [];
+  const stopped = new Map<number, Member>();
   for (const id of tree) {
     const node = liveNode(id);
-    if (node?.stopped && id.pid > 1 && id.pid !== process.pid && send(id.pid, 'SIGCONT')) woken.push(id.pid);
+    if (node?.stopped) stopped.set(id.pid, node);
   }
-  return woken;
+  return signalLive(stopped, 'SIGCONT', {});
+}
+
+/** The members of `members` that are stopped. */
+function stoppedOnly(members: ReadonlyMap<number, Member>): Map<number, Member> {
+  return new Map([...members].filter(([, member]) => member.stopped));
 }
 
 /** True when no member of `tree` is alive (zombies count as gone: they hold no resources but a slot). */

@@ -22,7 +22,7 @@ import type { Clock } from '../api/types.js';
 import type { ResolvedShutdown } from '../spec/resolved.js';
 import { sweepUntilQuiet, type TreeOrigin } from '../os/cookie.js';
 import { HAS_PROC, isAlive } from '../os/proc.js';
-import { killTreeWithoutProc, refreshTree, signalNewTree, signalTree, waitGone, wakeStopped, type ProcessId } from '../os/tree.js';
+import { killTreeWithoutProc, refreshTree, signalNewTree, signalTree, waitGone, type ProcessId } from '../os/tree.js';
 import { systemClock } from '../util/clock.js';
 
 /** What the ladder needs to know about the process it stops. */
@@ -104,8 +104,7 @@ async function treeGone(target: LadderTarget, tree: { current: ProcessId[] }, ca
   // sooner or later (see the top of this file).
   const rescan = setInterval(() => {
     if (leaderExited) return;
-    tree.current = refreshTree(tree.current, target.pid);
-    if (wake) wakeStopped(tree.current);
+    tree.current = refreshTree(tree.current, target.pid, { wake });
   }, 100);
   const aborted = new Promise<void>((resolve) => cancel.addEventListener('abort', () => resolve(), { once: true }));
   try {
