@@ -271,17 +271,18 @@ export class ProcessWorker {
   }
 
   private async whyNotStarted(inc: Incarnation, timedOut: boolean, cause: unknown, trace?: ReadinessTrace): Promise<StartFailedError> {
-    const lastOutput = this.output.toArray(20);
-    const lastProbe = this.probeReport(trace);
     if (inc.terminationReason === 'stopped') {
       await inc.stopping;
       return stoppedWhileStarting(this.name);
     }
+    const lastProbe = this.probeReport(trace);
     if (timedOut && !inc.ended) {
+      // What it wrote before the termination below, not what the kill made it write.
+      const lastOutput = this.output.toArray(20);
       inc.terminationReason ??= 'start-timeout';
       await this.runTermination(inc);
       const why = lastProbe ? `: ${describeProbe(lastProbe)}` : '';
-      const output = lastOutput.length === 0 ? '. It wrote no output.' : `. Last output:\n${lastOutput.map((l) => `  ${l.line}`).join('\n')}`;
+      const output = lastOutput.length === 0 ? '. It wrote no output.' : `. Last output:\n${indented(lastOutput)}`;
       return new StartFailedError(this.name, this.maskText(`\`${this.name}\` was not ready within ${this.spec.startTimeout} ms${why}${output}`), {
         reason: 'timeout',
         lastProbe,
@@ -502,5 +503,10 @@ function weighLine(line: OutputLine): number {
 
 function tail(lines: readonly OutputLine[]): string {
   if (lines.length === 0) return '';
-  return `; last output:\n${lines.map((l) => `  ${l.line}`).join('\n')}`;
+  return `; last output:\n${indented(lines)}`;
+}
+
+/** Output lines quoted in an error message, one per line, indented. */
+function indented(lines: readonly OutputLine[]): string {
+  return lines.map((l) => `  ${l.line}`).join('\n');
 }
