@@ -9,7 +9,7 @@ import { ShutdownError, TimeoutError } from '../api/errors.js';
 import { backoffDelay } from '../policy/backoff.js';
 import type { ProcessWorker, WorkerHost } from '../process/worker.js';
 import type { ChildDefaults } from '../spec/resolved.js';
-import * as v from '../spec/validate.js';
+import { checkWaitOptions, type ResolvedWait } from '../spec/arguments.js';
 import type { JobResult, JobSnapshot, JobSpec, JobState, RunOptions } from '../api/types.js';
 import { follow, sleepUnless } from '../util/abort.js';
 import { runAttempt, type AttemptOutcome } from './attempt.js';
@@ -26,14 +26,6 @@ export interface JobRunnerOptions {
   readonly maxConcurrentJobs: number;
   /** Randomness for backoff jitter (tests pass a constant). */
   readonly random?: () => number;
-}
-
-/** The checked options of one `run()` (the public `RunOptions`). */
-interface RunLimits {
-  /** Aborting cancels the job: dequeued, or its attempt stopped by the ladder; status `cancelled`. */
-  readonly signal: AbortSignal | undefined;
-  /** Bounds the whole run, queue and retries included, in ms; then the job ends `timed-out`. */
-  readonly timeout: number;
 }
 
 /** Where one unfinished job is, for `list()`; updated in place as it moves on. */
@@ -129,7 +121,7 @@ export class JobRunner {
     await Promise.allSettled([...this.live]);
   }
 
-  private async execute(job: ResolvedJobSpec, limits: RunLimits): Promise<JobResult> {
+  private async execute(job: ResolvedJobSpec, limits: ResolvedWait): Promise<JobResult> {
     const cancel = new AbortController();
     this.cancels.add(cancel);
     const unlink = follow(cancel, limits.signal);
@@ -245,12 +237,8 @@ function enter(track: JobTrack, state: JobState, now: number): void {
   track.since = now;
 }
 
-function checkRunOptions(options: RunOptions, name: string): RunLimits {
-  const s: v.Subject = { label: `run options of job \`${name}\``, noun: 'the options', kind: 'argument' };
-  const raw = v.options(s, '', options, ['signal', 'timeout'], 'an options object `{ timeout?, signal? }`');
-  if (raw.signal !== undefined && !(raw.signal instanceof AbortSignal)) throw v.invalid(s, 'signal', raw.signal, 'an AbortSignal');
-  const timeout = raw.timeout === undefined ? Infinity : v.duration(s, 'timeout', raw.timeout, { infinity: true, timer: true });
-  return { signal: raw.signal as AbortSignal | undefined, timeout };
+function checkRunOptions(options: RunOptions, name: string): ResolvedWait {
+  return checkWaitOptions({ label: `run options of job \`${name}\``, noun: 'the options', kind: 'argument' }, options);
 }
 
 /** The reason a run's own timeout cancels it with. */

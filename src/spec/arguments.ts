@@ -32,7 +32,12 @@ export function checkState(method: string, state: unknown): State {
 
 /** Checks `{ timeout?, signal? }` of a wait; the timeout must fit a timer (or be `Infinity`). */
 export function checkWait(method: string, options: unknown): ResolvedWait {
-  return waitFields(subject(method), options === undefined ? {} : v.options(subject(method), '', options, WAIT_KEYS, 'an options object `{ timeout?, signal? }`'));
+  return checkWaitOptions(subject(method), options);
+}
+
+/** {@link checkWait} for a caller that names what it checks itself (`run options of job …`). */
+export function checkWaitOptions(s: v.Subject, options: unknown): ResolvedWait {
+  return waitFields(s, options === undefined ? {} : v.options(s, '', options, WAIT_KEYS, 'an options object `{ timeout?, signal? }`'));
 }
 
 const WAIT_KEYS = ['timeout', 'signal'] as const;

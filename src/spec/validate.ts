@@ -1,6 +1,6 @@
 /**
  * The validation toolkit: each checker looks at one value at one field path and either returns it
- * (parsed where that applies) or throws a `InvalidSpecError` whose message follows one template:
+ * (parsed where that applies) or throws an `InvalidSpecError` (`InvalidArgumentError` for arguments) whose message follows one template:
  *
  *   Invalid spec `api`: expected `shutdown.timeout` to be a non-negative duration, got `-5` (number)
  *
