@@ -307,7 +307,6 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
     const handle =
       typeof specOrName === 'string' ? this.handleOf(this.entry('start()', specOrName).record) : this.add(specOrName, parentName === undefined ? {} : { parent: parentName });
     const { record, parent } = this.entry('start()', handle.name);
-    signal?.throwIfAborted();
     // Top-level entries stop in reverse order of their starts.
     if (parent.topLevel) this.tops.push(...this.tops.splice(this.tops.indexOf(parent), 1));
     await this.bounded(parent.startChild(record), timeout, signal, async () => {
