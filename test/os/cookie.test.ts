@@ -212,16 +212,24 @@ describe('pidRange', () => {
 describe('sweeping a young tree by pid range', () => {
   it('still finds an unlinked escapee created after the leader', async () => {
     const cookie = newTreeCookie();
-    const origin = { pid: process.pid, bornAt: performance.now() };
+    const bornAt = performance.now();
     const child = spawn('sh', ['-c', '(setsid sleep 30 &) ; exit 0'], { env: { ...process.env, [TREE_COOKIE_ENV]: cookie }, stdio: 'ignore' });
+    // The origin is the tree's leader, as the manager records it: the escapee's pid is allocated
+    // after the leader's. (This test process's own pid is no origin: a long suite on a host with a
+    // small pid_max may have wrapped past it since it began.)
+    const origin = { pid: child.pid as number, bornAt };
     await once(child, 'exit');
     let found: number[] = [];
-    for (let i = 0; i < 50 && found.length === 0; i++) {
-      found = findByCookie(cookie).map((p) => p.pid);
-      if (found.length === 0) await new Promise((r) => setTimeout(r, 20));
+    try {
+      for (let i = 0; i < 50 && found.length === 0; i++) {
+        found = findByCookie(cookie).map((p) => p.pid);
+        if (found.length === 0) await new Promise((r) => setTimeout(r, 20));
+      }
+      expect(found.length).toBe(1);
+      const swept = await sweep(cookie, [], origin);
+      expect(swept.map((p) => p.pid)).toEqual(found);
+    } finally {
+      killAll(found);
     }
-    expect(found.length).toBe(1);
-    const swept = await sweep(cookie, [], origin);
-    expect(swept.map((p) => p.pid)).toEqual(found);
   });
 });
