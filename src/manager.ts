@@ -40,7 +40,29 @@ import type { ResolvedChildSpec } from './spec/resolved.js';
 import { listChildren } from './supervisor/list.js';
 import { createRecord, type ChildNode, type ChildRecord } from './supervisor/record.js';
 import { Supervisor, type SupervisorHost } from './supervisor/supervisor.js';
+import { LoopHold } from './util/loop-hold.js';
 import { createWatcher, type Watcher } from './watch/watcher.js';
+
+/** A process the manager has just forked, as the reaper is told of it. */
+export interface ForkedProcess {
+  readonly pid: number;
+  /** Kernel start time (Linux), which names the process for ever with its pid. */
+  readonly starttime: number | undefined;
+  /** The tree cookie every descendant inherits (`PROCVISOR_TREE`). */
+  readonly cookie: string | undefined;
+}
+
+const forkObservers = new WeakMap<ProcessManager, (forked: ForkedProcess) => void>();
+
+/**
+ * Internal (not exported by the package's main entry): calls `observer` synchronously the moment
+ * `pm` forks a process, before anything else can happen to it — for `procvisor/testing`, whose
+ * ledger must name a fixture's tree before the host can die. Managers with `orphans: 'keep'` report
+ * nothing: their children are meant to outlive the host.
+ */
+export function observeForks(pm: ProcessManager, observer: (forked: ForkedProcess) => void): void {
+  forkObservers.set(pm, observer);
+}
 
 /** Where a child sits: its record and the supervisor that holds it. */
 interface Entry {
@@ -79,6 +101,8 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   /** During a shutdown: the cookies of the trees it stopped, swept in one pass at its end. */
   private finalSweep: Map<string, TreeOrigin | undefined> | undefined;
   private unsubscribeSignals: (() => void) | undefined;
+  /** With `keepAlive: false`, holds the event loop while a call is pending. */
+  private readonly loop: LoopHold;
 
   /**
    * @param options defaults for every child and manager-wide settings; validated at once.
@@ -87,6 +111,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   constructor(options?: ManagerOptions) {
     super();
     this.options = resolveManagerOptions(options);
+    this.loop = new LoopHold(!this.options.keepAlive);
     const { clock } = this.options;
     const emit = <E extends EventName>(event: E, payload: EventPayload<E>): void => this.publish(event, payload);
     this.resources = new ResourceMonitor(this.options.sampling, {
@@ -106,7 +131,16 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
         this.finalSweep.set(cookie, origin);
         return true;
       },
-      ...(reaper ? { track: (pid: number, starttime: number | undefined, cookie?: string) => reaper.track(pid, starttime, cookie), untrack: (pid: number) => reaper.untrack(pid) } : {}),
+      keepAlive: this.options.keepAlive,
+      ...(reaper
+        ? {
+            track: (pid: number, starttime: number | undefined, cookie?: string) => {
+              reaper.track(pid, starttime, cookie);
+              forkObservers.get(this)?.({ pid, starttime, cookie });
+            },
+            untrack: (pid: number) => reaper.untrack(pid),
+          }
+        : {}),
     };
     // Every event about a job says so (`job: true`), so a listener tells it from a service's.
     const jobEmit = <E extends EventName>(event: E, payload: EventPayload<E>): void => this.publish(event, { ...payload, job: true });
@@ -132,7 +166,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
         try {
           const { timeout, signal } = checkWait('request()', options);
           const given = (options as { timeout?: unknown } | undefined)?.timeout !== undefined;
-          return this.attachments.request(this.processOf(record), message, given ? timeout : undefined, signal);
+          return this.loop.hold(this.attachments.request(this.processOf(record), message, given ? timeout : undefined, signal));
         } catch (error) {
           return Promise.reject(error);
         }
@@ -297,6 +331,10 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   async start<const S extends ChildSpec>(spec: S, opts?: StartOptions): Promise<Handle<ReadyDataOf<S>>>;
   async start(name: string, opts?: WaitOptions): Promise<Handle>;
   async start(specOrName: ChildSpec | string, opts: StartOptions = {}): Promise<Handle> {
+    return this.loop.hold(this.startNow(specOrName, opts));
+  }
+
+  private async startNow(specOrName: ChildSpec | string, opts: StartOptions): Promise<Handle> {
     this.assertOpen();
     const { parent: parentName, timeout, signal } = checkStart(opts);
     // Already aborted: nothing is registered or started.
@@ -363,7 +401,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
    */
   async run(job: JobSpec, opts: RunOptions = {}): Promise<JobResult> {
     this.assertOpen();
-    return this.jobRunner.run(job, opts);
+    return this.loop.hold(this.jobRunner.run(job, opts));
   }
 
   /**
@@ -377,7 +415,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   /** Stops a child by its termination ladder. It keeps its spec and is not restarted. Idempotent. */
   async stop(name: string): Promise<void> {
     const { record, parent } = this.entry('stop()', name);
-    await parent.stopChild(record);
+    await this.loop.hold(parent.stopChild(record));
   }
 
   /**
@@ -394,7 +432,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   /** Stops a child if needed, then unregisters it. */
   async remove(name: string): Promise<void> {
     const { record, parent } = this.entry('remove()', name);
-    await parent.removeChild(record);
+    await this.loop.hold(parent.removeChild(record));
   }
 
   /** The handle of a registered child. */
@@ -424,7 +462,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
       if (record.state === state) return Promise.resolve();
       if (record.removed) return Promise.reject(new NotFoundError(record.child.name));
       signal?.throwIfAborted();
-      return this.awaitState(record, state, timeout, signal);
+      return this.loop.hold(this.awaitState(record, state, timeout, signal));
     } catch (error) {
       return Promise.reject(error);
     }
@@ -516,7 +554,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
         this.unsubscribeSignals?.();
       }
     })();
-    return this.closing;
+    return this.loop.hold(this.closing);
   }
 
   /** SIGKILLs every process tree the manager owns, jobs included, at once. */

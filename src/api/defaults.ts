@@ -38,6 +38,8 @@ export const DEFAULTS = Object.freeze({
   job: Object.freeze({ timeout: Infinity, retries: 0 }),
   orphans: 'kill' as const,
   handleSignals: false,
+  /** A manager's children, timers and pipes hold the host's event loop open. */
+  keepAlive: true,
   autoShutdown: 'never' as const,
   /** How long `handle.request()` waits for the child's answer unless told otherwise. */
   ipcRequestTimeout: 30_000,

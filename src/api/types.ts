@@ -299,6 +299,14 @@ export interface ManagerOptions {
   orphans?: 'kill' | 'keep';
   /** Shut down and exit on SIGINT/SIGTERM to the host. Default false. */
   handleSignals?: boolean;
+  /**
+   * Whether the manager holds the host's event loop open. `true` (default): a supervised child, a
+   * pending restart or a running timer keeps the host alive, as a server's sockets do. `false`:
+   * nothing of the manager does (children, their pipes and IPC channels, its timers are unref'd),
+   * so a host with nothing else to do exits, and its children die with it (`orphans: 'kill'`).
+   * For test processes and tools that must end when their own work ends.
+   */
+  keepAlive?: boolean;
   /** Clock for timers and timestamps (tests). */
   clock?: Clock;
 }

@@ -22,7 +22,7 @@ import type { Clock, ClockTimer } from '../api/types.js';
 import type { ResolvedHeartbeat } from '../spec/resolved.js';
 import { systemClock } from '../util/clock.js';
 import { IntervalWindow, PHI_MIN_SAMPLES, phi, silenceForZ, zForPhi } from './phi.js';
-import { unrefTimer } from './timers.js';
+import { unrefTimer } from '../util/clock.js';
 
 /** What the monitor reports when the child is declared dead. */
 export interface HeartbeatMissed {

@@ -1,19 +1,11 @@
 /**
- * Timer helpers shared by the probe runner and the heartbeat monitor: an abortable sleep on an
- * injectable clock, and best-effort `unref` so health timers never keep the host alive by themselves
- * (the supervised child process already does while it runs).
+ * Timer helpers of the probe runner: an abortable sleep on an injectable clock, its timer unref'd
+ * so health timers never keep the host alive by themselves (the supervised child process already
+ * does while it runs, unless the manager has `keepAlive: false`).
  */
-import type { Clock, ClockTimer } from '../api/types.js';
+import type { Clock } from '../api/types.js';
+import { unrefTimer } from '../util/clock.js';
 import { whenAborted } from './check-end.js';
-
-/** Calls `unref()` on a timer when it has one (Node timers do; a test clock's timers may not). */
-export function unrefTimer(timer: ClockTimer): ClockTimer {
-  const candidate = timer as { unref?: unknown } | null;
-  if (candidate !== null && typeof candidate === 'object' && typeof candidate.unref === 'function') {
-    (candidate as { unref(): void }).unref();
-  }
-  return timer;
-}
 
 /** The reason an aborted signal carries, as an Error. */
 export function abortReason(signal: AbortSignal): Error {

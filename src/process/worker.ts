@@ -75,6 +75,19 @@ export interface WorkerHost {
   readonly attachments?: Attachments;
   /** Takes over a stop's final cookie sweep (a shutdown sweeps all stopped trees in one pass). */
   readonly deferSweep?: (cookie: string, origin: TreeOrigin | undefined) => boolean;
+  /** False: a child and its pipes never hold the host's event loop open (`keepAlive: false`). Default true. */
+  readonly keepAlive?: boolean;
+}
+
+/**
+ * Lets the host exit while `child` runs: the process handle, its pipes and its IPC channel stop
+ * counting as work for the event loop. Their events still arrive while the host runs for other
+ * reasons; when it exits, the exit hook and the reaper kill the tree (docs/termination.md).
+ */
+function letHostExit(child: ChildProcess): void {
+  child.unref();
+  for (const stream of [child.stdout, child.stderr]) (stream as { unref?: () => void } | null)?.unref?.();
+  (child.channel as { unref?: () => void } | null | undefined)?.unref?.();
 }
 
 /** One supervised process. */
@@ -212,6 +225,7 @@ export class ProcessWorker {
       throw error;
     }
     this.spawning = undefined;
+    if (this.host.keepAlive === false) letHostExit(child);
     const pid = child.pid as number;
     const inc = new Incarnation(++this.incarnations, child, pid, forked?.starttime, this.host.clock.now(), cookie, listener);
     this.current = inc;

@@ -4,9 +4,9 @@
  * is filled from `defaults.ts` or the manager's child defaults, durations and sizes are parsed, the
  * caller's objects are never touched, and the result is deep-frozen.
  */
-import { systemClock } from '../util/clock.js';
+import { systemClock, unrefTimer } from '../util/clock.js';
 import { DEFAULTS } from '../api/defaults.js';
-import type { AutoShutdown, Clock, SupervisorSpec } from '../api/types.js';
+import type { AutoShutdown, Clock, ClockTimer, SupervisorSpec } from '../api/types.js';
 import { BASE_OUTPUT, resolveBackoff, resolveIntensity, resolveOutput, resolveSampling, resolveShutdown } from './resolve-common.js';
 import { resolveHeartbeat, resolveLimits, resolveProbe, resolveWatch } from './resolve-monitoring.js';
 import type { ChildDefaults, ResolvedChildSpec, ResolvedProcessSpec, ResolvedSampling, ResolvedSupervisorSpec } from './resolved.js';
@@ -224,12 +224,13 @@ export interface ResolvedManagerOptions {
   readonly maxConcurrentJobs: number;
   readonly orphans: 'kill' | 'keep';
   readonly handleSignals: boolean;
+  readonly keepAlive: boolean;
   readonly clock: Clock;
 }
 
 const MANAGER_KEYS = [
   'restart', 'backoff', 'intensity', 'shutdown', 'output', 'startTimeout', 'sampling', 'maxConcurrentJobs',
-  'orphans', 'handleSignals', 'clock',
+  'orphans', 'handleSignals', 'keepAlive', 'clock',
 ] as const;
 
 
@@ -243,6 +244,18 @@ function resolveClock(s: Subject, value: unknown): Clock {
 }
 
 /**
+ * The clock of a manager with `keepAlive: false`: the same time, and timers that never hold the
+ * event loop open (unref'd where the timer has `unref`, as Node's have; a test clock's may not).
+ */
+function unrefClock(clock: Clock): Clock {
+  return Object.freeze({
+    now: () => clock.now(),
+    setTimeout: (fn: () => void, ms: number) => unrefTimer(clock.setTimeout(fn, ms)),
+    clearTimeout: (timer: ClockTimer) => clock.clearTimeout(timer),
+  });
+}
+
+/**
  * Validates and resolves `new ProcessManager(options)`. `undefined` means all defaults.
  * @throws InvalidArgumentError on the first problem found.
  */
@@ -250,6 +263,8 @@ export function resolveManagerOptions(options: unknown): ResolvedManagerOptions 
   const s = v.OPTIONS_SUBJECT;
   const raw = options === undefined ? {} : v.options(s, '', options, MANAGER_KEYS, 'an options object');
   const sampling = raw.sampling === undefined ? false : resolveSampling(s, 'sampling', raw.sampling);
+  const keepAlive = raw.keepAlive === undefined ? DEFAULTS.keepAlive : v.boolean(s, 'keepAlive', raw.keepAlive);
+  const clock = raw.clock === undefined ? systemClock : resolveClock(s, raw.clock);
   const defaults: ChildDefaults = {
     restart: raw.restart === undefined ? DEFAULTS.restart : v.oneOf(s, 'restart', raw.restart, RESTART_TYPES),
     backoff: raw.backoff === undefined ? { ...DEFAULTS.backoff } : resolveBackoff(s, 'backoff', raw.backoff),
@@ -265,6 +280,7 @@ export function resolveManagerOptions(options: unknown): ResolvedManagerOptions 
     maxConcurrentJobs: raw.maxConcurrentJobs === undefined ? DEFAULTS.maxConcurrentJobs : v.integer(s, 'maxConcurrentJobs', raw.maxConcurrentJobs, 1),
     orphans: raw.orphans === undefined ? DEFAULTS.orphans : v.oneOf(s, 'orphans', raw.orphans, ['kill', 'keep']),
     handleSignals: raw.handleSignals === undefined ? DEFAULTS.handleSignals : v.boolean(s, 'handleSignals', raw.handleSignals),
-    clock: raw.clock === undefined ? systemClock : resolveClock(s, raw.clock),
+    keepAlive,
+    clock: keepAlive ? clock : unrefClock(clock),
   });
 }

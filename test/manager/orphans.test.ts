@@ -23,7 +23,7 @@ interface HostReport {
 }
 
 /** Starts the host and resolves with its report line. */
-async function startHost(how: 'idle' | 'exit' | 'throw' | 'signals', orphans: 'kill' | 'keep' = 'kill'): Promise<{ host: ChildProcess; report: HostReport }> {
+async function startHost(how: 'idle' | 'exit' | 'throw' | 'signals' | 'drain', orphans: 'kill' | 'keep' = 'kill'): Promise<{ host: ChildProcess; report: HostReport }> {
   const host = spawn(NODE, [fixture('host-manager.mjs'), how, orphans], { cwd: ROOT, stdio: ['ignore', 'pipe', 'pipe'] });
   let out = '';
   let err = '';
@@ -67,6 +67,19 @@ describe.runIf(process.platform === 'linux')('no orphans when the host ends', ()
       expect(report.reaper).toBeTypeOf('number');
       expect(living(treePids(report.tree))).toEqual(treePids(report.tree));
       host.kill('SIGKILL');
+      await expectGoneWithin2s(host, report);
+    } finally {
+      if (started) killAll([started.host.pid, ...pidsOf(started.report)]);
+    }
+  });
+
+  it('keepAlive: false — a host with nothing else to do exits by itself, code 0, and its tree dies', async () => {
+    let started: Awaited<ReturnType<typeof startHost>> | undefined;
+    try {
+      started = await startHost('drain');
+      const { host, report } = started;
+      const [code] = (await (host.exitCode === null ? once(host, 'exit') : [host.exitCode])) as [number | null];
+      expect(code).toBe(0);
       await expectGoneWithin2s(host, report);
     } finally {
       if (started) killAll([started.host.pid, ...pidsOf(started.report)]);
