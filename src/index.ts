@@ -19,6 +19,8 @@ export {
   IpcUnavailableError,
   InvalidMessageError,
   IpcRemoteError,
+  FixtureLeakError,
+  type LeakedProcess,
   type ErrorCode,
   type StartFailure,
   type ProbeReport,

@@ -18,7 +18,8 @@ export type ErrorCode =
   | 'TIMEOUT'
   | 'IPC_UNAVAILABLE'
   | 'INVALID_MESSAGE'
-  | 'IPC_REMOTE';
+  | 'IPC_REMOTE'
+  | 'FIXTURE_LEAK';
 
 /**
  * The brand {@link isProcvisorError} looks for. A registered symbol, so an error made by another
@@ -213,3 +214,29 @@ export class IpcRemoteError extends ProcvisorError {
   }
 }
 IpcRemoteError.prototype.name = 'IpcRemoteError';
+
+/** A process started through `procvisor/testing`, found alive by `assertNoLeaks()`. */
+export interface LeakedProcess {
+  /** The fixture it belongs to. */
+  readonly fixture: string;
+  readonly pid: number;
+  /** Its command line, as the OS shows it (empty when it could not be read). */
+  readonly command: string;
+  /** `fixture`: the fixture's own process; `descendant`: one it started, at any depth. */
+  readonly kind: 'fixture' | 'descendant';
+}
+
+/**
+ * `assertNoLeaks()` found processes started through `procvisor/testing` still alive; `leaks` names
+ * each. They were killed (with their trees) before this was thrown.
+ */
+export class FixtureLeakError extends ProcvisorError {
+  readonly code = 'FIXTURE_LEAK';
+  /** Every process found alive. */
+  readonly leaks: readonly LeakedProcess[];
+  constructor(leaks: readonly LeakedProcess[], message: string) {
+    super(message);
+    this.leaks = leaks;
+  }
+}
+FixtureLeakError.prototype.name = 'FixtureLeakError';
