@@ -12,6 +12,7 @@ const SUITES: Record<string, () => Promise<{ run(): Promise<BenchFigure[]> }>> =
   probes: () => import('./probes.js'),
   sampling: () => import('./sampling.js'),
   scale: () => import('./scale.js'),
+  fixtures: () => import('./fixtures.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

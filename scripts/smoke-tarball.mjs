@@ -7,13 +7,17 @@
  *   - `require('procvisor')` and `require('procvisor/child')` work (require of ESM, Node >= 20.19);
  *   - `procvisor/child` imports;
  *   - the types compile under strict `tsc --noEmit`, with module/moduleResolution node16 and with
- *     module esnext/moduleResolution bundler.
+ *     module esnext/moduleResolution bundler;
+ *   - the test entries work as a user's suite uses them: the example vitest project (several files
+ *     in parallel, each fixture on a port of its own, a fixture shared through the global setup) and
+ *     the example node:test project pass, with vitest installed next to the package; a node:test
+ *     file that forgets its fixture exits by itself and leaves no process.
  * Run after `npm run build` (npm run smoke:package). Prints one `ok`/`FAIL` line per check, exits 1
  * on any failure, and removes its temporary directories. No network but the package registry (or
- * npm's cache: installs prefer it), and no sockets at all.
+ * npm's cache: installs prefer it), and no sockets but the example fixtures' on 127.0.0.1.
  */
 import { spawnSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -46,8 +50,15 @@ const EXPORTS = [
   'InvalidMessageError',
   'IpcRemoteError',
   // ── later names ──
+  'FixtureLeakError',
 ];
 const CHILD_EXPORTS = ['isSupervised', 'ready', 'heartbeat', 'send', 'onShutdown', 'onMessage'];
+/** The test entries' runtime names. */
+const TEST_EXPORTS = {
+  'procvisor/testing': ['startFixture', 'assertNoLeaks', 'reapLeftovers', 'FixtureLeakError'],
+  'procvisor/vitest': ['useFixture', 'defineGlobalSetup', 'injectFixture', 'startFixture', 'assertNoLeaks', 'reapLeftovers', 'FixtureLeakError'],
+  'procvisor/node-test': ['useFixture', 'startFixture', 'assertNoLeaks', 'reapLeftovers', 'FixtureLeakError'],
+};
 
 /** A strict-mode type test: compiles only if the published types are usable and not `any`. */
 const TYPE_CHECK = `\
@@ -131,6 +142,41 @@ export const parsecs: Size = '3 parsecs';
 export const made = new Handle();
 
 // ── later names: uses of names added to src/index.ts later go here ──
+
+// procvisor/testing: a fixture's port and url are typed from its spec.
+import { startFixture, assertNoLeaks, FixtureLeakError, type Fixture, type FixtureSpec } from 'procvisor/testing';
+import { useFixture as useNodeTestFixture } from 'procvisor/node-test';
+
+export async function fixtures(): Promise<void> {
+  const api = await startFixture({ command: 'node', args: ['server.js', '{port}'], port: 'auto', readiness: { type: 'http', url: 'http://127.0.0.1:{port}/' } });
+  const port: number = api.port;
+  const url: string = api.url;
+  const status: number | undefined = api.handle.readyData?.status;
+  const plain = await startFixture({ command: 'node', args: ['worker.js'] });
+  const none: undefined = plain.port;
+  // @ts-expect-error: 'automatic' is not a port
+  const bad: FixtureSpec = { command: 'node', port: 'automatic' };
+  const typed: Fixture = api;
+  await api.stop();
+  await plain[Symbol.asyncDispose]();
+  try {
+    await assertNoLeaks();
+  } catch (error) {
+    if (error instanceof FixtureLeakError) console.log(error.leaks.map((l) => l.pid), error.code);
+  }
+  void [port, url, status, none, bad, typed, useNodeTestFixture];
+}
+`;
+
+/** A node:test file that starts a fixture and never stops it: the file must still end, and the fixture with it. */
+const FORGOTTEN_FIXTURE = `\
+import { test } from 'node:test';
+import { startFixture } from 'procvisor/node-test';
+
+test('starts a fixture and forgets it', async () => {
+  const f = await startFixture({ command: process.execPath, args: ['-e', "console.log('up'); setInterval(() => {}, 1000)"], readiness: { type: 'log', pattern: /up/ } });
+  console.log('fixture pid ' + f.pid);
+});
 `;
 
 /** The only classes the declarations may contain: the manager and the errors. Nothing internal. */
@@ -244,7 +290,7 @@ try {
     const [info] = JSON.parse(pack.stdout.slice(pack.stdout.indexOf('[')));
     tarball = join(packDir, info.filename);
     const files = info.files.map((f) => f.path);
-    const required = ['package.json', 'README.md', 'LICENSE', 'dist/index.js', 'dist/index.d.ts', 'dist/child.js', 'dist/child.d.ts'];
+    const required = ['package.json', 'README.md', 'LICENSE', ...['index', 'child', 'testing', 'vitest', 'node-test'].flatMap((e) => [`dist/${e}.js`, `dist/${e}.d.ts`])];
     const absent = required.filter((f) => !files.includes(f));
     const stray = files.filter((f) => /^(src|test|scripts|bench|examples|docs)\//.test(f) || f.endsWith('.tgz'));
     report(absent.length === 0 && stray.length === 0, `npm pack: ${info.filename}, ${files.length} files`, [
@@ -267,6 +313,7 @@ try {
       tarball,
       `typescript@${ours.devDependencies.typescript}`,
       `@types/node@${ours.devDependencies['@types/node']}`,
+      `vitest@${ours.devDependencies.vitest}`,
     ],
     project,
   );
@@ -291,6 +338,44 @@ try {
     left = marked('PROCVISOR_SMOKE', mark);
   }
   report(left.length === 0, 'no process left running', left.length ? `still running: ${left.join(' ')}` : '');
+  for (const pid of left) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
+  }
+
+  // 3b. The test entries: names present.
+  const entries = run(process.execPath, ['--input-type=module', '-e', `
+    const wanted = ${JSON.stringify(TEST_EXPORTS)};
+    const missing = [];
+    for (const [entry, names] of Object.entries(wanted)) {
+      const m = await import(entry);
+      for (const name of names) if (m[name] === undefined) missing.push(entry + ':' + name);
+    }
+    if (missing.length > 0) throw new Error('missing exports: ' + missing.join(', '));
+  `], { cwd: project, timeout: 30_000 });
+  report(entries.ok, 'procvisor/testing, procvisor/vitest, procvisor/node-test export their names', entries.ok ? '' : `exit ${entries.status}`);
+  if (!entries.ok) show(entries);
+
+  // 3c. The example test projects, as a user's: vitest (files in parallel, ports of their own, a
+  // shared fixture) and node:test; then a node:test file that forgets its fixture.
+  for (const name of ['vitest', 'node-test']) cpSync(join(root, 'examples', name), join(project, `${name}-example`), { recursive: true });
+  const vitestRun = run(process.execPath, [join(project, 'node_modules', 'vitest', 'vitest.mjs'), 'run', '--root', 'vitest-example'], { cwd: project, timeout: 90_000, env: { ...process.env, PROCVISOR_SMOKE: mark } });
+  report(vitestRun.ok, 'examples/vitest passes in the fresh project (useFixture, port auto, files in parallel)', vitestRun.ok ? '' : `exit ${vitestRun.status}`);
+  if (!vitestRun.ok) show(vitestRun);
+  const nodeTestRun = run(process.execPath, ['--test', 'node-test-example/'], { cwd: project, timeout: 60_000, env: { ...process.env, PROCVISOR_SMOKE: mark } });
+  report(nodeTestRun.ok, 'examples/node-test passes in the fresh project', nodeTestRun.ok ? '' : `exit ${nodeTestRun.status}`);
+  if (!nodeTestRun.ok) show(nodeTestRun);
+  writeFileSync(join(project, 'forgotten.test.mjs'), FORGOTTEN_FIXTURE);
+  const forgotten = run(process.execPath, ['--test', 'forgotten.test.mjs'], { cwd: project, timeout: 30_000, env: { ...process.env, PROCVISOR_SMOKE: mark } });
+  report(forgotten.ok, 'a node:test file that forgets its fixture exits by itself', forgotten.ok ? '' : `exit ${forgotten.status}`);
+  if (!forgotten.ok) show(forgotten);
+  left = marked('PROCVISOR_SMOKE', mark);
+  for (let i = 0; i < 20 && left.length > 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    left = marked('PROCVISOR_SMOKE', mark);
+  }
+  report(left.length === 0, 'no process left running after the test projects', left.length ? `still running: ${left.join(' ')}` : '');
   for (const pid of left) {
     try {
       process.kill(pid, 'SIGKILL');
