@@ -16,6 +16,7 @@
 import { createHash } from 'node:crypto';
 import { appendFileSync, existsSync, mkdirSync, readdirSync, readFileSync, unlinkSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { threadId } from 'node:worker_threads';
 import { dirname, join, resolve } from 'node:path';
 import { findByCookie } from '../os/cookie.js';
 import { isSameProcessAlive, startTimeOf } from '../os/start-time.js';
@@ -62,7 +63,8 @@ export function recordFork(pid: number, starttime: number | undefined, cookie: s
       const dir = ledgerDir();
       mkdirSync(dir, { recursive: true });
       const start = startTimeOf(process.pid);
-      const path = join(dir, `${process.pid}-${(start ?? 'x').replace(/[^0-9A-Za-z]/g, '')}.jsonl`);
+      // The thread too: test runners may run files in worker threads of one process, each with its own fixtures.
+      const path = join(dir, `${process.pid}-${(start ?? 'x').replace(/[^0-9A-Za-z]/g, '')}-${threadId}.jsonl`);
       const hostLine: HostLine = { host: process.pid, ...(start === undefined ? {} : { start }) };
       appendFileSync(path, `${JSON.stringify(hostLine)}\n`);
       file = path;
