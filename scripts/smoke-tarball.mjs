@@ -51,11 +51,12 @@ const EXPORTS = [
   'IpcRemoteError',
   // ── later names ──
   'FixtureLeakError',
+  'PortUnavailableError',
 ];
 const CHILD_EXPORTS = ['isSupervised', 'ready', 'heartbeat', 'send', 'onShutdown', 'onMessage'];
 /** The test entries' runtime names. */
 const TEST_EXPORTS = {
-  'procvisor/testing': ['startFixture', 'assertNoLeaks', 'reapLeftovers', 'FixtureLeakError'],
+  'procvisor/testing': ['startFixture', 'assertNoLeaks', 'reapLeftovers', 'FixtureLeakError', 'PortUnavailableError'],
   'procvisor/vitest': ['useFixture', 'defineGlobalSetup', 'injectFixture', 'startFixture', 'assertNoLeaks', 'reapLeftovers', 'FixtureLeakError'],
   'procvisor/node-test': ['useFixture', 'startFixture', 'assertNoLeaks', 'reapLeftovers', 'FixtureLeakError'],
 };

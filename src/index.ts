@@ -20,6 +20,7 @@ export {
   InvalidMessageError,
   IpcRemoteError,
   FixtureLeakError,
+  PortUnavailableError,
   type LeakedProcess,
   type ErrorCode,
   type StartFailure,

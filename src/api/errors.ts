@@ -19,7 +19,8 @@ export type ErrorCode =
   | 'IPC_UNAVAILABLE'
   | 'INVALID_MESSAGE'
   | 'IPC_REMOTE'
-  | 'FIXTURE_LEAK';
+  | 'FIXTURE_LEAK'
+  | 'PORT_UNAVAILABLE';
 
 /**
  * The brand {@link isProcvisorError} looks for. A registered symbol, so an error made by another
@@ -240,3 +241,18 @@ export class FixtureLeakError extends ProcvisorError {
   }
 }
 FixtureLeakError.prototype.name = 'FixtureLeakError';
+
+/**
+ * A fixture's port could not be had: `port: 'auto'` found no free port that no other test process
+ * claimed (or the claim directory is not writable: see `cause`), or a fixed `port` is in use.
+ */
+export class PortUnavailableError extends ProcvisorError {
+  readonly code = 'PORT_UNAVAILABLE';
+  /** The fixed port that is in use; undefined for `'auto'`. */
+  readonly port: number | undefined;
+  constructor(port: number | undefined, message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.port = port;
+  }
+}
+PortUnavailableError.prototype.name = 'PortUnavailableError';

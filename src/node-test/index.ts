@@ -10,7 +10,7 @@ import { after, afterEach, before } from 'node:test';
 import { DeferredFixture } from '../testing/deferred.js';
 import type { FixtureOf, FixtureSpec } from '../testing/types.js';
 
-export { startFixture, assertNoLeaks, reapLeftovers, FixtureLeakError } from '../testing/index.js';
+export { startFixture, assertNoLeaks, reapLeftovers, FixtureLeakError, PortUnavailableError } from '../testing/index.js';
 export type { Fixture, FixtureOf, FixtureProbe, FixtureSpec, LeakedProcess, ReapOptions } from '../testing/index.js';
 
 /** The part of node:test's test context used here (`passed` since Node 20.12). */

@@ -6,8 +6,8 @@
 import type { Handle } from '../api/handle.js';
 import type { OutputLine, WaitOptions } from '../api/types.js';
 import { observeForks, ProcessManager } from '../manager.js';
-import { recordFork } from './ledger.js';
-import { allocatePort, type PortLease } from './ports.js';
+import { forgetLedger, recordFork } from './ledger.js';
+import { allocatePort, checkPortFree, type PortLease } from './ports.js';
 import { checkFixtureSpec, defaultName, toProcessSpec } from './spec.js';
 import type { Fixture, FixtureOf, FixtureSpec } from './types.js';
 
@@ -32,7 +32,9 @@ let shared: ProcessManager | undefined;
 /** The manager of every fixture of this test process, created on first use. */
 function manager(): ProcessManager {
   if (shared) return shared;
-  const pm = new ProcessManager({ keepAlive: false, restart: 'temporary' });
+  // `never`: an exited fixture is not restarted (a crash under test shows) and stays registered,
+  // its state, exit and output readable, until its stop.
+  const pm = new ProcessManager({ keepAlive: false, restart: 'never' });
   observeForks(pm, ({ pid, starttime, cookie }) => {
     recordFork(pid, starttime, cookie);
     forks.push({ pid, starttime, cookie, fixture: '' });
@@ -48,6 +50,11 @@ function manager(): ProcessManager {
   });
   shared = pm;
   return pm;
+}
+
+/** Once no fixture runs, this process's ledger names nothing worth reaping: it goes. */
+function forgetLedgerWhenIdle(): void {
+  if (live.size === 0) forgetLedger();
 }
 
 /** A name no live fixture has: `api`, then `api-2`, `api-3`… */
@@ -94,9 +101,11 @@ class FixtureImpl implements Fixture<unknown, number | undefined> {
       void this.pid;
       live.delete(this);
       try {
-        await this.#pm.remove(this.name);
+        // Gone already when the spec chose `temporary` and it exited: its tree went with it.
+        if (this.#pm.get(this.name)) await this.#pm.remove(this.name);
       } finally {
         this.#lease?.release();
+        forgetLedgerWhenIdle();
       }
     })();
     const done = this.#stopped;
@@ -134,11 +143,12 @@ class FixtureImpl implements Fixture<unknown, number | undefined> {
  * });
  * await fetch(`${api.url}/users`);
  * ```
- * @throws InvalidSpecError, SpawnFailedError, StartFailedError, TimeoutError
+ * @throws InvalidSpecError, PortUnavailableError, SpawnFailedError, StartFailedError, TimeoutError
  */
 export async function startFixture<const S extends FixtureSpec>(spec: S, options?: WaitOptions): Promise<FixtureOf<S>> {
   const portRequest = checkFixtureSpec(spec);
   const pm = manager();
+  if (typeof portRequest === 'number') await checkPortFree(portRequest);
   const lease = portRequest === 'auto' ? await allocatePort() : undefined;
   const port = lease?.port ?? (portRequest === 'auto' ? undefined : portRequest);
   const name = uniqueName(pm, spec.name ?? defaultName(spec));

@@ -77,7 +77,7 @@ export async function assertNoLeaks(): Promise<void> {
   const { leaks, ids } = findLeaks();
   if (leaks.length === 0) return;
   signalTree(ids, 'SIGKILL', { groups: true });
-  const running = [...live].map((f) => f.name);
+  const running = [...new Set(leaks.filter((l) => l.kind === 'fixture').map((l) => l.fixture))];
   // Killed: unregister them and free their ports too.
   await Promise.allSettled([...live].map((f) => f.stop()));
   const hint =

@@ -3,9 +3,8 @@
  * that a later run can kill what a crashed one left behind (`reapLeftovers`).
  *
  * Normally nothing is left: the exit hook and the reaper take every fixture down with its host,
- * however it dies. What escapes them is a host killed together with its reaper (a `kill -9` of the
- * whole process group, an OOM killer taking both, a container runtime killing every process but the
- * children it did not know of). Each host writes one file in a directory of its project (found by
+ * however it dies. What escapes them is a host killed together with its reaper (every process of a
+ * CI job killed at once, the out-of-memory killer taking both). Each host writes one file in a directory of its project (found by
  * the nearest `package.json`, hashed, under the OS temporary directory; a reboot clears it together
  * with every process it could name): a first line naming the host by pid and start time, then one
  * line per forked fixture incarnation with its pid, start time and tree cookie. A ledger whose host
@@ -51,11 +50,13 @@ interface ForkLine {
 }
 
 let file: string | undefined;
+let hooked = false;
 
 /**
  * Writes one forked incarnation into this host's ledger, synchronously (the host may be killed the
- * next instant). The file is created on the first call and removed when the host exits by itself
- * (the exit hook and the reaper then take its fixtures down: nothing is left to name).
+ * next instant). The file is created on the first call, and removed once every fixture stopped
+ * ({@link forgetLedger}) or the host exits by itself (the exit hook and the reaper then take its
+ * fixtures down). A test runner that kills its workers leaves it: the next reap removes it.
  */
 export function recordFork(pid: number, starttime: number | undefined, cookie: string | undefined): void {
   try {
@@ -68,13 +69,23 @@ export function recordFork(pid: number, starttime: number | undefined, cookie: s
       const hostLine: HostLine = { host: process.pid, ...(start === undefined ? {} : { start }) };
       appendFileSync(path, `${JSON.stringify(hostLine)}\n`);
       file = path;
-      process.on('exit', () => unlinkQuietly(path));
+      if (!hooked) {
+        process.on('exit', forgetLedger);
+        hooked = true;
+      }
     }
     const line: ForkLine = { pid, ...(starttime === undefined ? {} : { start: String(starttime) }), ...(cookie === undefined ? {} : { cookie }) };
     appendFileSync(file, `${JSON.stringify(line)}\n`);
   } catch {
     // An unwritable temporary directory costs only the reaping of a later run, never this start.
   }
+}
+
+/** Removes this host's ledger (every fixture stopped); the next fork starts a new one. */
+export function forgetLedger(): void {
+  if (file === undefined) return;
+  unlinkQuietly(file);
+  file = undefined;
 }
 
 function unlinkQuietly(path: string): void {

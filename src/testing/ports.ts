@@ -6,13 +6,15 @@
  * the fixture's own listen, another worker could be handed the same port. So each port taken is
  * also claimed by a lock file created exclusively (`O_EXCL`) in a directory every worker shares,
  * holding the claimant's pid and start time. A port whose lock is held by a live process is skipped;
- * a lock whose holder died (a SIGKILLed run) is taken over. The lock is released when the fixture
- * stops for good, or by a synchronous exit hook when the host exits.
+ * a lock whose holder died (a SIGKILLed run) is taken over, under a second exclusive file
+ * (`<port>.takeover`) so that two claimants never both delete and re-create it. The lock is
+ * released when the fixture stops for good, or by a synchronous exit hook when the host exits.
  */
 import { closeSync, mkdirSync, openSync, readFileSync, statSync, unlinkSync, writeSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { PortUnavailableError } from '../api/errors.js';
 import { isSameProcessAlive, startTimeOf } from '../os/start-time.js';
 
 /** A port claimed for one fixture, until `release()`. */
@@ -81,35 +83,71 @@ function heldByLiveProcess(path: string): boolean {
   return isSameProcessAlive(Number(pid), startText === '-' || startText === '' ? undefined : startText);
 }
 
-/** Claims `port` by creating its lock file: its path, or undefined when a live process holds it. */
+/** Creates `path` exclusively with our holder line; false when it exists. */
+function createExclusive(path: string): boolean {
+  let fd: number;
+  try {
+    fd = openSync(path, 'wx');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'EEXIST') return false;
+    throw error;
+  }
+  try {
+    writeSync(fd, holderLine());
+  } finally {
+    closeSync(fd);
+  }
+  return true;
+}
+
+/** A takeover file older than this was left by a claimant that died in the middle of one. */
+const STALE_TAKEOVER_MS = 10_000;
+
+/**
+ * Claims `port` by creating its lock file: its path, or undefined when a live process holds it (or
+ * another claimant is taking over the same dead lock this instant).
+ */
 function claim(dir: string, port: number): string | undefined {
   const path = join(dir, String(port));
-  for (let tries = 0; tries < 2; tries++) {
-    try {
-      const fd = openSync(path, 'wx');
-      try {
-        writeSync(fd, holderLine());
-      } finally {
-        closeSync(fd);
-      }
-      return path;
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
-      if (heldByLiveProcess(path)) return undefined;
-      // Its holder died without releasing it: take it over (once; a racing taker may win).
-      unlinkQuietly(path);
-    }
+  if (createExclusive(path)) return path;
+  if (heldByLiveProcess(path)) return undefined;
+  // Its holder died without releasing it. Take it over under the takeover file: whoever creates
+  // that re-reads the lock, and only a lock still dead is replaced.
+  const takeover = `${path}.takeover`;
+  if (!createExclusive(takeover)) {
+    const age = Date.now() - (statSync(takeover, { throwIfNoEntry: false })?.mtimeMs ?? Date.now());
+    if (age > STALE_TAKEOVER_MS) unlinkQuietly(takeover);
+    return undefined;
   }
-  return undefined;
+  try {
+    if (heldByLiveProcess(path)) return undefined;
+    unlinkQuietly(path);
+    return createExclusive(path) ? path : undefined;
+  } finally {
+    unlinkQuietly(takeover);
+  }
 }
 
 /**
  * Claims a free port on 127.0.0.1 that no other live process claimed through here.
- * @throws Error when no port could be claimed in {@link ATTEMPTS} picks (the OS kept handing out
- *   claimed ports, or the lock directory is not writable).
+ * @throws PortUnavailableError when no port could be claimed in {@link ATTEMPTS} picks (the OS kept
+ *   handing out claimed ports), or the lock directory is not writable (its error as `cause`).
  */
 export async function allocatePort(): Promise<PortLease> {
   const dir = portLockDir();
+  try {
+    return await claimFreePort(dir);
+  } catch (error) {
+    if (error instanceof PortUnavailableError) throw error;
+    throw new PortUnavailableError(
+      undefined,
+      `No port could be claimed for a fixture with \`port: 'auto'\`: the claim directory ${dir} is not usable (${(error as Error).message}) — make the OS temporary directory writable, or set TMPDIR to one that is`,
+      { cause: error },
+    );
+  }
+}
+
+async function claimFreePort(dir: string): Promise<PortLease> {
   mkdirSync(dir, { recursive: true });
   if (!hooked) {
     process.on('exit', releaseAll);
@@ -127,5 +165,33 @@ export async function allocatePort(): Promise<PortLease> {
       },
     };
   }
-  throw new Error(`No free port could be claimed in ${ATTEMPTS} attempts (lock directory ${dir})`);
+  throw new PortUnavailableError(
+    undefined,
+    `No free port could be claimed for a fixture with \`port: 'auto'\` in ${ATTEMPTS} attempts: every port the OS offered was claimed by another test process (claims in ${dir}) — too many fixtures at once?`,
+  );
+}
+
+/**
+ * Checks that a fixed port is free on 127.0.0.1 before a fixture is started on it: a fixture that
+ * cannot listen would otherwise fail later, as an exit whose reason is buried in its output.
+ * @throws PortUnavailableError naming the port, when it is in use
+ */
+export function checkPortFree(port: number): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', (error: NodeJS.ErrnoException) => {
+      if (error.code !== 'EADDRINUSE') {
+        // Not ours to judge (e.g. a privileged port): the fixture's own start tells.
+        resolve();
+        return;
+      }
+      reject(
+        new PortUnavailableError(port, `Port ${port} is in use on 127.0.0.1, so a fixture cannot listen on it — stop what holds it, or use \`port: 'auto'\` for a free one`, {
+          cause: error,
+        }),
+      );
+    });
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve()));
+  });
 }

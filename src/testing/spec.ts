@@ -67,7 +67,11 @@ function placeholderField(spec: FixtureSpec): string | undefined {
     if (!probe) continue;
     if (probe.type === 'http' && has(probe.url)) return `${at}.url`;
     if (probe.type === 'tcp' && has(probe.port)) return `${at}.port`;
-    if (probe.type === 'exec' && (has(probe.command) || (probe.args ?? []).some(has))) return `${at}.command`;
+    if (probe.type === 'exec') {
+      if (has(probe.command)) return `${at}.command`;
+      const execArg = (probe.args ?? []).findIndex(has);
+      if (execArg >= 0) return `${at}.args[${execArg}]`;
+    }
   }
   return undefined;
 }
@@ -77,10 +81,28 @@ function placeholderField(spec: FixtureSpec): string | undefined {
  * program (`redis-server`).
  */
 export function defaultName(spec: FixtureSpec): string {
-  const script = (spec.args ?? []).find((a) => typeof a === 'string' && a !== '' && !a.startsWith('-'));
-  const from = script !== undefined && /\.[cm]?[jt]sx?$|\.py$|\.rb$|\.sh$/.test(script) ? script : String(spec.command ?? 'fixture');
+  const script = scriptOf(spec.args ?? []);
+  const from = script ?? String(spec.command ?? 'fixture');
   const base = basename(from, extname(from)).replace(/[#/\s]+/g, '-');
   return base === '' ? 'fixture' : base;
+}
+
+/** Options of common runtimes that take a value (`--import tsx`): that value is not the script. */
+const VALUE_OPTIONS = new Set(['-r', '--require', '--import', '--loader', '--experimental-loader', '-C', '--conditions', '--env-file', '--title', '-m']);
+const SCRIPT = /\.(?:[cm]?[jt]sx?|py|rb|sh|php|pl)$/;
+
+/** The script among a command's arguments: the first that looks like one and is no option's value. */
+function scriptOf(args: readonly unknown[]): string | undefined {
+  for (let i = 0; i < args.length; i++) {
+    const arg = args[i];
+    if (typeof arg !== 'string' || arg === '') continue;
+    if (arg.startsWith('-')) {
+      if (VALUE_OPTIONS.has(arg)) i++;
+      continue;
+    }
+    if (SCRIPT.test(arg)) return arg;
+  }
+  return undefined;
 }
 
 function replace(text: string, port: number): string {

@@ -16,7 +16,8 @@ export type FixtureProbe = Probe | (ProbeTiming & { type: 'tcp'; port: '{port}';
  * text `{port}` is replaced by the port in `command`, `args`, `env` values and probes (an http
  * probe's `url`, a tcp probe's `port: '{port}'`, an exec probe's `command` and `args`), and `PORT`
  * is set unless `env` sets it. Unless the spec says otherwise, a fixture is not restarted when it
- * exits (`restart: 'temporary'`): a crash under test shows, it is not papered over.
+ * exits (`restart: 'never'`): a crash under test shows, it is not papered over, and the fixture
+ * stays readable (`handle.state` is `exited`, `logs()` holds its output) until its stop.
  */
 export interface FixtureSpec extends Omit<ProcessSpec, 'name' | 'instances' | 'readiness' | 'liveness'> {
   /** Unique name among this test process's fixtures. */

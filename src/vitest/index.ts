@@ -15,7 +15,7 @@ import type { OutputLine } from '../api/types.js';
 import type { Fixture, FixtureOf, FixtureSpec } from '../testing/types.js';
 
 export { startFixture, assertNoLeaks };
-export { reapLeftovers, FixtureLeakError } from '../testing/index.js';
+export { reapLeftovers, FixtureLeakError, PortUnavailableError } from '../testing/index.js';
 export type { Fixture, FixtureOf, FixtureProbe, FixtureSpec, LeakedProcess, ReapOptions } from '../testing/index.js';
 
 /** What a failed-test hook receives (vitest 3+: the test context): only its task's `meta` is used. */
