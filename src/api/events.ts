@@ -39,6 +39,8 @@ export interface OutputEvent extends EventBase {
   pid: number;
   stream: 'stdout' | 'stderr';
   line: string;
+  /** Output that did not end its line within the flush interval: the text so far (see `OutputLine.partial`). */
+  partial?: true;
 }
 /** An incarnation ended by itself (not stopped by the supervisor). */
 export interface ExitEvent extends EventBase {

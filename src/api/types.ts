@@ -486,6 +486,11 @@ export interface OutputLine {
   line: string;
   /** When it was read (ms since epoch, on the manager's clock): lines read in one chunk share one time. */
   time: number;
+  /**
+   * Set on output that did not end its line within the flush interval (a progress bar redrawn with
+   * `\r`, a prompt): the text so far. The rest of that line, when it comes, is a line of its own.
+   */
+  partial?: true;
 }
 
 /** A plain, serialisable view of one child. */
