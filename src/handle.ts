@@ -4,8 +4,9 @@
  * the manager. A handle keeps reading its record after the child is removed (a `temporary` child
  * that ended, `remove()`), so the evidence of how it ended stays with whoever holds the handle.
  */
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { Handle, UsageHistoryOptions } from './api/handle.js';
+import { InvalidStateError } from './api/errors.js';
 import type { ExitInfo, HealthStatus, OutputLine, State, Usage, UsageStats, WaitOptions } from './api/types.js';
 import type { ChildRecord } from './supervisor/record.js';
 
@@ -98,6 +99,21 @@ export class ChildHandle<ReadyData = unknown> implements Handle<ReadyData> {
   get stderr(): Readable | undefined {
     const child = this.record.child;
     return child.kind === 'process' ? child.stderr : undefined;
+  }
+
+  /** stdin of the current incarnation, with `stdin: 'pipe'`. */
+  get stdin(): Writable | undefined {
+    const child = this.record.child;
+    return child.kind === 'process' ? child.stdin : undefined;
+  }
+
+  /** Writes to the stdin of the current incarnation (`stdin: 'pipe'`); rejects with an InvalidStateError otherwise. */
+  write(data: string | Uint8Array): Promise<void> {
+    const child = this.record.child;
+    if (child.kind !== 'process') {
+      return Promise.reject(new InvalidStateError(`Cannot write to \`${child.name}\`: it is a supervisor; write to one of its processes`));
+    }
+    return child.write(data);
   }
 
   /** The retained output lines (masked), oldest first; the last `n` when given. */

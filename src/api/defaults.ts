@@ -43,6 +43,8 @@ export const DEFAULTS = Object.freeze({
   autoShutdown: 'never' as const,
   /** How long `handle.request()` waits for the child's answer unless told otherwise. */
   ipcRequestTimeout: 30_000,
+  /** A child's stdin is `/dev/null` unless its spec says `'pipe'` or `'inherit'`. */
+  stdin: 'ignore' as const,
   /** Variables set for children unless the spec sets them, so their output arrives line by line. */
   unbufferedEnv: Object.freeze({ PYTHONUNBUFFERED: '1', PYTHONIOENCODING: 'utf-8' }) as Readonly<Record<string, string>>,
 });

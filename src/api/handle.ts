@@ -2,7 +2,7 @@
  * The public view of one named child: what `pm.start()`, `pm.add()` and `pm.get()` hand out.
  * Users receive handles and never construct them; the class behind this interface is internal.
  */
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import type { Duration, ExitInfo, HealthStatus, OutputLine, State, Usage, UsageStats, WaitOptions } from './types.js';
 
 /** Options of `handle.usageHistory()`. */
@@ -50,6 +50,13 @@ export interface Handle<ReadyData = unknown> {
   /** stderr of the current incarnation (processes only). */
   readonly stderr: Readable | undefined;
   /**
+   * stdin of the current incarnation: a stream only for a process with `stdin: 'pipe'` that is
+   * running, otherwise undefined. Each incarnation has its own pipe: read this again after a
+   * restart. Ending it (`stdin.end()`) gives the child end of file. Prefer {@link Handle.write},
+   * which checks the state and reports a closed pipe.
+   */
+  readonly stdin: Writable | undefined;
+  /**
    * The kept resource samples (see `sampling.history`) with average and peak over the last
    * `window` (all kept samples by default), for plotting trends.
    * @throws InvalidArgumentError for a malformed window
@@ -62,6 +69,15 @@ export interface Handle<ReadyData = unknown> {
    * signal's reason when `signal` aborts, and with a NotFoundError when the child is removed first.
    */
   waitFor(state: State, options?: WaitOptions): Promise<void>;
+  /**
+   * Writes to the stdin of the current incarnation (spec `stdin: 'pipe'`) and resolves once the
+   * data is handed to the OS. Rejects with an InvalidStateError when the spec's `stdin` is not
+   * `'pipe'`, when the child is a supervisor, when no incarnation is running (not started yet,
+   * exited, stopped, removed), or when the child has closed its stdin (the pipe's error is the
+   * `cause`); with an InvalidArgumentError for data that is neither a string nor a Uint8Array.
+   * A write never throws, and a closed pipe never crashes the host.
+   */
+  write(data: string | Uint8Array): Promise<void>;
   /**
    * Sends an IPC message (spec `ipc: true`).
    * @throws IpcUnavailableError, InvalidMessageError

@@ -9,4 +9,9 @@ export const TUNING = Object.freeze({
   samplingExtrasEvery: 5,
   /** After SIGKILL, how long to wait for an exit report before declaring a process `unstopped`. */
   unstoppedGrace: 2_000,
+  /**
+   * How long output that does not end its line (a prompt, a progress bar) waits for its line end
+   * before it is emitted as a `partial` line, in ms (on the manager's clock).
+   */
+  partialFlushInterval: 100,
 });

@@ -252,7 +252,27 @@ export interface ProcessSpec {
   ipc?: boolean;
   /** Significant child for auto-shutdown. Default false. */
   significant?: boolean;
+  /**
+   * The child's stdin. `'ignore'` (default): `/dev/null`, so a read sees end of file at once.
+   * `'pipe'`: a pipe the host writes to with `handle.write()` (or `handle.stdin`), one per
+   * incarnation. `'inherit'`: the host's own stdin, shared with the host.
+   */
+  stdin?: StdinMode;
+  /**
+   * Colour in the child's output, through the `FORCE_COLOR` and `NO_COLOR` conventions. `true`:
+   * `FORCE_COLOR=1`, `NO_COLOR` removed. `false`: `NO_COLOR=1`, `FORCE_COLOR` removed. `'auto'`: as
+   * `true` when the host's stdout is a terminal and the host's `NO_COLOR` is unset or empty,
+   * otherwise the environment is left as it is. Default (absent): left as it is. The spec's own
+   * `env` wins over all of these.
+   */
+  color?: ColorMode;
 }
+
+/** Where a child's stdin comes from (`ProcessSpec.stdin`). */
+export type StdinMode = 'ignore' | 'pipe' | 'inherit';
+
+/** Whether a child is told to colour its output (`ProcessSpec.color`). */
+export type ColorMode = 'auto' | boolean;
 
 /** A supervisor of child processes and nested supervisors. */
 export interface SupervisorSpec {
@@ -487,8 +507,10 @@ export interface OutputLine {
   /** When it was read (ms since epoch, on the manager's clock): lines read in one chunk share one time. */
   time: number;
   /**
-   * Set on output that did not end its line within the flush interval (a progress bar redrawn with
-   * `\r`, a prompt): the text so far. The rest of that line, when it comes, is a line of its own.
+   * Set on output that did not end its line within the flush interval (100 ms; a progress bar
+   * redrawn with `\r`, a prompt): the text so far, as it is (a lone `\r` is not a line end and is
+   * kept). The rest of that line, when it comes, is a line of its own (partial again if it too stays
+   * unended); a line end that comes right after a flush ends the line and adds no empty line.
    */
   partial?: true;
 }

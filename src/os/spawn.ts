@@ -22,16 +22,54 @@ export const USE_PROCESS_GROUPS = process.platform !== 'win32';
  */
 export const RESTARTS_ENV = 'PROCVISOR_RESTARTS';
 
+/** What `color: 'auto'` looks at on the host: whether its stdout is a terminal, and its environment. */
+export interface HostTerminal {
+  /** Whether the host's stdout is a terminal (`process.stdout.isTTY`). */
+  readonly isTTY: boolean;
+  /** The host's environment, for its `NO_COLOR`. */
+  readonly env: NodeJS.ProcessEnv;
+}
+
+/** The host as it is now: read at each spawn, since a host may change its own environment. */
+function currentHost(): HostTerminal {
+  return { isTTY: process.stdout.isTTY === true, env: process.env };
+}
+
 /**
- * The environment of a child: host env (unless `extendEnv: false`), unbuffering defaults, with
- * `restarts` its restart count ({@link RESTARTS_ENV}), then the spec, which may override both;
- * last, with a `cookie`, the tree cookie (`PROCVISOR_TREE`), which the spec cannot override.
+ * Applies the spec's `color` to a child's environment `env`, in place. `true`: `FORCE_COLOR=1`,
+ * `NO_COLOR` removed; `false`: `NO_COLOR=1`, `FORCE_COLOR` removed; `'auto'`: as `true` when the
+ * host's stdout is a terminal and the host's `NO_COLOR` is unset or empty (the no-color.org rule),
+ * otherwise nothing; `undefined`: nothing. The spec's `env` is applied after this and wins.
  */
-export function childEnv(spec: Pick<ResolvedProcessSpec, 'env' | 'extendEnv' | 'ipc'>, cookie?: string, restarts?: number): NodeJS.ProcessEnv {
+export function applyColor(env: NodeJS.ProcessEnv, color: ResolvedProcessSpec['color'], host: HostTerminal = currentHost()): void {
+  const on = color === 'auto' ? host.isTTY && !host.env.NO_COLOR : color;
+  if (on === true) {
+    env.FORCE_COLOR = '1';
+    delete env.NO_COLOR;
+  } else if (color === false) {
+    env.NO_COLOR = '1';
+    delete env.FORCE_COLOR;
+  }
+}
+
+/**
+ * The environment of a child: host env (unless `extendEnv: false`), unbuffering defaults, the
+ * colour variables of `color` ({@link applyColor}), with `restarts` its restart count
+ * ({@link RESTARTS_ENV}), then the spec's `env`, which may override all of them; last, with a
+ * `cookie`, the tree cookie (`PROCVISOR_TREE`), which the spec cannot override. `host` is what
+ * `color: 'auto'` looks at (the real host unless a test passes its own).
+ */
+export function childEnv(
+  spec: Pick<ResolvedProcessSpec, 'env' | 'extendEnv' | 'ipc'> & Partial<Pick<ResolvedProcessSpec, 'color'>>,
+  cookie?: string,
+  restarts?: number,
+  host?: HostTerminal,
+): NodeJS.ProcessEnv {
   const env: NodeJS.ProcessEnv = spec.extendEnv ? { ...process.env } : {};
   for (const [key, value] of Object.entries(DEFAULTS.unbufferedEnv)) {
     if (env[key] === undefined && !(key in spec.env)) env[key] = value;
   }
+  if (spec.color !== undefined) applyColor(env, spec.color, host);
   // Set over the host's own value: a procvisor host supervised by another one has its own count.
   if (restarts !== undefined) env[RESTARTS_ENV] = String(restarts);
   // procvisor/child helpers act only when this is set (and delete it, so grandchildren don't inherit it).
@@ -110,7 +148,7 @@ export function spawnChild(
   restarts?: number,
 ): Promise<ChildProcess> {
   checkCwd(spec);
-  const stdio: StdioOptions = spec.ipc ? ['ignore', 'pipe', 'pipe', 'ipc'] : ['ignore', 'pipe', 'pipe'];
+  const stdio: StdioOptions = spec.ipc ? [spec.stdin, 'pipe', 'pipe', 'ipc'] : [spec.stdin, 'pipe', 'pipe'];
   let child: ChildProcess;
   try {
     child = spawn(spec.command, spec.args as string[], {
@@ -124,6 +162,10 @@ export function spawnChild(
   } catch (error) {
     return Promise.reject(toSpawnError(spec, error as NodeJS.ErrnoException));
   }
+  // A child that exits or closes its stdin turns the host's next write into EPIPE, reported on the
+  // stream: without a listener that would be an uncaught exception (writers learn of it through
+  // their write's callback, see ProcessWorker.write).
+  child.stdin?.on('error', ignoreStreamError);
   if (child.pid !== undefined) onForked?.(child.pid);
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
@@ -138,3 +180,6 @@ export function spawnChild(
     child.once('spawn', onSpawn);
   });
 }
+
+/** The 'error' listener of a child's stdin pipe: a closed pipe is no fault of the host. */
+function ignoreStreamError(): void {}

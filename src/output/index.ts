@@ -1,9 +1,10 @@
 /**
- * The output pipeline of a supervised child: bytes → lines ({@link LineSplitter}) → masked
+ * The output pipeline of a supervised child: bytes → lines ({@link LineSplitter}; unended text
+ * flushed as partial lines by a {@link PartialFlusher}) → masked
  * ({@link createMasker}) → output commands taken out ({@link parseOutputCommand}) → kept in a
  * {@link RingBuffer} and emitted. This module holds the ring buffer and is the one import for the rest.
  */
-export { LineSplitter, truncationMarker } from './lines.js';
+export { LineSplitter, PartialFlusher, truncationMarker } from './lines.js';
 export { createMasker, maskText, MASK, type Masker } from './mask.js';
 export {
   parseOutputCommand,

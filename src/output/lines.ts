@@ -1,10 +1,12 @@
 /**
  * Splits a child's output stream into lines. This is the hot path: every byte a supervised child
  * writes goes through `push`, so the common case (a whole line inside one chunk) is a single
- * `indexOf` + `slice` on the decoded chunk and nothing else.
+ * `indexOf` + `slice` on the decoded chunk and nothing else. Text left without its line end is
+ * flushed as a partial line by a {@link PartialFlusher}, whose work is per chunk, never per line.
  */
 import { StringDecoder } from 'node:string_decoder';
 import { TUNING } from '../api/tuning.js';
+import type { Clock, ClockTimer } from '../api/types.js';
 
 const LF = '\n';
 const CR = 13;
@@ -28,13 +30,18 @@ function cutUtf8(text: string, maxBytes: number): { text: string; bytes: number 
 /**
  * Turns chunks of a byte stream into lines, in order, each exactly once.
  *
- * - Lines end at `\n`; a `\r` before it is removed (so `\r\n` works), lone `\r`s are kept.
+ * - Lines end at `\n`; a `\r` before it is removed (so `\r\n` works). A lone `\r` (a progress bar
+ *   redrawing its line) is not a line end: it is kept in the line's text.
  * - Chunks may cut a line, a `\r\n` pair or a multi-byte UTF-8 character anywhere: bytes are decoded
  *   with a `StringDecoder`, which holds an incomplete character back until its next byte arrives.
  * - A line longer than `maxLineBytes` UTF-8 bytes is emitted cut to that length (on a character
  *   boundary) followed by {@link truncationMarker}; the rest of it is counted and dropped as it
  *   arrives, so an endless line never costs more than `maxLineBytes` of memory.
  * - {@link LineSplitter.end} flushes a last line that has no `\n`.
+ * - {@link LineSplitter.flush} takes the text of an unended line so far (a prompt, a progress bar),
+ *   for the owner to show as a partial line; the rest of that line, when it comes, is a line of its
+ *   own. A line end that comes right after a flush only ends the flushed line: no empty line.
+ *   The splitter keeps no timer: its owner decides when to flush ({@link PartialFlusher}).
  *
  * Byte counts are of the decoded text re-encoded as UTF-8, so an invalid byte counts as the three
  * bytes of its U+FFFD replacement. If `onLine` throws, the rest of that chunk is lost.
@@ -53,6 +60,13 @@ export class LineSplitter {
   private dropped = 0;
   /** Whether the last dropped character was a `\r`, which is not counted if a `\n` follows. */
   private droppedCR = false;
+  /** Whether the start of the current line was flushed: a line end right away then emits nothing. */
+  private continued = false;
+  /**
+   * Counts the lines that began in an earlier chunk and ended (or were flushed, or the stream
+   * ended): a change tells the owner that the unended text it saw is not the one there now.
+   */
+  private ends = 0;
 
   /**
    * @param onLine called synchronously for each complete line, without its line ending.
@@ -73,6 +87,34 @@ export class LineSplitter {
   end(): void {
     this.consume(this.decoder.end());
     if (this.pending !== '' || this.dropped > 0) this.finish('');
+    else this.reset();
+  }
+
+  /** Whether text of an unended line is waiting: what {@link LineSplitter.flush} would emit. */
+  get hasPartial(): boolean {
+    return this.pending !== '' || this.dropped > 0;
+  }
+
+  /**
+   * A number that changes whenever an unended line is completed, flushed or ended: the owner of a
+   * flush timer compares it to know whether the unended text it timed is still the one waiting.
+   */
+  get generation(): number {
+    return this.ends;
+  }
+
+  /**
+   * Takes the text of the unended line so far, as it is (a lone `\r` kept; a line cut at
+   * `maxLineBytes` with its marker), and returns it, or undefined when nothing waits. The rest of
+   * that line, when it comes, is a line of its own. Bytes of a multi-byte character not yet
+   * complete stay in the decoder and go with the rest.
+   */
+  flush(): string | undefined {
+    if (!this.hasPartial) return undefined;
+    const text = this.dropped > 0 ? this.pending + truncationMarker(this.dropped) : this.pending;
+    this.reset();
+    this.continued = true;
+    return text;
   }
 
   private consume(text: string): void {
@@ -80,8 +122,8 @@ export class LineSplitter {
     const max = this.maxLineBytes;
     let start = 0;
     let nl = text.indexOf(LF);
-    // Only the first line of a chunk can continue an earlier one.
-    if (nl !== -1 && (this.pending !== '' || this.dropped > 0)) {
+    // Only the first line of a chunk can continue an earlier one (or end a flushed one).
+    if (nl !== -1 && (this.pending !== '' || this.dropped > 0 || this.continued)) {
       this.finish(text.slice(0, nl));
       start = nl + 1;
       nl = text.indexOf(LF, start);
@@ -134,11 +176,14 @@ export class LineSplitter {
     }
     let line = this.pending + last;
     let bytes = this.pendingBytes + Buffer.byteLength(last, 'utf8');
+    const continued = this.continued;
     this.reset();
     if (line.charCodeAt(line.length - 1) === CR) {
       line = line.slice(0, -1);
       bytes -= 1;
     }
+    // The line end of a flushed line: the text was shown already.
+    if (continued && line === '') return;
     if (bytes > this.maxLineBytes) this.emitCut(line, bytes);
     else this.onLine(line);
   }
@@ -160,5 +205,115 @@ export class LineSplitter {
     this.pendingBytes = 0;
     this.dropped = 0;
     this.droppedCR = false;
+    this.continued = false;
+    this.ends++;
+  }
+}
+
+/** One stream watched by a {@link PartialFlusher}. */
+interface WatchedStream {
+  readonly splitter: LineSplitter;
+  readonly emit: (text: string) => void;
+  /** When its unended text began waiting (clock time), or undefined when none waits. */
+  since: number | undefined;
+  /** The splitter's generation when `since` was taken. */
+  generation: number;
+}
+
+/**
+ * Flushes the unended lines of one process's output streams once they have waited `interval` ms,
+ * so a prompt or a progress bar reaches listeners without its line end. Nothing happens per line:
+ * after each chunk the owner calls the function {@link PartialFlusher.watch} returned, which looks
+ * at the splitter only. One timer at most for all the streams, on the given clock: armed when a
+ * chunk leaves text unended and none is armed; cleared when no unended text is left (a line end,
+ * the end of the stream), and for good by {@link PartialFlusher.stop}.
+ */
+export class PartialFlusher {
+  private readonly streams: WatchedStream[] = [];
+  private timer: ClockTimer | undefined;
+  /** When the armed timer is due. */
+  private due = 0;
+  private stopped = false;
+
+  /**
+   * @param clock the owner's clock: the timer and the waiting times.
+   * @param interval how long unended text waits before it is flushed, in ms.
+   */
+  constructor(
+    private readonly clock: Clock,
+    private readonly interval: number = TUNING.partialFlushInterval,
+  ) {}
+
+  /**
+   * Watches `splitter`: its unended text, once it has waited `interval`, goes to `emit`. Returns
+   * what to call after every push to the splitter (and after its end), with the chunk's clock time.
+   */
+  watch(splitter: LineSplitter, emit: (text: string) => void): (now: number) => void {
+    const stream: WatchedStream = { splitter, emit, since: undefined, generation: splitter.generation };
+    this.streams.push(stream);
+    return (now) => this.pushed(stream, now);
+  }
+
+  /** Clears the timer and ignores every later push: the incarnation ended. */
+  stop(): void {
+    this.stopped = true;
+    this.disarm();
+  }
+
+  private pushed(stream: WatchedStream, now: number): void {
+    if (this.stopped) return;
+    const { splitter } = stream;
+    if (!splitter.hasPartial) {
+      if (stream.since !== undefined) {
+        stream.since = undefined;
+        this.schedule(now);
+      }
+      return;
+    }
+    // The same unended text grew: it keeps waiting from when it began.
+    if (stream.since !== undefined && stream.generation === splitter.generation) return;
+    stream.since = now;
+    stream.generation = splitter.generation;
+    this.schedule(now);
+  }
+
+  /**
+   * Arms the timer for the oldest waiting text, or clears it when nothing waits. A timer already
+   * armed for an earlier time is kept: when it fires it flushes nothing too young and re-arms. So a
+   * fast stream whose chunks all end mid-line costs one timer per interval, not one per chunk.
+   */
+  private schedule(now: number): void {
+    let oldest: number | undefined;
+    for (const { since } of this.streams) if (since !== undefined && (oldest === undefined || since < oldest)) oldest = since;
+    if (oldest === undefined) return this.disarm();
+    const due = oldest + this.interval;
+    if (this.timer !== undefined) {
+      if (this.due <= due) return;
+      this.clock.clearTimeout(this.timer);
+    }
+    this.due = due;
+    this.timer = this.clock.setTimeout(() => this.fire(), Math.max(0, due - now));
+  }
+
+  private disarm(): void {
+    if (this.timer === undefined) return;
+    this.clock.clearTimeout(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Flushes every text that has waited long enough (the one the timer was armed for at least). */
+  private fire(): void {
+    this.timer = undefined;
+    const now = this.clock.now();
+    // A timer may fire a little before its due time as the clock reads it.
+    const at = Math.max(now, this.due);
+    for (const stream of this.streams) {
+      if (stream.since === undefined || stream.since + this.interval > at) continue;
+      stream.since = undefined;
+      const text = stream.splitter.flush();
+      stream.generation = stream.splitter.generation;
+      if (text !== undefined) stream.emit(text);
+    }
+    if (!this.stopped) this.schedule(now);
   }
 }

@@ -95,7 +95,7 @@ export class Incarnation {
     return () => remove(this.heartbeatWatchers, watcher);
   }
 
-  /** An output line arrived (masked). */
+  /** An output line arrived (masked): a whole one, or the text of an unended one flushed as partial. */
   line(line: string, stream: 'stdout' | 'stderr'): void {
     const watchers = this.lineWatchers;
     if (watchers) for (const watcher of [...watchers]) watcher(line, stream);

@@ -10,7 +10,7 @@
  * ends with it.
  */
 import type { ChildProcess } from 'node:child_process';
-import type { Readable } from 'node:stream';
+import type { Readable, Writable } from 'node:stream';
 import { TUNING } from '../api/tuning.js';
 import { ProcvisorError, StartFailedError, InvalidStateError, TimeoutError, type ProbeReport } from '../api/errors.js';
 import type { EventName, EventPayload } from '../api/events.js';
@@ -20,9 +20,10 @@ import { newTreeCookie, sweepSoon, type TreeOrigin } from '../os/cookie.js';
 import { readStat } from '../os/proc.js';
 import { spawnChild, USE_PROCESS_GROUPS } from '../os/spawn.js';
 import { readProcessTree, signalTree } from '../os/tree.js';
-import { createMasker, LineSplitter, parseOutputCommand, RingBuffer } from '../output/index.js';
+import { createMasker, LineSplitter, parseOutputCommand, PartialFlusher, RingBuffer } from '../output/index.js';
 import { classifyExit } from '../policy/classify.js';
 import type { ResolvedProcessSpec } from '../spec/resolved.js';
+import { invalid, type Subject } from '../spec/validate.js';
 import type { ChildListener, RunInfo } from '../supervisor/child.js';
 import { Incarnation, type OsExit } from './incarnation.js';
 import { awaitReadiness, describeProbe, ReadinessTrace, type PolledReadiness } from './readiness.js';
@@ -86,7 +87,7 @@ export interface WorkerHost {
  */
 function letHostExit(child: ChildProcess): void {
   child.unref();
-  for (const stream of [child.stdout, child.stderr]) (stream as { unref?: () => void } | null)?.unref?.();
+  for (const stream of [child.stdin, child.stdout, child.stderr]) (stream as { unref?: () => void } | null)?.unref?.();
   (child.channel as { unref?: () => void } | null | undefined)?.unref?.();
 }
 
@@ -157,6 +158,36 @@ export class ProcessWorker {
   /** stderr of the live incarnation. */
   get stderr(): Readable | undefined {
     return this.incarnation?.child.stderr ?? undefined;
+  }
+
+  /** stdin of the live incarnation: a pipe with `stdin: 'pipe'`, otherwise undefined. */
+  get stdin(): Writable | undefined {
+    return this.incarnation?.child.stdin ?? undefined;
+  }
+
+  /**
+   * Writes to the live incarnation's stdin (`stdin: 'pipe'`) and resolves once the data is handed
+   * to the OS. Rejects with an InvalidStateError when stdin is not a pipe, when no incarnation is
+   * live, or when the child closed its end (the pipe's error is the `cause`); with an
+   * InvalidArgumentError for data that is neither a string nor bytes. Never throws.
+   */
+  write(data: string | Uint8Array): Promise<void> {
+    if (typeof data !== 'string' && !(data instanceof Uint8Array)) {
+      return Promise.reject(invalid(WRITE_SUBJECT, 'data', data, 'a string or a Uint8Array'));
+    }
+    if (this.spec.stdin !== 'pipe') {
+      return Promise.reject(
+        new InvalidStateError(`Cannot write to \`${this.name}\`: its stdin is \`'${this.spec.stdin}'\`; set \`stdin: 'pipe'\` in its spec to write to it`),
+      );
+    }
+    const stdin = this.stdin;
+    if (!stdin) {
+      return Promise.reject(new InvalidStateError(`Cannot write to \`${this.name}\`: it is not running; start it first (\`handle.waitFor('running')\`)`));
+    }
+    if (!stdin.writable) return Promise.reject(closedStdin(this.name));
+    return new Promise((resolve, reject) => {
+      stdin.write(data, (error) => (error ? reject(closedStdin(this.name, error)) : resolve()));
+    });
   }
 
   /** The retained output lines (masked), oldest first; the last `n` when given. */
@@ -353,17 +384,24 @@ export class ProcessWorker {
       inc.line(line, stream);
       this.host.emit('output', { name: this.spec.name, time, path: this.path, pid, stream, line });
     };
+    // Text left without its line end (a prompt, a progress bar) is flushed as a partial line after
+    // a short wait: one timer at most, armed by a chunk that ends mid-line, ended with the incarnation.
+    const partials = new PartialFlusher(this.host.clock, TUNING.partialFlushInterval);
+    inc.signal.addEventListener('abort', () => partials.stop(), { once: true });
     for (const stream of ['stdout', 'stderr'] as const) {
       const readable = child[stream];
       if (!readable) continue;
       const splitter = new LineSplitter(onLine(stream), TUNING.maxLineBytes);
+      const pushed = partials.watch(splitter, (text) => this.onPartial(inc, stream, text));
       readable.on('data', (chunk: Buffer) => {
         chunkTime = this.host.clock.now();
         splitter.push(chunk);
+        pushed(chunkTime);
       });
       readable.once('end', () => {
         chunkTime = this.host.clock.now();
         splitter.end();
+        pushed(chunkTime);
       });
       readable.on('error', ignore);
     }
@@ -373,6 +411,18 @@ export class ProcessWorker {
     child.once('close', () => {
       inc.stdioClosed = true;
     });
+  }
+
+  /**
+   * Output that waited too long for its line end: kept and emitted like a line, marked `partial`,
+   * and masked like one. Never read as an output command: a command is a whole line.
+   */
+  private onPartial(inc: Incarnation, stream: 'stdout' | 'stderr', raw: string): void {
+    const line = this.mask ? this.mask(raw) : raw;
+    const time = this.host.clock.now();
+    this.output.push({ stream, line, time, partial: true });
+    inc.line(line, stream);
+    this.host.emit('output', { name: this.spec.name, time, path: this.path, pid: inc.pid, stream, line, partial: true });
   }
 
   /** Handles a `::procvisor::` output command. */
@@ -499,6 +549,16 @@ function outputRead(inc: Incarnation): Promise<void> {
     }, OUTPUT_DRAIN_MS);
     inc.child.once('close', done);
   });
+}
+
+/** What a bad argument of `write()` is reported against. */
+const WRITE_SUBJECT: Subject = Object.freeze({ label: 'arguments of `write()`', noun: 'the data', kind: 'argument' });
+
+/** The error of a write to a stdin the child closed (or that closed when it exited). */
+function closedStdin(name: string, cause?: Error): InvalidStateError {
+  const code = (cause as NodeJS.ErrnoException | undefined)?.code;
+  const why = code === undefined ? '' : ` (${code})`;
+  return new InvalidStateError(`Cannot write to \`${name}\`: its stdin is closed${why}; the process closed it or is exiting`, { cause });
 }
 
 /** One listener for the errors a process's streams report after spawn: the exit tells the rest. */

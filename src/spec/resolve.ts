@@ -6,7 +6,7 @@
  */
 import { systemClock, unrefTimer } from '../util/clock.js';
 import { DEFAULTS } from '../api/defaults.js';
-import type { AutoShutdown, Clock, ClockTimer, SupervisorSpec } from '../api/types.js';
+import type { AutoShutdown, Clock, ClockTimer, ColorMode, SupervisorSpec } from '../api/types.js';
 import { BASE_OUTPUT, resolveBackoff, resolveIntensity, resolveOutput, resolveSampling, resolveShutdown } from './resolve-common.js';
 import { resolveHeartbeat, resolveLimits, resolveProbe, resolveWatch } from './resolve-monitoring.js';
 import type { ChildDefaults, ResolvedChildSpec, ResolvedProcessSpec, ResolvedSampling, ResolvedSupervisorSpec } from './resolved.js';
@@ -17,7 +17,7 @@ import type { Subject } from './validate.js';
 export const PROCESS_SPEC_KEYS: readonly string[] = Object.freeze([
   'name', 'command', 'args', 'cwd', 'env', 'extendEnv', 'shell', 'restart', 'successExitCodes', 'backoff',
   'intensity', 'shutdown', 'startTimeout', 'readiness', 'liveness', 'heartbeat', 'limits', 'sampling',
-  'watch', 'instances', 'output', 'ipc', 'significant',
+  'watch', 'instances', 'output', 'ipc', 'significant', 'stdin', 'color',
 ]);
 
 /** Every option a supervisor spec may have. */
@@ -28,6 +28,7 @@ export const SUPERVISOR_SPEC_KEYS: readonly string[] = Object.freeze([
 const RESTART_TYPES = ['permanent', 'transient', 'temporary', 'never'] as const;
 const STRATEGIES = ['one-for-one', 'one-for-all', 'rest-for-one'] as const;
 const AUTO_SHUTDOWNS = ['never', 'any-significant', 'all-significant'] as const;
+const STDIN_MODES = ['ignore', 'pipe', 'inherit'] as const;
 
 /** Where a spec sits, for the rules that depend on its parent. */
 export interface ResolveContext {
@@ -112,6 +113,11 @@ function resolveShell(s: Subject, path: string, value: unknown): boolean | strin
   throw v.invalid(s, path, value, '`true`, `false` or the path of a shell');
 }
 
+function resolveColor(s: Subject, path: string, value: unknown): ColorMode {
+  if (typeof value === 'boolean' || value === 'auto') return value;
+  throw v.invalid(s, path, value, "`'auto'`, `true` or `false`", 'leave it out to keep the environment as it is');
+}
+
 function resolveProcess(w: Walk, raw: Readonly<Record<string, unknown>>, path: string, parent: AutoShutdown | undefined): ResolvedProcessSpec {
   const { s, defaults: d } = w;
   const at = (key: string): string => v.join(path, key);
@@ -154,6 +160,8 @@ function resolveProcess(w: Walk, raw: Readonly<Record<string, unknown>>, path: s
     output: raw.output === undefined ? d.output : resolveOutput(s, at('output'), raw.output, d.output),
     ipc,
     significant: resolveSignificant(w, path, raw.significant, restart, parent),
+    stdin: raw.stdin === undefined ? DEFAULTS.stdin : v.oneOf(s, at('stdin'), raw.stdin, STDIN_MODES),
+    color: raw.color === undefined ? undefined : resolveColor(s, at('color'), raw.color),
   };
   // An `ipc` probe waits for the child's announcement, which needs a channel to arrive on.
   const ipcProbe = [spec.readiness, ...spec.liveness].find((p) => p?.type === 'ipc');

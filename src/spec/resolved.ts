@@ -5,11 +5,13 @@
 import type {
   AutoShutdown,
   BackoffFunction,
+  ColorMode,
   Probe,
   ProbeContext,
   ProbeResult,
   RestartType,
   Signal,
+  StdinMode,
   Strategy,
 } from '../api/types.js';
 
@@ -125,6 +127,10 @@ export interface ResolvedProcessSpec {
   readonly output: ResolvedOutput;
   readonly ipc: boolean;
   readonly significant: boolean;
+  /** Where the child's stdin comes from. */
+  readonly stdin: StdinMode;
+  /** Colour override; undefined leaves the environment as it is. */
+  readonly color: ColorMode | undefined;
 }
 
 export interface ResolvedSupervisorSpec {

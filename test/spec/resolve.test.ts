@@ -72,6 +72,7 @@ describe('a minimal process spec', () => {
       output: { lines: 1_000, bytes: 4 * 1024 * 1024, mask: [], commands: false },
       ipc: false,
       significant: false,
+      stdin: 'ignore',
     });
   });
 
