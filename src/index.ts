@@ -30,6 +30,7 @@ export { EVENTS } from './api/events.js';
 export type * from './api/events.js';
 export type * from './api/types.js';
 export type * from './api/handle.js';
+export type * from './api/runner.js';
 export { backoff } from './policy/helpers.js';
 export { defineConfig } from './config/define.js';
 export type { ProcvisorConfig } from './config/types.js';

@@ -9,6 +9,7 @@ import { EventEmitter } from 'eventemitter3';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError, ShutdownError, InvalidStateError, TimeoutError } from './api/errors.js';
 import type { EventName, EventPayload, ProcvisorEvents } from './api/events.js';
 import type { Handle } from './api/handle.js';
+import type { PipeOutputOptions, RunAllOptions, RunAllResult } from './api/runner.js';
 import type {
   AddOptions,
   ChildSpec,
@@ -27,12 +28,15 @@ import type {
 } from './api/types.js';
 import { ChildHandle, type HandleOwner } from './handle.js';
 import { onHostSignals } from './host/signals.js';
+import { resolveJobSpec } from './jobs/resolve.js';
 import { JobRunner } from './jobs/runner.js';
 import { sweepsSettled, sweepUntilQuiet, type TreeOrigin } from './os/cookie.js';
 import { getReaper } from './os/reaper/client.js';
 import { IncarnationAttachments } from './process/attachments.js';
 import { ProcessWorker, type WorkerHost } from './process/worker.js';
 import { ResourceMonitor } from './resources/monitor.js';
+import { pipeOutput } from './runner/pipe-output.js';
+import { runAll } from './runner/run-all.js';
 import { checkName, checkPlacement, checkStart, checkState, checkUsageWindow, checkWait } from './spec/arguments.js';
 import { entrySpec, expandInstances } from './spec/instances.js';
 import { resolveChildSpec, resolveManagerOptions, type ResolvedManagerOptions } from './spec/resolve.js';
@@ -410,6 +414,88 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
    */
   jobs(): JobSnapshot[] {
     return this.jobRunner.list();
+  }
+
+  /**
+   * Writes every process's output lines — the `output` events, jobs included — to `stream`, one
+   * line each, until the returned function is called (idempotent). A line is
+   * `[time ]PREFIX M PAD TEXT`: `time` (with `timestamps`) is the event's `HH:MM:SS.mmm` local
+   * time; `PREFIX` is the `prefix` template (default `'[{name}]'`) filled with `{name}`, `{pid}`,
+   * `{index}` (order of first sight; the `names` given come first, in order) and `{time}`; `M` is the
+   * stderr marker column, `!` on a stderr line and a space on a stdout one; `PAD` pads the prefix to
+   * the longest one seen so far (the prefixes of `names` count from the start), so the text aligns.
+   * `prefix: ''` writes raw text: no prefix, marker or padding. With colour (`color`, default
+   * `'auto'`: `FORCE_COLOR` set and not `'0'`/`'false'`, or else `NO_COLOR` unset or empty and
+   * `stream.isTTY`), the prefix takes its process's colour from a fixed palette (by index, cycling;
+   * no red), the stderr marker is bold red and the time dim; the process's own text is never
+   * touched. A partial line (`partial: true`: output that did not end its line in time) is written
+   * as a line of its own. With `names`, only those processes are written (names not registered
+   * yet included). A stream that errors, ends or is destroyed detaches the pipe at once; its error
+   * never reaches the host. Writes do not wait for a slow stream (output events cannot be paused).
+   * @returns the function that detaches the pipe.
+   * @throws InvalidArgumentError for a stream without `write`/`on`/`off`, or bad options (the field named).
+   */
+  pipeOutput(stream: NodeJS.WritableStream, options?: PipeOutputOptions): () => void {
+    return pipeOutput(this, stream, options);
+  }
+
+  /**
+   * Runs `specs` side by side as jobs (each one `run()`: its process group, whole-tree stop,
+   * masking, its own `timeout`) and resolves once every one has ended, with concurrently's rules:
+   *
+   * - **Limit**: at most `maxConcurrent` commands (default `Infinity`) run at once; the others wait
+   *   and start in the order of `specs`. A command keeps its place through its restarts. That is
+   *   the only limit: the commands are jobs of this manager (listed by `jobs()`, ended by a
+   *   shutdown) but take none of its `maxConcurrentJobs` slots, so ten servers run side by side
+   *   under the default of 4.
+   * - **Restarts**: a command that fails (or outlives its spec's `timeout`) is run again up to
+   *   `restartTries` times (default 0), `restartDelay` after each failure (default 0): they fill the
+   *   spec's `retries` and `retryBackoff` (`{ type: 'fixed', delay }`), each when the spec has none. A command
+   *   stopped by the group is not restarted. Only its final end counts below.
+   * - **Outcome** of a command: success when its job ends `succeeded` (exit 0 or another of its
+   *   `successExitCodes`), failure otherwise; one stopped by the group counts by its exit code (a
+   *   process that exits 0 on SIGTERM succeeded, one ended by the signal failed).
+   * - **killOthersOn**: when a command ends by itself with an outcome listed (`'failure'`,
+   *   `'success'`), every other running command is stopped by its termination ladder (the spec's
+   *   `shutdown`, SIGTERM then SIGKILL after 5 s by default), a command waiting to restart does not
+   *   restart, and those not started are cancelled; all of them get `killed: true`.
+   * - **success** (default `'all'`), judged over the commands that started, in the order they ended
+   *   (never-started ones are left out; with none started the run succeeds): `'all'` every one
+   *   succeeded; `'first'`/`'last'` the first/last to end succeeded; `'command-X'` every command
+   *   named X, or with index X, started and succeeded; `'!command-X'` every other one succeeded.
+   *   A `command-X` that names no command is an `InvalidArgumentError` listing the commands.
+   * - **Result**: `ok` and `exitCode` 0 when the rule holds; otherwise `exitCode` is the exit code of
+   *   the command the rule blames (`'all'`: the first failure to end; `'first'`/`'last'`: that
+   *   command; `command-X`: the first of those to fail), or 1 when it has none (ended by a signal,
+   *   never started). `results` has one entry per spec, in order.
+   * - **signal / timeout** bound the whole group: aborting `signal`, or `timeout` (from the call, on
+   *   the manager's clock) running out, stops every command as kill-others does; those commands end
+   *   `cancelled` (signal) or `timed-out` with a `TimeoutError` (timeout), and the run is not `ok`
+   *   (exitCode 1 unless the rule blames a command). A shutdown of the manager cancels the group
+   *   the same way (`ShutdownError` in each cut command's `error`).
+   *
+   * Deliberate differences from concurrently: `exitCode` is the blamed command's code, not always 1;
+   * `successExitCodes` count as success; a command stopped by kill-others is never restarted (in
+   * concurrently a killed command with restarts left starts again), and neither is one waiting to
+   * restart; a restarting command keeps its `maxConcurrent` place (concurrently starts the next one
+   * at every exit, restarts included); `success` naming no command is an error up front; a cut-short
+   * run is never `ok` (concurrently counts Ctrl-C as success); `maxConcurrent` takes no `'50%'`,
+   * `restartTries` no negative "for ever", `restartDelay` no `'exponential'` (give the spec a
+   * `retryBackoff` instead); the kill signal and timeout are each spec's `shutdown`.
+   * @throws InvalidSpecError (a spec), InvalidArgumentError (the options, or `specs` not an array): all before anything spawns; ShutdownError
+   */
+  async runAll(specs: readonly JobSpec[], options?: RunAllOptions): Promise<RunAllResult> {
+    this.assertOpen();
+    const host = {
+      // runAll's maxConcurrent is the only limit of its commands: they take no maxConcurrentJobs slot.
+      run: (job: JobSpec, opts: RunOptions) => {
+        this.assertOpen();
+        return this.jobRunner.run(job, opts, true);
+      },
+      validate: (job: JobSpec) => void resolveJobSpec(job, this.options.defaults),
+      clock: this.options.clock,
+    };
+    return this.loop.hold(runAll(host, specs, options));
   }
 
   /** Stops a child by its termination ladder. It keeps its spec and is not restarted. Idempotent. */

@@ -79,13 +79,15 @@ export class JobRunner {
   /**
    * Runs a job to its end. Rejects only for invalid input (InvalidSpecError, before anything
    * spawns) or a closed runner (ShutdownError); every way a job can end resolves with its result,
-   * also emitted as a `job` event.
+   * also emitted as a `job` event. With `ownLimit`, the caller limits concurrency itself (`runAll`'s
+   * `maxConcurrent`) and the job takes none of the `maxConcurrentJobs` slots; it is still listed,
+   * cancelled by a shutdown and killed by a kill, as every job.
    */
-  async run(spec: JobSpec, options: RunOptions = {}): Promise<JobResult> {
+  async run(spec: JobSpec, options: RunOptions = {}, ownLimit = false): Promise<JobResult> {
     if (this.closed) throw new ShutdownError();
     const job = resolveJobSpec(spec, this.defaults);
     const limits = checkRunOptions(options, job.process.name);
-    const running = this.execute(job, limits);
+    const running = this.execute(job, limits, ownLimit);
     this.live.add(running);
     try {
       return await running;
@@ -121,7 +123,7 @@ export class JobRunner {
     await Promise.allSettled([...this.live]);
   }
 
-  private async execute(job: ResolvedJobSpec, limits: ResolvedWait): Promise<JobResult> {
+  private async execute(job: ResolvedJobSpec, limits: ResolvedWait, ownLimit: boolean): Promise<JobResult> {
     const cancel = new AbortController();
     this.cancels.add(cancel);
     const unlink = follow(cancel, limits.signal);
@@ -145,7 +147,9 @@ export class JobRunner {
         enter(track, 'queued', clock.now());
         this.host.emit('job-queued', { name, time: track.since, path: [name], position, running: this.slots.active, limit: this.slots.limit });
       };
-      if (!(await this.slots.acquire(cancel.signal, onQueued))) {
+      if (ownLimit) {
+        ({ result, pid } = await this.attempts(job, cancel.signal, track));
+      } else if (!(await this.slots.acquire(cancel.signal, onQueued))) {
         result = { status: 'cancelled', exitCode: null, signal: null, attempts: 0, durationMs: 0, output: [] };
       } else {
         try {
