@@ -7,6 +7,7 @@ export default defineConfig({
     testing: 'src/testing/index.ts',
     vitest: 'src/vitest/index.ts',
     'node-test': 'src/node-test/index.ts',
+    cli: 'src/cli/index.ts',
   },
   format: ['esm'],
   target: 'node20',

@@ -13,6 +13,7 @@ const SUITES: Record<string, () => Promise<{ run(): Promise<BenchFigure[]> }>> =
   sampling: () => import('./sampling.js'),
   scale: () => import('./scale.js'),
   fixtures: () => import('./fixtures.js'),
+  cli: () => import('./cli.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -1,7 +1,7 @@
 /**
- * Before the run: the fixture library (test/fixtures/procvisor.ts) and the `procvisor/child` and
- * `procvisor/node-test` entries are bundled into test/.build/, so fixture programs (and node:test
- * files) run with plain `node`.
+ * Before the run: the fixture library (test/fixtures/procvisor.ts), the `procvisor/child` and
+ * `procvisor/node-test` entries and the `procvisor` command (src/cli) are bundled into test/.build/,
+ * so fixture programs (and node:test files, and the command) run with plain `node`.
  *
  * Leak check for the whole suite. Every process spawned by a test inherits PROCVISOR_TEST_RUN
  * (children extend the host environment by default), so at teardown any live process carrying this
@@ -24,7 +24,7 @@ async function buildFixtureLibrary(): Promise<void> {
   const root = fileURLToPath(new URL('..', import.meta.url));
   await build({
     absWorkingDir: root,
-    entryPoints: { procvisor: 'test/fixtures/procvisor.ts', child: 'src/child/index.ts', 'node-test': 'src/node-test/index.ts' },
+    entryPoints: { procvisor: 'test/fixtures/procvisor.ts', child: 'src/child/index.ts', 'node-test': 'src/node-test/index.ts', cli: 'src/cli/index.ts' },
     outdir: 'test/.build',
     outExtension: { '.js': '.mjs' },
     bundle: true,
