@@ -11,12 +11,16 @@
  *   - the test entries work as a user's suite uses them: the example vitest project (several files
  *     in parallel, each fixture on a port of its own, a fixture shared through the global setup) and
  *     the example node:test project pass, with vitest installed next to the package; a node:test
- *     file that forgets its fixture exits by itself and leaves no process.
+ *     file that forgets its fixture exits by itself and leaves no process;
+ *   - the `procvisor` command: `run --kill-others-on-fail` prefixes both outputs, kills the survivor
+ *     and exits with the failing code; `start` with a TypeScript config and with a Procfile starts
+ *     everything, restarts a crashing process and stops everything on SIGINT with no survivor;
+ *     `check` reports a bad config by field path.
  * Run after `npm run build` (npm run smoke:package). Prints one `ok`/`FAIL` line per check, exits 1
  * on any failure, and removes its temporary directories. No network but the package registry (or
  * npm's cache: installs prefer it), and no sockets but the example fixtures' on 127.0.0.1.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -168,6 +172,56 @@ export async function fixtures(): Promise<void> {
   void [port, url, status, none, bad, typed, useNodeTestFixture];
 }
 `;
+
+/** The command-line project: two scripts for `run`, a config and a Procfile for `start`. */
+const CLI_FILES = {
+  'a.js': "console.log('a says hi'); setTimeout(() => { console.error('a fails'); process.exit(3); }, 300);",
+  'b.js': "console.log('b runs'); setInterval(() => {}, 1000);",
+  'steady.js': "console.log('steady ' + process.pid); setInterval(() => {}, 1000);",
+  // Crashes at once the first time (a marker file remembers), then stays up.
+  'crash-once.js': `
+    import fs from 'node:fs';
+    if (!fs.existsSync('crashed.flag')) { fs.writeFileSync('crashed.flag', ''); console.log('crashing'); process.exit(1); }
+    console.log('up again ' + process.pid); setInterval(() => {}, 1000);`,
+  'procvisor.config.ts': `import { defineConfig } from 'procvisor';
+
+export default defineConfig({
+  processes: [
+    { name: 'steady', command: 'node', args: ['steady.js'], readiness: { type: 'log', pattern: /^steady \\d+/ } },
+    { name: 'crasher', command: 'node', args: ['crash-once.js'] },
+  ],
+  manager: { backoff: { type: 'fixed', delay: 50 } },
+});
+`,
+  'Procfile': 'steady: node steady.js\ncrasher: node crash-once.js\n',
+  'bad.config.json': JSON.stringify({ processes: [{ name: 'web', command: 'node', restart: 'sometimes' }, { name: 'api', command: 'node', readiness: { type: 'http' } }] }),
+};
+
+/**
+ * Runs \`procvisor start\` in \`dir\` until its output shows \`crasher\` up again after its crash,
+ * then sends SIGINT and waits for the exit. Resolves with the exit code and the output.
+ */
+function startUntilRestarted(cli, dir, args, env) {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [cli, 'start', ...args], { cwd: dir, env, stdio: ['ignore', 'pipe', 'pipe'] });
+    let output = '';
+    let interrupted = false;
+    const timer = setTimeout(() => child.kill('SIGKILL'), 30_000);
+    const onData = (chunk) => {
+      output += chunk.toString();
+      if (!interrupted && /up again \d+/.test(output) && /steady \d+/.test(output)) {
+        interrupted = true;
+        child.kill('SIGINT');
+      }
+    };
+    child.stdout.on('data', onData);
+    child.stderr.on('data', onData);
+    child.on('exit', (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code: code ?? signal, output, interrupted });
+    });
+  });
+}
 
 /** A node:test file that starts a fixture and never stops it: the file must still end, and the fixture with it. */
 const FORGOTTEN_FIXTURE = `\
@@ -377,6 +431,41 @@ try {
     left = marked('PROCVISOR_SMOKE', mark);
   }
   report(left.length === 0, 'no process left running after the test projects', left.length ? `still running: ${left.join(' ')}` : '');
+  for (const pid of left) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
+  }
+
+  // 3d. The command line, as installed: node_modules/.bin/procvisor (what npx runs).
+  const cliDir = join(project, 'cli-example');
+  mkdirSync(cliDir);
+  for (const [name, text] of Object.entries(CLI_FILES)) writeFileSync(join(cliDir, name), text);
+  const cli = join(project, 'node_modules', 'procvisor', 'dist', 'cli.js');
+  const bin = join(project, 'node_modules', '.bin', 'procvisor');
+  report(existsSync(bin), 'the package installs the procvisor command (node_modules/.bin/procvisor)');
+  const smokeEnv = { ...process.env, PROCVISOR_SMOKE: mark, NO_COLOR: '1' };
+  const runCli = run(bin, ['run', '--kill-others-on-fail', '--', 'node a.js', 'node b.js'], { cwd: cliDir, timeout: 30_000, env: smokeEnv });
+  const runOk = runCli.status === 3 && /^\[0\]\s+a says hi$/m.test(runCli.output) && /^\[1\]\s+b runs$/m.test(runCli.output) && /^\[0\]!\s*a fails$/m.test(runCli.output);
+  report(runOk, 'procvisor run --kill-others-on-fail: both outputs prefixed, the survivor killed, exit code 3', runOk ? '' : `exit ${runCli.status}`);
+  if (!runOk) show(runCli);
+  for (const [what, args] of [['a TypeScript config', []], ['a Procfile', ['Procfile']]]) {
+    rmSync(join(cliDir, 'crashed.flag'), { force: true });
+    const started = await startUntilRestarted(cli, cliDir, args, smokeEnv);
+    const ok = started.interrupted && started.code === 0 && /crasher/.test(started.output) && /steady spawned|steady.*ready|running/.test(started.output);
+    report(ok, `procvisor start with ${what}: starts everything, restarts the crasher, stops on SIGINT (exit 0)`, ok ? '' : `exit ${started.code}`);
+    if (!ok) console.log(started.output.replace(/^/gm, '     '));
+  }
+  const check = run(bin, ['check', 'bad.config.json'], { cwd: cliDir, timeout: 30_000, env: smokeEnv });
+  const checkOk = check.status === 1 && check.output.includes('processes[0].restart') && check.output.includes('processes[1].readiness');
+  report(checkOk, 'procvisor check: a bad config reported by field path, exit 1', checkOk ? '' : `exit ${check.status}`);
+  if (!checkOk) show(check);
+  left = marked('PROCVISOR_SMOKE', mark);
+  for (let i = 0; i < 20 && left.length > 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    left = marked('PROCVISOR_SMOKE', mark);
+  }
+  report(left.length === 0, 'no process left running after the command line', left.length ? `still running: ${left.join(' ')}` : '');
   for (const pid of left) {
     try {
       process.kill(pid, 'SIGKILL');
