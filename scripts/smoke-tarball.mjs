@@ -329,6 +329,21 @@ function marked(key, value) {
   return found;
 }
 
+/** Reports whether anything carrying the smoke mark still runs (waiting up to 2 s), and kills it. */
+async function expectNoneLeft(mark, what) {
+  let left = marked('PROCVISOR_SMOKE', mark);
+  for (let i = 0; i < 20 && left.length > 0; i++) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    left = marked('PROCVISOR_SMOKE', mark);
+  }
+  report(left.length === 0, what, left.length ? `still running: ${left.join(' ')}` : '');
+  for (const pid of left) {
+    try {
+      process.kill(pid, 'SIGKILL');
+    } catch {}
+  }
+}
+
 if (!existsSync(join(root, 'dist', 'index.js'))) {
   console.log('FAIL dist/ is missing: run `npm run build` first');
   process.exit(1);
@@ -387,17 +402,7 @@ try {
   const esm = run(process.execPath, ['esm.mjs'], { cwd: project, timeout: 30_000, env: { ...process.env, PROCVISOR_SMOKE: mark } });
   report(esm.ok, "import { ProcessManager } from 'procvisor': start, shutdown, exit", esm.ok ? esm.output.split('\n').pop() : `exit ${esm.status}`);
   if (!esm.ok) show(esm);
-  let left = marked('PROCVISOR_SMOKE', mark);
-  for (let i = 0; i < 20 && left.length > 0; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    left = marked('PROCVISOR_SMOKE', mark);
-  }
-  report(left.length === 0, 'no process left running', left.length ? `still running: ${left.join(' ')}` : '');
-  for (const pid of left) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {}
-  }
+  await expectNoneLeft(mark, 'no process left running');
 
   // 3b. The test entries: names present.
   const entries = run(process.execPath, ['--input-type=module', '-e', `
@@ -425,17 +430,7 @@ try {
   const forgotten = run(process.execPath, ['--test', 'forgotten.test.mjs'], { cwd: project, timeout: 30_000, env: { ...process.env, PROCVISOR_SMOKE: mark } });
   report(forgotten.ok, 'a node:test file that forgets its fixture exits by itself', forgotten.ok ? '' : `exit ${forgotten.status}`);
   if (!forgotten.ok) show(forgotten);
-  left = marked('PROCVISOR_SMOKE', mark);
-  for (let i = 0; i < 20 && left.length > 0; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    left = marked('PROCVISOR_SMOKE', mark);
-  }
-  report(left.length === 0, 'no process left running after the test projects', left.length ? `still running: ${left.join(' ')}` : '');
-  for (const pid of left) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {}
-  }
+  await expectNoneLeft(mark, 'no process left running after the test projects');
 
   // 3d. The command line, as installed: node_modules/.bin/procvisor (what npx runs).
   const cliDir = join(project, 'cli-example');
@@ -460,17 +455,7 @@ try {
   const checkOk = check.status === 1 && check.output.includes('processes[0].restart') && check.output.includes('processes[1].readiness');
   report(checkOk, 'procvisor check: a bad config reported by field path, exit 1', checkOk ? '' : `exit ${check.status}`);
   if (!checkOk) show(check);
-  left = marked('PROCVISOR_SMOKE', mark);
-  for (let i = 0; i < 20 && left.length > 0; i++) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
-    left = marked('PROCVISOR_SMOKE', mark);
-  }
-  report(left.length === 0, 'no process left running after the command line', left.length ? `still running: ${left.join(' ')}` : '');
-  for (const pid of left) {
-    try {
-      process.kill(pid, 'SIGKILL');
-    } catch {}
-  }
+  await expectNoneLeft(mark, 'no process left running after the command line');
 
   // 4. require(ESM), as a CommonJS user does it.
   const cjs = run(process.execPath, ['-e', REQUIRE_CHECK], { cwd: project, timeout: 30_000 });

@@ -89,11 +89,14 @@ function resolveUrl(s: Subject, path: string, value: unknown): string {
 /**
  * Pieces of regular-expression syntax that program output practically never contains: an escape
  * class (`\d`, `\w`, `\s`, `\b` and their negations) that no word character follows (`\d+`,
- * `\s*`, `\b` at the end, but not the `\data` of a Windows path), and `.*` / `.+`. A string holding
- * one was meant as a RegExp; as a string it would match only those exact characters. Other syntax
- * (`^`, `$`, `.`, `[...]`) is left alone: `ready.` or `[ok]` are plausible text.
+ * `\s*`, `\b` at the end, but not the `\data` of a Windows path), `.*` / `.+`, and a leading `^`
+ * before a word (`^ready`: an anchor; a line starting with `^` and two letters is no program's
+ * output, while `^C` is a terminal's echo and stays text). A string holding one was meant as a
+ * RegExp; as a string it would match only those exact characters, and the start would wait for
+ * its timeout. Other syntax (`$`, `.`, `[...]`) is left alone: `ready.`, `[ok]` or `5$` are
+ * plausible text.
  */
-const REGEXP_SYNTAX = /\\[dwsbDWSB](?!\w)|\.[*+]/;
+const REGEXP_SYNTAX = /\\[dwsbDWSB](?!\w)|\.[*+]|^\^\w{2}/;
 
 /** A string pattern is a plain substring; a RegExp is copied without `g`/`y` so `test()` is stateless. */
 function resolvePattern(s: Subject, path: string, value: unknown): RegExp {

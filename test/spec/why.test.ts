@@ -44,7 +44,7 @@ describe('suggestions weigh required options', () => {
 describe('a log pattern string that reads as a regular expression', () => {
   const spec = (pattern: unknown) => ({ name: 'web', command: 'node', readiness: { type: 'log', pattern } });
 
-  it.each(['listening on \\d+', 'port \\w+', 'ready\\s', 'on\\s*port', '\\bready\\b', 'v\\d.\\d', 'started.*', 'up.+now', 'no \\D here'])('refuses %j with the RegExp to write', (pattern) => {
+  it.each(['listening on \\d+', 'port \\w+', 'ready\\s', 'on\\s*port', '\\bready\\b', 'v\\d.\\d', 'started.*', 'up.+now', 'no \\D here', '^ready', '^ready$'])('refuses %j with the RegExp to write', (pattern) => {
     const error = validationFailure(resolve(spec(pattern)), 'readiness.pattern');
     expect(error.message).toContain('a string matches literally');
     expect(error.message).toContain(`pass a RegExp (\`/${pattern}/\`) instead`);
@@ -57,7 +57,7 @@ describe('a log pattern string that reads as a regular expression', () => {
     );
   });
 
-  it.each(['ready.', '[ok] started', 'listening on [::]:80 (pid *)', '^ready$', 'price: $5+', 'C:\\app\\server', 'D:\\data\\db\\wal'])('accepts %j as literal text', (pattern) => {
+  it.each(['ready.', '[ok] started', 'listening on [::]:80 (pid *)', '^C', 'ready$', 'price: $5+', 'C:\\app\\server', 'D:\\data\\db\\wal'])('accepts %j as literal text', (pattern) => {
     const resolved = resolveChildSpec(spec(pattern), defaults);
     const probe = resolved.kind === 'process' ? resolved.readiness : undefined;
     expect(probe?.type === 'log' && probe.pattern.test(`x ${pattern} y`)).toBe(true);
