@@ -136,6 +136,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
         return true;
       },
       keepAlive: this.options.keepAlive,
+      cgroups: this.options.cgroups,
       ...(reaper
         ? {
             track: (pid: number, starttime: number | undefined, cookie?: string) => {

@@ -4,6 +4,10 @@
  * @packageDocumentation
  */
 
+import type { CgroupSpec, RlimitsSpec } from './kernel.js';
+
+export type { CgroupSpec, RlimitsSpec } from './kernel.js';
+
 /** The units a {@link Duration} string may end with: milliseconds, seconds, minutes, hours, days. */
 export type DurationUnit = 'ms' | 's' | 'sec' | 'm' | 'min' | 'h' | 'd';
 
@@ -252,6 +256,10 @@ export interface ProcessSpec {
   ipc?: boolean;
   /** Significant child for auto-shutdown. Default false. */
   significant?: boolean;
+  /** Kernel resource limits (`setrlimit`), applied before the program runs. */
+  rlimits?: RlimitsSpec;
+  /** cgroup v2 limits, where the host has a delegated cgroup (`ManagerOptions.cgroups`). */
+  cgroup?: CgroupSpec;
   /**
    * The child's stdin. `'ignore'` (default): `/dev/null`, so a read sees end of file at once.
    * `'pipe'`: a pipe the host writes to with `handle.write()` (or `handle.stdin`), one per
@@ -319,6 +327,11 @@ export interface ManagerOptions {
   orphans?: 'kill' | 'keep';
   /** Shut down and exit on SIGINT/SIGTERM to the host. Default false. */
   handleSignals?: boolean;
+  /**
+   * cgroup v2: `'auto'` (default) puts each process tree in a cgroup of its own when the host runs
+   * in a delegated, writable cgroup (and does nothing otherwise); `false` never does.
+   */
+  cgroups?: 'auto' | false;
   /**
    * Whether the manager holds the host's event loop open. `true` (default): a supervised child, a
    * pending restart or a running timer keeps the host alive, as a server's sockets do. `false`:

@@ -78,6 +78,8 @@ export interface WorkerHost {
   readonly deferSweep?: (cookie: string, origin: TreeOrigin | undefined) => boolean;
   /** False: a child and its pipes never hold the host's event loop open (`keepAlive: false`). Default true. */
   readonly keepAlive?: boolean;
+  /** The manager's `cgroups` option: `'auto'` places each tree in a cgroup of its own where delegation allows. */
+  readonly cgroups?: 'auto' | false;
 }
 
 /**

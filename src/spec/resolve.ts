@@ -8,6 +8,7 @@ import { systemClock, unrefTimer } from '../util/clock.js';
 import { DEFAULTS } from '../api/defaults.js';
 import type { AutoShutdown, Clock, ClockTimer, ColorMode, SupervisorSpec } from '../api/types.js';
 import { BASE_OUTPUT, resolveBackoff, resolveIntensity, resolveOutput, resolveSampling, resolveShutdown } from './resolve-common.js';
+import { resolveCgroup, resolveRlimits } from './resolve-kernel.js';
 import { resolveHeartbeat, resolveLimits, resolveProbe, resolveWatch } from './resolve-monitoring.js';
 import type { ChildDefaults, ResolvedChildSpec, ResolvedProcessSpec, ResolvedSampling, ResolvedSupervisorSpec } from './resolved.js';
 import * as v from './validate.js';
@@ -17,7 +18,7 @@ import type { Subject } from './validate.js';
 export const PROCESS_SPEC_KEYS: readonly string[] = Object.freeze([
   'name', 'command', 'args', 'cwd', 'env', 'extendEnv', 'shell', 'restart', 'successExitCodes', 'backoff',
   'intensity', 'shutdown', 'startTimeout', 'readiness', 'liveness', 'heartbeat', 'limits', 'sampling',
-  'watch', 'instances', 'output', 'ipc', 'significant', 'stdin', 'color',
+  'watch', 'instances', 'output', 'ipc', 'significant', 'stdin', 'color', 'rlimits', 'cgroup',
 ]);
 
 /** Every option a supervisor spec may have. */
@@ -162,6 +163,8 @@ function resolveProcess(w: Walk, raw: Readonly<Record<string, unknown>>, path: s
     significant: resolveSignificant(w, path, raw.significant, restart, parent),
     stdin: raw.stdin === undefined ? DEFAULTS.stdin : v.oneOf(s, at('stdin'), raw.stdin, STDIN_MODES),
     color: raw.color === undefined ? undefined : resolveColor(s, at('color'), raw.color),
+    rlimits: raw.rlimits === undefined ? undefined : resolveRlimits(s, at('rlimits'), raw.rlimits),
+    cgroup: raw.cgroup === undefined ? undefined : resolveCgroup(s, at('cgroup'), raw.cgroup),
   };
   // An `ipc` probe waits for the child's announcement, which needs a channel to arrive on.
   const ipcProbe = [spec.readiness, ...spec.liveness].find((p) => p?.type === 'ipc');
@@ -233,12 +236,13 @@ export interface ResolvedManagerOptions {
   readonly orphans: 'kill' | 'keep';
   readonly handleSignals: boolean;
   readonly keepAlive: boolean;
+  readonly cgroups: 'auto' | false;
   readonly clock: Clock;
 }
 
 const MANAGER_KEYS = [
   'restart', 'backoff', 'intensity', 'shutdown', 'output', 'startTimeout', 'sampling', 'maxConcurrentJobs',
-  'orphans', 'handleSignals', 'keepAlive', 'clock',
+  'orphans', 'handleSignals', 'keepAlive', 'cgroups', 'clock',
 ] as const;
 
 
@@ -249,6 +253,11 @@ function resolveClock(s: Subject, value: unknown): Clock {
   const raw = value as Record<string, unknown>;
   for (const key of ['now', 'setTimeout', 'clearTimeout']) v.func(s, v.join('clock', key), raw[key]);
   return value as Clock;
+}
+
+function resolveCgroups(s: Subject, value: unknown): 'auto' | false {
+  if (value === false || value === 'auto') return value;
+  throw v.invalid(s, 'cgroups', value, "`'auto'` or `false`");
 }
 
 /**
@@ -289,6 +298,7 @@ export function resolveManagerOptions(options: unknown): ResolvedManagerOptions 
     orphans: raw.orphans === undefined ? DEFAULTS.orphans : v.oneOf(s, 'orphans', raw.orphans, ['kill', 'keep']),
     handleSignals: raw.handleSignals === undefined ? DEFAULTS.handleSignals : v.boolean(s, 'handleSignals', raw.handleSignals),
     keepAlive,
+    cgroups: raw.cgroups === undefined ? DEFAULTS.cgroups : resolveCgroups(s, raw.cgroups),
     clock: keepAlive ? clock : unrefClock(clock),
   });
 }

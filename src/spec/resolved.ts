@@ -131,6 +131,26 @@ export interface ResolvedProcessSpec {
   readonly stdin: StdinMode;
   /** Colour override; undefined leaves the environment as it is. */
   readonly color: ColorMode | undefined;
+  /** Kernel resource limits, in bytes, counts and whole seconds. */
+  readonly rlimits: ResolvedRlimits | undefined;
+  /** cgroup v2 limits, in bytes, % of one core and a count. */
+  readonly cgroup: ResolvedCgroup | undefined;
+}
+
+/** `rlimits` with sizes in bytes and `cpuTime` in whole seconds (rounded up). */
+export interface ResolvedRlimits {
+  readonly memory?: number;
+  readonly openFiles?: number;
+  readonly processes?: number;
+  readonly cpuTime?: number;
+  readonly coreSize?: number;
+}
+
+/** `cgroup` with `memory` in bytes. */
+export interface ResolvedCgroup {
+  readonly memory?: number;
+  readonly cpu?: number;
+  readonly pids?: number;
 }
 
 export interface ResolvedSupervisorSpec {

@@ -73,6 +73,8 @@ describe('a minimal process spec', () => {
       ipc: false,
       significant: false,
       stdin: 'ignore',
+      rlimits: undefined,
+      cgroup: undefined,
     });
   });
 
