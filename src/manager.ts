@@ -41,6 +41,7 @@ import { checkName, checkPlacement, checkStart, checkState, checkUsageWindow, ch
 import { entrySpec, expandInstances } from './spec/instances.js';
 import { resolveChildSpec, resolveManagerOptions, type ResolvedManagerOptions } from './spec/resolve.js';
 import type { ResolvedChildSpec } from './spec/resolved.js';
+import { RestartBudget } from './supervisor/budget.js';
 import { listChildren } from './supervisor/list.js';
 import { createRecord, type ChildNode, type ChildRecord } from './supervisor/record.js';
 import { Supervisor, type SupervisorHost } from './supervisor/supervisor.js';
@@ -101,6 +102,8 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   private readonly owner: HandleOwner;
   private readonly host: SupervisorHost;
   private readonly workerHost: WorkerHost;
+  /** The `restartBudget` every supervisor of this manager shares; undefined when off. */
+  private readonly budget: RestartBudget | undefined;
   private closing: Promise<void> | undefined;
   /** During a shutdown: the cookies of the trees it stopped, swept in one pass at its end. */
   private finalSweep: Map<string, TreeOrigin | undefined> | undefined;
@@ -150,9 +153,11 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
     // Every event about a job says so (`job: true`), so a listener tells it from a service's.
     const jobEmit = <E extends EventName>(event: E, payload: EventPayload<E>): void => this.publish(event, { ...payload, job: true });
     this.jobRunner = new JobRunner({ host: { ...this.workerHost, emit: jobEmit }, defaults: this.options.defaults, maxConcurrentJobs: this.options.maxConcurrentJobs });
+    this.budget = this.options.restartBudget === false ? undefined : new RestartBudget(this.options.restartBudget, clock);
     this.host = {
       clock,
       emit,
+      budget: this.budget,
       changed: (record) => this.notify(record),
       createRecord: (spec, parent, dynamic) => this.createRecord(spec, parent, dynamic),
       forget: (record) => this.forget(record),
@@ -637,6 +642,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
         if (timer !== undefined) clock.clearTimeout(timer);
         signal?.removeEventListener('abort', kill);
         this.watchers.clear();
+        this.budget?.close();
         this.resources.close();
         this.unsubscribeSignals?.();
       }

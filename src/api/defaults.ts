@@ -15,6 +15,10 @@ export const DEFAULTS = Object.freeze({
     resetAfter: 30_000,
   }),
   intensity: Object.freeze({ maxRestarts: 5, period: 10_000 }),
+  /** `minUptime` of processes: 0, off (no run is an unstable start; OTP's rules alone). */
+  minUptime: 0,
+  /** No manager-wide limit on restarts: each entry's own backoff and intensity alone pace them. */
+  restartBudget: false as const,
   shutdown: Object.freeze({ signal: 'SIGTERM' as NodeJS.Signals, timeout: 5_000 }),
   /** Supervisors stop their own children by their own specs, so their parent waits for ever. */
   supervisorShutdownTimeout: Infinity,

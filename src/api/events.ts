@@ -50,6 +50,11 @@ export interface ExitEvent extends EventBase {
   reason: ExitInfo['reason'];
   /** Whether the restart policy will start it again. */
   willRestart: boolean;
+  /**
+   * `true` when the run was shorter than the process's `minUptime` (an unstable start: it gives no
+   * backoff reset); absent otherwise, and always absent when `minUptime` is off.
+   */
+  unstable?: true;
 }
 /** A restart was decided; the start follows after `delay`. */
 export interface RestartEvent extends EventBase {
@@ -167,6 +172,41 @@ export interface JobQueuedEvent extends EventBase {
   /** The limit (`maxConcurrentJobs`). */
   limit: number;
 }
+/**
+ * The process's `schedule.restart` came due and the process is restarted: a running one by its
+ * stop ladder (a `stop` event follows), then a start; one that had `exited`, by a start. It never
+ * counts toward restart intensity. Occurrences that find the process in any other state (stopped,
+ * failed, waiting for a restart) are skipped without an event.
+ */
+export interface ScheduledRestartEvent extends EventBase {
+  /** The cron expression that came due. */
+  schedule: string;
+}
+/**
+ * A restart whose backoff delay is over waits for the manager's `restartBudget`: more restarts than
+ * `max` were granted within `period`. Waiting restarts are granted in the order they asked.
+ */
+export interface RestartDelayedEvent extends EventBase {
+  /** Longest wait expected from now, in ms (shorter if restarts ahead of it are cancelled). */
+  delay: number;
+  /** Its place among the restarts waiting, 1 for the next to be granted. */
+  position: number;
+  /** Why it waits: the manager's `restartBudget` is spent. */
+  reason: 'budget';
+}
+/** A `failed` top-level entry with `recover` will be started again after a cool-down. */
+export interface RecoverScheduledEvent extends EventBase {
+  /** The cool-down in ms (`recover.after`). */
+  after: number;
+}
+/**
+ * A recovery attempt of a `failed` top-level entry begins (a fresh start with a fresh restart
+ * window). The usual `spawn` and `ready` follow, or `start-failed` and another `recover-scheduled`.
+ */
+export interface RecoverEvent extends EventBase {
+  /** 1 for the first attempt since the entry last failed after running, then 2, 3, … */
+  attempt: number;
+}
 /** A fault of procvisor itself. */
 export interface ErrorEvent extends EventBase {
   error: Error;
@@ -198,6 +238,10 @@ export interface ProcvisorEvents {
   unstopped: (event: UnstoppedEvent) => void;
   job: (event: JobEvent) => void;
   'job-queued': (event: JobQueuedEvent) => void;
+  'scheduled-restart': (event: ScheduledRestartEvent) => void;
+  'restart-delayed': (event: RestartDelayedEvent) => void;
+  'recover-scheduled': (event: RecoverScheduledEvent) => void;
+  recover: (event: RecoverEvent) => void;
   error: (event: ErrorEvent) => void;
 }
 
@@ -233,5 +277,9 @@ export const EVENTS = [
   'unstopped',
   'job',
   'job-queued',
+  'scheduled-restart',
+  'restart-delayed',
+  'recover-scheduled',
+  'recover',
   'error',
 ] as const satisfies readonly EventName[];

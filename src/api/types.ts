@@ -49,6 +49,42 @@ export interface IntensitySpec {
   period: Duration;
 }
 
+/**
+ * Restarts on a schedule (`ProcessSpec.schedule`). Each occurrence restarts a running process
+ * gracefully (its stop ladder, then a start) and starts one that ended by itself and was not
+ * restarted (`exited`); it never counts toward restart intensity.
+ */
+export interface ScheduleSpec {
+  /**
+   * A cron expression, read by [croner](https://croner.56k.guru) in the host's local time: five
+   * fields (`'0 3 * * *'`: 03:00 every day), six with seconds first (`'0,30 * * * * *'`: every 30 s),
+   * seven with a year last, or a nickname such as `'@daily'`.
+   */
+  restart: string;
+}
+
+/**
+ * The circuit breaker of a top-level entry (`recover` on a top-level process or supervisor spec):
+ * once the entry is `failed` because it gave up, it is started again after `after`, with a fresh
+ * restart window; a start that fails, or a later give-up, waits another `after`.
+ */
+export interface RecoverSpec {
+  /** Cool-down before each recovery attempt, counted from the moment the entry became `failed`. */
+  after: Duration;
+}
+
+/**
+ * A manager-wide limit on restarts decided by restart policies (`ManagerOptions.restartBudget`):
+ * at most `max` such restarts, all entries together, within any `period`. Restarts beyond it wait,
+ * first come first served, until the window allows them; they are delayed, never dropped.
+ */
+export interface RestartBudgetSpec {
+  /** Restarts allowed within `period`, all entries together (at least 1). */
+  max: number;
+  /** The sliding window. */
+  period: Duration;
+}
+
 /** Backoff between restarts of one child. */
 export type BackoffSpec =
   | {
@@ -236,6 +272,23 @@ export interface ProcessSpec {
   shutdown?: ShutdownSpec;
   /** Readiness must pass within this, counted from the spawn; no effect without a readiness probe. Default 30 s. */
   startTimeout?: Duration;
+  /**
+   * PM2's `min_uptime`: an incarnation that ends by itself less than this after it became started
+   * is an *unstable start*: its `exit` event says `unstable: true`, and its run never resets the
+   * backoff attempt (whatever `backoff.resetAfter` says). Restart decisions and intensity are
+   * unchanged. Default 0 (off), or the manager's `minUptime`.
+   */
+  minUptime?: Duration;
+  /**
+   * Restarts the process on a schedule (a cron expression): gracefully, through its stop ladder,
+   * never counted toward intensity; a scheduled-restart event tells each one.
+   */
+  schedule?: ScheduleSpec;
+  /**
+   * Top-level entries only: once the entry is `failed` (it gave up), start it again after a
+   * cool-down, for ever (a circuit breaker). Rejected below the top level.
+   */
+  recover?: RecoverSpec;
   /** When the process counts as started. */
   readiness?: Probe;
   /** Periodic liveness checks; failing ends the incarnation as abnormal. */
@@ -300,6 +353,11 @@ export interface SupervisorSpec {
   significant?: boolean;
   /** How long the parent waits for this supervisor to stop. Default `Infinity`. */
   shutdown?: { timeout?: Duration };
+  /**
+   * Top-level trees only: once the tree is `failed` (it gave up or faulted), start it again after
+   * a cool-down, for ever (a circuit breaker). Rejected below the top level.
+   */
+  recover?: RecoverSpec;
 }
 
 /** Anything a supervisor (or the manager) can hold. */
@@ -319,6 +377,14 @@ export interface ManagerOptions {
   output?: OutputSpec;
   /** Default start timeout. */
   startTimeout?: Duration;
+  /** Default `minUptime` of processes (see `ProcessSpec.minUptime`). Default 0: off. */
+  minUptime?: Duration;
+  /**
+   * A limit on restarts decided by restart policies, all entries together: beyond `max` within
+   * `period`, restarts wait their turn (first come, first served) and a `restart-delayed` event
+   * says so. Each entry's own backoff and intensity still apply. Default `false`: no limit.
+   */
+  restartBudget?: RestartBudgetSpec | false;
   /** Resource sampling; off by default. */
   sampling?: SamplingSpec | false;
   /** Concurrent jobs run by `run()`. Default 4. */
@@ -559,7 +625,7 @@ export interface Snapshot {
 }
 
 /** A one-shot job for `pm.run()`: a process spec without restarts, replicas or watching. */
-export interface JobSpec extends Omit<ProcessSpec, 'restart' | 'instances' | 'watch'> {
+export interface JobSpec extends Omit<ProcessSpec, 'restart' | 'instances' | 'watch' | 'minUptime' | 'schedule' | 'recover'> {
   /** Longest one attempt may run; then it is stopped by the ladder and counts as `timed-out`. Default none. */
   timeout?: Duration;
   /** Further attempts after a failed or timed-out one. Default 0. */

@@ -55,8 +55,10 @@ export function backoffDelay(backoff: ResolvedBackoff, attempt: number, random: 
 
 /**
  * The attempt number for the next restart: it grows while restarts follow each other, and starts
- * again at 1 once the last incarnation stayed up for `resetAfter`.
+ * again at 1 once the last incarnation stayed up for `resetAfter`. An unstable start (a run shorter
+ * than `minUptime`, see min-uptime.ts) never earns that reset, so the reset needs a run of at least
+ * both; `minUptime` 0 (off) leaves `resetAfter` alone.
  */
-export function nextAttempt(previousAttempt: number, uptime: number, backoff: ResolvedBackoff): number {
-  return uptime >= backoff.resetAfter ? 1 : previousAttempt + 1;
+export function nextAttempt(previousAttempt: number, uptime: number, backoff: ResolvedBackoff, minUptime = 0): number {
+  return uptime >= backoff.resetAfter && uptime >= minUptime ? 1 : previousAttempt + 1;
 }

@@ -21,6 +21,8 @@ export function expandInstances(spec: ResolvedChildSpec): ResolvedChildSpec {
       name: `${spec.name}#${i}`,
       instances: undefined,
       significant: false,
+      // The breaker belongs to the entry (the supervisor of the replicas), not to each replica.
+      recover: undefined,
       env: Object.freeze({ PROCVISOR_INSTANCE: String(i), ...spec.env }),
     }),
   );
@@ -35,6 +37,7 @@ export function expandInstances(spec: ResolvedChildSpec): ResolvedChildSpec {
     significant: spec.significant,
     shutdownTimeout: Infinity,
     backoff: spec.backoff,
+    recover: spec.recover,
   } as const);
 }
 
@@ -54,5 +57,7 @@ export function entrySpec(child: ResolvedChildSpec): ResolvedSupervisorSpec {
     significant: false,
     shutdownTimeout: Infinity,
     backoff: child.backoff,
+    // The entry's own `recover` is read from the child's spec; this supervisor has none of its own.
+    recover: undefined,
   } as const);
 }

@@ -2,9 +2,19 @@
  * Resolvers for the fields a manager and its specs share: backoff, intensity, shutdown, output
  * and sampling. Each takes the user's value (known to be defined) and returns a fresh resolved one.
  */
+import { Cron } from 'croner';
 import { DEFAULTS } from '../api/defaults.js';
 import type { BackoffFunction } from '../api/types.js';
-import type { ResolvedBackoff, ResolvedIntensity, ResolvedOutput, ResolvedSampling, ResolvedShutdown } from './resolved.js';
+import type {
+  ResolvedBackoff,
+  ResolvedIntensity,
+  ResolvedOutput,
+  ResolvedRecover,
+  ResolvedRestartBudget,
+  ResolvedSampling,
+  ResolvedSchedule,
+  ResolvedShutdown,
+} from './resolved.js';
 import * as v from './validate.js';
 import type { Subject } from './validate.js';
 
@@ -100,5 +110,41 @@ export function resolveSampling(s: Subject, path: string, value: unknown): Resol
   return {
     interval: v.duration(s, v.join(path, 'interval'), raw.interval, { positive: true, timer: true }),
     history: raw.history === undefined ? DEFAULTS.sampling.history : v.integer(s, v.join(path, 'history'), raw.history, 1),
+  };
+}
+
+/**
+ * Resolves `{ restart: '<cron expression>' }`. The expression is parsed by croner here, before
+ * anything starts; its reason for rejecting one is quoted in the error, and an expression that
+ * never matches a date (`'0 0 30 2 *'`) is rejected too.
+ */
+export function resolveSchedule(s: Subject, path: string, value: unknown): ResolvedSchedule {
+  const raw = v.options(s, path, value, ['restart'], "`{ restart: '<cron expression>' }`", ['restart']);
+  const at = v.join(path, 'restart');
+  const expression = v.string(s, at, raw.restart);
+  const expected = "a cron expression (5 fields, 6 with seconds first, 7 with a year last, or a nickname such as '@daily')";
+  let cron: Cron;
+  try {
+    cron = new Cron(expression);
+  } catch (error) {
+    throw v.invalid(s, at, raw.restart, expected, error instanceof Error ? error.message : String(error));
+  }
+  if (cron.nextRun() === null) throw v.invalid(s, at, raw.restart, expected, 'it matches no date from now on');
+  return { restart: expression };
+}
+
+/** Resolves `{ after }`: the cool-down of a circuit breaker. The caller checks the placement. */
+export function resolveRecover(s: Subject, path: string, value: unknown): ResolvedRecover {
+  const raw = v.options(s, path, value, ['after'], '`{ after: <duration> }`', ['after']);
+  return { after: v.duration(s, v.join(path, 'after'), raw.after, { positive: true, timer: true }) };
+}
+
+/** Resolves the manager's `restartBudget`: `false` (off) or `{ max, period }`. */
+export function resolveRestartBudget(s: Subject, path: string, value: unknown): ResolvedRestartBudget | false {
+  if (value === false) return false;
+  const raw = v.options(s, path, value, ['max', 'period'], '`false` or `{ max, period }`', ['max', 'period']);
+  return {
+    max: v.integer(s, v.join(path, 'max'), raw.max, 1),
+    period: v.duration(s, v.join(path, 'period'), raw.period, { positive: true, timer: true }),
   };
 }

@@ -7,10 +7,28 @@
 import { systemClock, unrefTimer } from '../util/clock.js';
 import { DEFAULTS } from '../api/defaults.js';
 import type { AutoShutdown, Clock, ClockTimer, ColorMode, SupervisorSpec } from '../api/types.js';
-import { BASE_OUTPUT, resolveBackoff, resolveIntensity, resolveOutput, resolveSampling, resolveShutdown } from './resolve-common.js';
+import {
+  BASE_OUTPUT,
+  resolveBackoff,
+  resolveIntensity,
+  resolveOutput,
+  resolveRecover,
+  resolveRestartBudget,
+  resolveSampling,
+  resolveSchedule,
+  resolveShutdown,
+} from './resolve-common.js';
 import { resolveCgroup, resolveRlimits } from './resolve-kernel.js';
 import { resolveHeartbeat, resolveLimits, resolveProbe, resolveWatch } from './resolve-monitoring.js';
-import type { ChildDefaults, ResolvedChildSpec, ResolvedProcessSpec, ResolvedSampling, ResolvedSupervisorSpec } from './resolved.js';
+import type {
+  ChildDefaults,
+  ResolvedChildSpec,
+  ResolvedProcessSpec,
+  ResolvedRecover,
+  ResolvedRestartBudget,
+  ResolvedSampling,
+  ResolvedSupervisorSpec,
+} from './resolved.js';
 import * as v from './validate.js';
 import type { Subject } from './validate.js';
 
@@ -21,10 +39,18 @@ export const PROCESS_SPEC_KEYS: readonly string[] = Object.freeze([
   'watch', 'instances', 'output', 'ipc', 'significant', 'stdin', 'color', 'rlimits', 'cgroup',
 ]);
 
+/**
+ * Options only a supervised process has, beyond `PROCESS_SPEC_KEYS` (which a job shares): they
+ * are about restarts, which a job has none of.
+ */
+export const SUPERVISED_PROCESS_KEYS: readonly string[] = Object.freeze(['minUptime', 'schedule', 'recover']);
+
 /** Every option a supervisor spec may have. */
 export const SUPERVISOR_SPEC_KEYS: readonly string[] = Object.freeze([
-  'name', 'strategy', 'children', 'intensity', 'restart', 'autoShutdown', 'significant', 'shutdown',
+  'name', 'strategy', 'children', 'intensity', 'restart', 'autoShutdown', 'significant', 'shutdown', 'recover',
 ]);
+
+const ALL_PROCESS_KEYS: readonly string[] = Object.freeze([...PROCESS_SPEC_KEYS, ...SUPERVISED_PROCESS_KEYS]);
 
 const RESTART_TYPES = ['permanent', 'transient', 'temporary', 'never'] as const;
 const STRATEGIES = ['one-for-one', 'one-for-all', 'rest-for-one'] as const;
@@ -119,11 +145,24 @@ function resolveColor(s: Subject, path: string, value: unknown): ColorMode {
   throw v.invalid(s, path, value, "`'auto'`, `true` or `false`", 'leave it out to keep the environment as it is');
 }
 
+/**
+ * `recover` is the circuit breaker of a top-level entry (the manager's root never gives up, so only
+ * its entries end `failed` for good). Below the top level a supervisor that gives up escalates to
+ * its parent, whose restart policy decides: a breaker there would fight it.
+ */
+function resolveRecoverAt(w: Walk, path: string, value: unknown, parent: AutoShutdown | undefined): ResolvedRecover | undefined {
+  if (value === undefined) return undefined;
+  if (parent !== undefined) {
+    throw v.invalid(w.s, v.join(path, 'recover'), value, 'absent below the top level', 'only a top-level entry has a circuit breaker; inside a tree, a supervisor that gives up escalates to its parent');
+  }
+  return resolveRecover(w.s, v.join(path, 'recover'), value);
+}
+
 function resolveProcess(w: Walk, raw: Readonly<Record<string, unknown>>, path: string, parent: AutoShutdown | undefined): ResolvedProcessSpec {
   const { s, defaults: d } = w;
   const at = (key: string): string => v.join(path, key);
   const name = resolveName(w, path, raw.name);
-  v.knownKeys(s, path, raw, PROCESS_SPEC_KEYS, ['command']);
+  v.knownKeys(s, path, raw, ALL_PROCESS_KEYS, ['command']);
   if (raw.command === undefined) {
     throw v.invalid(s, at('command'), raw.command, 'a non-empty string', 'a process spec needs `command`; a supervisor spec needs `strategy` and `children`');
   }
@@ -151,6 +190,9 @@ function resolveProcess(w: Walk, raw: Readonly<Record<string, unknown>>, path: s
     intensity: raw.intensity === undefined ? d.intensity : resolveIntensity(s, at('intensity'), raw.intensity, d.intensity),
     shutdown: raw.shutdown === undefined ? d.shutdown : resolveShutdown(s, at('shutdown'), raw.shutdown, d.shutdown),
     startTimeout: raw.startTimeout === undefined ? d.startTimeout : v.duration(s, at('startTimeout'), raw.startTimeout, { positive: true, timer: true }),
+    minUptime: raw.minUptime === undefined ? d.minUptime : v.duration(s, at('minUptime'), raw.minUptime),
+    schedule: raw.schedule === undefined ? undefined : resolveSchedule(s, at('schedule'), raw.schedule),
+    recover: resolveRecoverAt(w, path, raw.recover, parent),
     readiness: raw.readiness === undefined ? undefined : resolveProbe(s, at('readiness'), raw.readiness, 'readiness'),
     liveness: liveness.map((probe, i) => resolveProbe(s, livenessPath(i), probe, 'liveness')),
     heartbeat: raw.heartbeat === undefined ? undefined : resolveHeartbeat(s, at('heartbeat'), raw.heartbeat),
@@ -192,10 +234,11 @@ function resolveSupervisor(w: Walk, raw: Readonly<Record<string, unknown>>, path
       : v.duration(s, v.join(at('shutdown'), 'timeout'), shutdownRaw.timeout, { infinity: true, timer: true });
   const intensity = raw.intensity === undefined ? d.intensity : resolveIntensity(s, at('intensity'), raw.intensity, d.intensity);
   const significant = resolveSignificant(w, path, raw.significant, restart, parent);
+  const recover = resolveRecoverAt(w, path, raw.recover, parent);
   const depth = path.split('children[').length;
   if (depth > MAX_DEPTH) throw v.invalid(s, at('children'), raw.children, `at most ${MAX_DEPTH} levels of nested supervisors`, 'flatten the tree');
   const children = v.array(s, at('children'), raw.children, true).map((child, i) => resolveNode(w, child, v.index(at('children'), i), autoShutdown));
-  return { kind: 'supervisor', name, strategy, children, intensity, restart, autoShutdown, significant, shutdownTimeout, backoff: d.backoff };
+  return { kind: 'supervisor', name, strategy, children, intensity, restart, autoShutdown, significant, shutdownTimeout, backoff: d.backoff, recover };
 }
 
 function resolveNode(w: Walk, spec: unknown, path: string, parent: AutoShutdown | undefined): ResolvedChildSpec {
@@ -238,11 +281,13 @@ export interface ResolvedManagerOptions {
   readonly keepAlive: boolean;
   readonly cgroups: 'auto' | false;
   readonly clock: Clock;
+  /** The manager-wide restart limit, or `false` (off). */
+  readonly restartBudget: ResolvedRestartBudget | false;
 }
 
 const MANAGER_KEYS = [
   'restart', 'backoff', 'intensity', 'shutdown', 'output', 'startTimeout', 'sampling', 'maxConcurrentJobs',
-  'orphans', 'handleSignals', 'keepAlive', 'cgroups', 'clock',
+  'orphans', 'handleSignals', 'keepAlive', 'cgroups', 'clock', 'minUptime', 'restartBudget',
 ] as const;
 
 
@@ -290,6 +335,7 @@ export function resolveManagerOptions(options: unknown): ResolvedManagerOptions 
     output: raw.output === undefined ? BASE_OUTPUT : resolveOutput(s, 'output', raw.output, BASE_OUTPUT),
     startTimeout: raw.startTimeout === undefined ? DEFAULTS.startTimeout : v.duration(s, 'startTimeout', raw.startTimeout, { positive: true, timer: true }),
     sampling,
+    minUptime: raw.minUptime === undefined ? DEFAULTS.minUptime : v.duration(s, 'minUptime', raw.minUptime),
   };
   return Object.freeze({
     defaults: deepFreeze(defaults),
@@ -300,5 +346,6 @@ export function resolveManagerOptions(options: unknown): ResolvedManagerOptions 
     keepAlive,
     cgroups: raw.cgroups === undefined ? DEFAULTS.cgroups : resolveCgroups(s, raw.cgroups),
     clock: keepAlive ? clock : unrefClock(clock),
+    restartBudget: raw.restartBudget === undefined ? DEFAULTS.restartBudget : deepFreeze(resolveRestartBudget(s, 'restartBudget', raw.restartBudget)),
   });
 }

@@ -20,6 +20,22 @@ export interface ResolvedIntensity {
   readonly period: number;
 }
 
+/** `schedule` of a process: the cron expression, validated (policy/schedule.ts computes occurrences). */
+export interface ResolvedSchedule {
+  readonly restart: string;
+}
+
+/** `recover` of a top-level entry, in ms. */
+export interface ResolvedRecover {
+  readonly after: number;
+}
+
+/** The manager's `restartBudget`, `period` in ms. */
+export interface ResolvedRestartBudget {
+  readonly max: number;
+  readonly period: number;
+}
+
 export type ResolvedBackoff =
   | {
       readonly type: 'exponential';
@@ -117,6 +133,12 @@ export interface ResolvedProcessSpec {
   readonly intensity: ResolvedIntensity;
   readonly shutdown: ResolvedShutdown;
   readonly startTimeout: number;
+  /** Shorter runs are unstable starts; 0 is off. */
+  readonly minUptime: number;
+  /** Scheduled restarts, or undefined. */
+  readonly schedule: ResolvedSchedule | undefined;
+  /** The circuit breaker of a top-level entry, or undefined (always undefined below the top level). */
+  readonly recover: ResolvedRecover | undefined;
   readonly readiness: ResolvedProbe | undefined;
   readonly liveness: readonly ResolvedProbe[];
   readonly heartbeat: ResolvedHeartbeat | undefined;
@@ -164,6 +186,8 @@ export interface ResolvedSupervisorSpec {
   readonly significant: boolean;
   readonly shutdownTimeout: number;
   readonly backoff: ResolvedBackoff;
+  /** The circuit breaker of a top-level tree, or undefined (always undefined below the top level). */
+  readonly recover: ResolvedRecover | undefined;
 }
 
 export type ResolvedChildSpec = ResolvedProcessSpec | ResolvedSupervisorSpec;
@@ -177,6 +201,7 @@ export interface ChildDefaults {
   readonly output: ResolvedOutput;
   readonly startTimeout: number;
   readonly sampling: ResolvedSampling | false;
+  readonly minUptime: number;
 }
 
 /** Keeps the `Probe` import used for docs of the mapping. */

@@ -93,7 +93,7 @@ export function unknownOption(
   const guess = suggest(key, known, missing);
   let tail = '';
   if (guess !== undefined) tail = ` — did you mean \`${join(path, guess)}\`?`;
-  else if (known.length <= 12) tail = ` — known options: ${known.map((k) => `\`${k}\``).join(', ')}`;
+  else if (known.length <= 16) tail = ` — known options: ${known.map((k) => `\`${k}\``).join(', ')}`;
   return validationError(subject, full, value, `Invalid ${subject.label}: unknown option \`${full}\`${tail}`);
 }
 

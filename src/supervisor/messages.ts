@@ -6,6 +6,7 @@
  */
 import type { ExitInfo } from '../api/types.js';
 import type { Deferred } from '../util/deferred.js';
+import type { BudgetTicket } from './budget.js';
 import type { ChildRecord } from './record.js';
 
 /** A pending restart of one or more children after a backoff delay. */
@@ -16,6 +17,10 @@ export interface RestartPlan {
   records: ChildRecord[];
   /** The backoff timer. */
   timer: unknown;
+  /** Asked the manager's restart budget already (once per plan: a group restart is one restart). */
+  admitted: boolean;
+  /** Its place in the budget's queue while the budget delays it. */
+  ticket: BudgetTicket | undefined;
 }
 
 /** Messages handled one at a time, in arrival order. */
@@ -24,8 +29,12 @@ export type QueuedMessage =
   | { type: 'start'; done: Deferred<void> }
   /** One incarnation of a child ended by itself. */
   | { type: 'child-exited'; record: ChildRecord; incarnation: number; exit: ExitInfo }
-  /** A backoff delay ran out. */
+  /** A backoff delay ran out (or the restart budget granted a delayed restart). */
   | { type: 'restart-due'; plan: RestartPlan }
+  /** A child's scheduled restart came due; `timer` tells a current occurrence from a stale one. */
+  | { type: 'schedule-due'; record: ChildRecord; timer: unknown }
+  /** The cool-down of a failed top-level entry ran out; `timer` tells a current one from a stale one. */
+  | { type: 'recover-due'; record: ChildRecord; timer: unknown }
   /** Hold a new child (added at runtime: started last, stopped first). */
   | { type: 'add-child'; record: ChildRecord }
   /** Start one child by request (a dynamic child, or one stopped by hand). */

@@ -4,13 +4,21 @@
  * snapshots only read it. The child itself (a process worker or a nested supervisor) keeps only
  * the facts of its current run and reports them.
  */
-import type { ExitInfo, State } from '../api/types.js';
+import type { ClockTimer, ExitInfo, State } from '../api/types.js';
 import type { ProcessWorker } from '../process/worker.js';
 import type { RestartPlan } from './messages.js';
 import type { Supervisor } from './supervisor.js';
 
 /** The two kinds of child, both implementing `Child` (child.ts); the union lets readers narrow by `kind`. */
 export type ChildNode = ProcessWorker | Supervisor;
+
+/** The armed timer of a child's next scheduled restart (`schedule.restart`). */
+export interface ArmedSchedule {
+  /** The timer on the manager's clock; a `schedule-due` message carries it, to tell stale ones. */
+  readonly timer: ClockTimer;
+  /** When the occurrence is due (ms since epoch); a timer can fire earlier for a far occurrence. */
+  readonly due: number;
+}
 
 /** One child of a supervisor, as its supervisor sees it. */
 export interface ChildRecord {
@@ -40,6 +48,8 @@ export interface ChildRecord {
   plan: RestartPlan | undefined;
   /** No longer held by its supervisor (removed, or a temporary child that ended). */
   removed: boolean;
+  /** The next scheduled restart, armed while the child is supervised and not stopped by hand. */
+  schedule: ArmedSchedule | undefined;
 }
 
 /** A fresh record for a child. */
@@ -57,6 +67,7 @@ export function createRecord(child: ChildNode, dynamic: boolean): ChildRecord {
     ended: false,
     plan: undefined,
     removed: false,
+    schedule: undefined,
   };
 }
 

@@ -9,16 +9,25 @@
  * Each top-level entry of the manager runs under a supervisor of its own (`topLevel`): one child,
  * its own restart window and its own mailbox, so one slow start never holds up another entry. Such
  * a supervisor never gives up (SEMANTICS: "the manager's root never gives up"): when the window is
- * exceeded, or its supervision faults, the child is marked `failed` and everything else runs on.
+ * exceeded, or its supervision faults, the child is marked `failed` and everything else runs on;
+ * with `recover`, it is started again after a cool-down (the entry's circuit breaker).
+ *
+ * Restart-policy completions (docs/restart-policies.md): `minUptime` flags unstable starts and
+ * withholds their backoff reset; `schedule.restart` arms a timer per child on the manager's clock;
+ * the manager's `restartBudget` (budget.ts) is asked once a restart's backoff delay is over.
  */
 import { InvalidStateError } from '../api/errors.js';
 import type { EventName, EventPayload } from '../api/events.js';
-import type { Clock, ExitInfo, ExitReason, HealthStatus, OutputLine, State } from '../api/types.js';
+import type { Clock, ClockTimer, ExitInfo, ExitReason, HealthStatus, OutputLine, State } from '../api/types.js';
 import { backoffDelay, nextAttempt } from '../policy/backoff.js';
 import { decideRestart } from '../policy/classify.js';
 import { recordRestart } from '../policy/intensity.js';
+import { isUnstableRun } from '../policy/min-uptime.js';
+import { nextOccurrence } from '../policy/schedule.js';
 import type { ResolvedChildSpec, ResolvedSupervisorSpec } from '../spec/resolved.js';
+import { MAX_TIMER_MS } from '../spec/validate.js';
 import { deferred, type Deferred } from '../util/deferred.js';
+import type { RestartBudget } from './budget.js';
 import type { Child, ChildListener } from './child.js';
 import { Mailbox } from './mailbox.js';
 import type { QueuedMessage, RestartPlan, UrgentMessage } from './messages.js';
@@ -37,6 +46,8 @@ export interface SupervisorHost {
   forget(record: ChildRecord): void;
   /** Told about every state change of a record. */
   changed(record: ChildRecord): void;
+  /** The manager-wide restart budget, shared by every supervisor; absent when off. */
+  readonly budget?: RestartBudget | undefined;
 }
 
 /** A supervisor of processes and nested supervisors. */
@@ -62,6 +73,10 @@ export class Supervisor implements Child {
   /** Set the moment a stop of this supervisor or an ancestor begins: nothing starts any more. */
   private stopping = false;
   private stopped: Promise<void> | undefined;
+  /** Top level: the cool-down timer of the failed entry's next recovery attempt. */
+  private recovery: ClockTimer | undefined;
+  /** Top level: recovery attempts since the entry last ran (started by hand, or recovered). */
+  private recoveries = 0;
 
   constructor(
     readonly spec: ResolvedSupervisorSpec,
@@ -194,6 +209,10 @@ export class Supervisor implements Child {
         return this.onChildExited(message.record, message.incarnation, message.exit);
       case 'restart-due':
         return this.onRestartDue(message.plan);
+      case 'schedule-due':
+        return this.onScheduleDue(message.record, message.timer);
+      case 'recover-due':
+        return this.onRecoverDue(message.record, message.timer);
       case 'add-child':
         this.records.push(message.record);
         return;
@@ -229,9 +248,11 @@ export class Supervisor implements Child {
       record.plan = undefined;
       await record.child.stop();
       record.ended = true;
+      this.disarmSchedule(record);
       this.setState(record, 'failed');
       const { maxRestarts, period } = this.spec.intensity;
       this.host.emit('give-up', { ...base(record.child, this.host.clock), maxRestarts, period });
+      this.scheduleRecovery(record);
       return;
     }
     await this.endByItself('fault');
@@ -272,7 +293,11 @@ export class Supervisor implements Child {
       this.leavePlan(record);
       resetRecord(record);
       // A top-level entry started by hand (a revival included) begins with a fresh window.
-      if (this.topLevel) this.window = [];
+      if (this.topLevel) {
+        this.window = [];
+        this.cancelRecovery();
+        this.recoveries = 0;
+      }
       await this.launch(record);
     } catch (error) {
       if (record.dynamic && !record.manuallyStopped) this.drop(record);
@@ -303,6 +328,7 @@ export class Supervisor implements Child {
   private async stopInReverse(records: readonly ChildRecord[]): Promise<void> {
     for (const record of [...records].reverse()) {
       record.plan = undefined;
+      this.disarmSchedule(record);
       await this.stopChildNow(record);
     }
   }
@@ -324,7 +350,9 @@ export class Supervisor implements Child {
       // A top-level tree that gave up (or shut itself down) stays down; it is never restarted.
       record.ended = true;
       this.setState(record, endedState(record, exit));
-      return this.emitExit(record, exit, false);
+      this.emitExit(record, exit, false);
+      if (record.state === 'failed') this.scheduleRecovery(record);
+      return;
     }
     const decision = decideRestart(record.child.spec.restart, exit.class);
     if (decision === 'restart') return this.restartFrom(record, exit);
@@ -347,8 +375,8 @@ export class Supervisor implements Child {
     // The delay before anything changes: a backoff function that throws (or returns a delay no
     // timer can hold) faults the supervisor, and the exit says it will not restart.
     const backoff = record.child.spec.backoff;
-    const uptime = record.upSince === undefined ? 0 : now - record.upSince;
-    const attempt = nextAttempt(record.attempt, uptime, backoff);
+    // An unstable start (a run shorter than `minUptime`) earns no backoff reset (policy/min-uptime.ts).
+    const attempt = nextAttempt(record.attempt, uptimeOf(record, exit?.time ?? now), backoff, minUptimeOf(record));
     let delay = 0;
     let failure: unknown;
     if (!verdict.exceeded) {
@@ -389,7 +417,7 @@ export class Supervisor implements Child {
       const children = restarting.map((r) => r.child.name);
       this.host.emit('supervisor:restart', { ...base(this, this.host.clock), strategy, child: record.child.name, children });
     }
-    const plan: RestartPlan = { cause: record, records: restarting, timer: undefined };
+    const plan: RestartPlan = { cause: record, records: restarting, timer: undefined, admitted: false, ticket: undefined };
     for (const r of restarting) r.plan = plan;
     this.plans.push(plan);
     // No delay means no timer (a 0 ms timer still waits a millisecond): the restart is the next message.
@@ -399,6 +427,9 @@ export class Supervisor implements Child {
 
   /** Starts a group again, in start order. A child stopped or started by hand meanwhile left the plan. */
   private async onRestartDue(plan: RestartPlan): Promise<void> {
+    if (!this.plans.includes(plan) || this.stopping) return;
+    if (!this.admitted(plan)) return;
+    plan.ticket = undefined;
     try {
       for (const record of [...plan.records]) {
         // Cancelled meanwhile: its cause was stopped by hand, or a stop began.
@@ -421,6 +452,121 @@ export class Supervisor implements Child {
     }
   }
 
+  /**
+   * Asks the manager's restart budget, once per plan, whether the restart may start now. When the
+   * budget is spent the restart waits in its queue (still `backoff`), a `restart-delayed` event says
+   * for how long at most, and its grant posts `restart-due` again in its turn.
+   */
+  private admitted(plan: RestartPlan): boolean {
+    const budget = this.host.budget;
+    if (budget === undefined || plan.admitted) return true;
+    plan.admitted = true;
+    const ticket = budget.request(() => this.post({ type: 'restart-due', plan }));
+    if (ticket === undefined) return true;
+    plan.ticket = ticket;
+    const { delay, position } = ticket;
+    this.host.emit('restart-delayed', { ...base(plan.cause.child, this.host.clock), delay, position, reason: 'budget' });
+    return false;
+  }
+
+  // ─── Scheduled restarts (`schedule.restart`) ───
+
+  /** Arms the child's next scheduled restart on the manager's clock, unless one is armed already. */
+  private armSchedule(record: ChildRecord): void {
+    const spec = record.child.spec;
+    if (spec.kind !== 'process' || spec.schedule === undefined || record.schedule !== undefined) return;
+    const now = this.host.clock.now();
+    const due = nextOccurrence(spec.schedule.restart, now);
+    if (due === undefined) return;
+    // A timer holds at most MAX_TIMER_MS: a farther occurrence is reached in steps.
+    const timer: ClockTimer = this.host.clock.setTimeout(() => this.post({ type: 'schedule-due', record, timer }), Math.min(due - now, MAX_TIMER_MS));
+    record.schedule = { timer, due };
+  }
+
+  private disarmSchedule(record: ChildRecord): void {
+    if (record.schedule !== undefined) this.host.clock.clearTimeout(record.schedule.timer);
+    record.schedule = undefined;
+  }
+
+  /**
+   * An occurrence came due: the next one is armed, then a running child is restarted, and one that
+   * ended for good by itself (`exited`, its exit decided) is started. In any other state (waiting
+   * for a restart, starting, stopping, failed) the occurrence is skipped.
+   */
+  private async onScheduleDue(record: ChildRecord, timer: unknown): Promise<void> {
+    const armed = record.schedule;
+    // Disarmed (stopped, removed, failed) or re-armed since the timer fired.
+    if (armed === undefined || armed.timer !== timer || !this.holds(record)) return;
+    record.schedule = undefined;
+    if (this.stopping || record.manuallyStopped) return;
+    const early = this.host.clock.now() < armed.due;
+    this.armSchedule(record);
+    if (early) return;
+    if (record.state === 'running' || (record.state === 'exited' && record.ended)) await this.scheduledRestart(record);
+  }
+
+  /**
+   * A scheduled restart: graceful (the stop ladder, then a start) and never counted toward
+   * intensity, like a restart by hand; only this child, whatever the strategy. A start that fails
+   * is a failed restart attempt like any other: it counts, and the restart policy takes over.
+   *
+   * The seam for `reload`: a spec that can reload in place would be reloaded here instead.
+   */
+  private async scheduledRestart(record: ChildRecord): Promise<void> {
+    const { child } = record;
+    const schedule = child.spec.kind === 'process' ? (child.spec.schedule?.restart ?? '') : '';
+    this.host.emit('scheduled-restart', { ...base(child, this.host.clock), ...(child.pid !== undefined ? { pid: child.pid } : {}), schedule });
+    if (record.state === 'running') await this.stopChildNow(record);
+    if (this.stopping || record.manuallyStopped || !this.holds(record)) return;
+    record.ended = false;
+    try {
+      await this.launch(record);
+    } catch {
+      if (this.stopping || record.manuallyStopped || !this.holds(record)) return;
+      await this.restartFrom(record);
+    }
+  }
+
+  // ─── Recovery of a failed top-level entry (`recover.after`) ───
+
+  /** Top level: a `failed` entry with `recover` is started again after its cool-down (open → half-open). */
+  private scheduleRecovery(record: ChildRecord): void {
+    const recover = record.child.spec.recover;
+    if (!this.topLevel || recover === undefined || this.stopping || record.manuallyStopped || !this.holds(record)) return;
+    this.cancelRecovery();
+    const timer: ClockTimer = this.host.clock.setTimeout(() => this.post({ type: 'recover-due', record, timer }), recover.after);
+    this.recovery = timer;
+    this.host.emit('recover-scheduled', { ...base(record.child, this.host.clock), after: recover.after });
+  }
+
+  private cancelRecovery(): void {
+    if (this.recovery !== undefined) this.host.clock.clearTimeout(this.recovery);
+    this.recovery = undefined;
+  }
+
+  /**
+   * The cool-down is over (half-open): a fresh start with a fresh restart window. Started, the entry
+   * runs again under its restart policy (closed); a start that fails leaves it `failed` for another
+   * cool-down (open), as does a later give-up.
+   */
+  private async onRecoverDue(record: ChildRecord, timer: unknown): Promise<void> {
+    if (this.recovery !== timer) return;
+    this.recovery = undefined;
+    if (this.stopping || record.manuallyStopped || !this.holds(record) || record.state !== 'failed') return;
+    this.host.emit('recover', { ...base(record.child, this.host.clock), attempt: ++this.recoveries });
+    this.window = [];
+    resetRecord(record);
+    try {
+      await this.launch(record);
+      this.recoveries = 0;
+    } catch {
+      if (this.stopping || record.manuallyStopped || !this.holds(record)) return;
+      record.ended = true;
+      this.setState(record, 'failed');
+      this.scheduleRecovery(record);
+    }
+  }
+
   /** Gives up: a top-level entry's child is marked failed; any other supervisor stops and escalates. */
   private async giveUp(record: ChildRecord): Promise<void> {
     const { maxRestarts, period } = this.spec.intensity;
@@ -428,8 +574,10 @@ export class Supervisor implements Child {
       // The entry has no live process here: it just exited, or its start just failed.
       record.ended = true;
       this.leavePlan(record);
+      this.disarmSchedule(record);
       this.setState(record, 'failed');
       this.host.emit('give-up', { ...base(record.child, this.host.clock), maxRestarts, period });
+      this.scheduleRecovery(record);
       return;
     }
     this.host.emit('supervisor:give-up', { ...base(this, this.host.clock), child: record.child.name, maxRestarts, period });
@@ -460,6 +608,8 @@ export class Supervisor implements Child {
   /** Marks a child as stopped by hand and cancels at once whatever would start it. */
   private takeOver(record: ChildRecord): void {
     record.manuallyStopped = true;
+    this.disarmSchedule(record);
+    if (this.topLevel) this.cancelRecovery();
     // SEMANTICS: stopping the cause of a pending group restart cancels it; the others stay down.
     for (const plan of [...this.plans]) if (plan.cause === record) this.cancelPlan(plan);
     if (this.leavePlan(record)) this.setState(record, 'stopped');
@@ -470,8 +620,10 @@ export class Supervisor implements Child {
   private cancelAll(): void {
     this.stopping = true;
     this.cancelPlans();
+    this.cancelRecovery();
     for (const record of this.records) {
       record.plan = undefined;
+      this.disarmSchedule(record);
       record.child.cancel();
     }
   }
@@ -501,6 +653,7 @@ export class Supervisor implements Child {
     }
     record.upSince = this.host.clock.now();
     if (this.current(record, incarnation) && record.state === 'starting') this.setState(record, 'running');
+    if (this.current(record, incarnation) && !this.stopping && !record.manuallyStopped) this.armSchedule(record);
   }
 
   private setState(record: ChildRecord, next: State): void {
@@ -536,6 +689,7 @@ export class Supervisor implements Child {
     const index = this.records.indexOf(record);
     if (index < 0) return;
     this.leavePlan(record);
+    this.disarmSchedule(record);
     this.records.splice(index, 1);
     record.removed = true;
     this.host.forget(record);
@@ -548,7 +702,7 @@ export class Supervisor implements Child {
     record.plan = undefined;
     plan.records = plan.records.filter((r) => r !== record);
     if (plan.records.length === 0) {
-      if (plan.timer !== undefined) this.host.clock.clearTimeout(plan.timer);
+      this.disposePlan(plan);
       this.forgetPlan(plan);
     }
     return true;
@@ -556,7 +710,7 @@ export class Supervisor implements Child {
 
   /** Cancels one pending group restart: its members that wait for it stay down (`stopped`). */
   private cancelPlan(plan: RestartPlan): void {
-    if (plan.timer !== undefined) this.host.clock.clearTimeout(plan.timer);
+    this.disposePlan(plan);
     this.forgetPlan(plan);
     for (const member of plan.records) {
       if (member.plan !== plan) continue;
@@ -571,8 +725,16 @@ export class Supervisor implements Child {
   }
 
   private cancelPlans(): void {
-    for (const plan of this.plans) if (plan.timer !== undefined) this.host.clock.clearTimeout(plan.timer);
+    for (const plan of this.plans) this.disposePlan(plan);
     this.plans.length = 0;
+  }
+
+  /** Clears a plan's backoff timer and takes it out of the budget's queue. */
+  private disposePlan(plan: RestartPlan): void {
+    if (plan.timer !== undefined) this.host.clock.clearTimeout(plan.timer);
+    plan.timer = undefined;
+    plan.ticket?.cancel();
+    plan.ticket = undefined;
   }
 
   /** Waits for `work`; if it takes longer than `ms`, kills the subtree meanwhile so it ends. */
@@ -583,6 +745,7 @@ export class Supervisor implements Child {
 
   private emitExit(record: ChildRecord, exit: ExitInfo, willRestart: boolean): void {
     const { child } = record;
+    const unstable = isUnstableRun(uptimeOf(record, exit.time), minUptimeOf(record));
     this.host.emit('exit', {
       ...base(child, this.host.clock),
       ...(child.lastPid !== undefined ? { pid: child.lastPid } : {}),
@@ -591,8 +754,19 @@ export class Supervisor implements Child {
       class: exit.class,
       reason: exit.reason,
       willRestart,
+      ...(unstable ? { unstable: true as const } : {}),
     });
   }
+}
+
+/** How long the child's latest incarnation had been started at `end` (0 if it never was). */
+function uptimeOf(record: ChildRecord, end: number): number {
+  return record.upSince === undefined ? 0 : Math.max(0, end - record.upSince);
+}
+
+/** The child's `minUptime` (processes only; 0 is off). */
+function minUptimeOf(record: ChildRecord): number {
+  return record.child.spec.kind === 'process' ? record.child.spec.minUptime : 0;
 }
 
 /**

@@ -25,6 +25,7 @@ describe('resolveManagerOptions', () => {
         output: { lines: DEFAULTS.output.lines, bytes: DEFAULTS.output.bytes, mask: [], commands: DEFAULTS.output.commands },
         startTimeout: DEFAULTS.startTimeout,
         sampling: false,
+        minUptime: 0,
       });
       expect(r.sampling).toBe(false);
       expect(r.maxConcurrentJobs).toBe(DEFAULTS.maxConcurrentJobs);
@@ -79,6 +80,7 @@ describe('resolveManagerOptions', () => {
       output: { lines: 5, bytes: DEFAULTS.output.bytes, mask: ['s3cret'], commands: true },
       startTimeout: 10_000,
       sampling: { interval: 500, history: 60 },
+      minUptime: 0,
     });
     expect(r.sampling).toEqual({ interval: 500, history: 60 });
     expect(r).toMatchObject({ maxConcurrentJobs: 1, orphans: 'keep', handleSignals: true });

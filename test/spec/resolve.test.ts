@@ -75,6 +75,9 @@ describe('a minimal process spec', () => {
       stdin: 'ignore',
       rlimits: undefined,
       cgroup: undefined,
+      minUptime: 0,
+      schedule: undefined,
+      recover: undefined,
     });
   });
 
