@@ -14,6 +14,7 @@ const SUITES: Record<string, () => Promise<{ run(): Promise<BenchFigure[]> }>> =
   scale: () => import('./scale.js'),
   fixtures: () => import('./fixtures.js'),
   cli: () => import('./cli.js'),
+  rlimits: () => import('./rlimits.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

@@ -44,7 +44,7 @@ export const DEFAULTS = Object.freeze({
   handleSignals: false,
   /** A manager's children, timers and pipes hold the host's event loop open. */
   keepAlive: true,
-  /** Each process tree in a cgroup of its own where the host has a delegated cgroup v2. */
+  /** A tree whose spec sets `cgroup` gets a cgroup of its own where the host has a delegated cgroup v2. */
   cgroups: 'auto' as const,
   autoShutdown: 'never' as const,
   /** How long `handle.request()` waits for the child's answer unless told otherwise. */

@@ -7,22 +7,27 @@ import type { Duration, Size } from './types.js';
 /**
  * Resource limits the kernel enforces on the child and everything it starts (inherited across
  * `fork` and `exec`), applied before its program runs and visible in `/proc/<pid>/limits`. Each is
- * a hard and soft limit at once.
+ * a hard and soft limit at once. Applied by a `/bin/sh` prelude that then `exec`s the program (same
+ * pid, same argv); not available on Windows (the start fails with a SpawnFailedError there).
  */
 export interface RlimitsSpec {
-  /** Address space (`RLIMIT_AS`): allocations beyond it fail. */
+  /** Address space (`RLIMIT_AS`), rounded down to whole KiB: allocations beyond it fail. */
   memory?: Size;
   /** Open file descriptors (`RLIMIT_NOFILE`). */
   openFiles?: number;
   /** Processes (threads) of the child's user (`RLIMIT_NPROC`). */
   processes?: number;
-  /** CPU time (`RLIMIT_CPU`), rounded up to whole seconds: past it the kernel sends SIGXCPU, then SIGKILL. */
+  /** CPU time (`RLIMIT_CPU`), rounded up to whole seconds: past it the kernel SIGKILLs the process (soft = hard). */
   cpuTime?: Duration;
-  /** Largest core dump (`RLIMIT_CORE`); `0` turns core dumps off. */
+  /** Largest core dump (`RLIMIT_CORE`), rounded down to 512-byte blocks; `0` turns core dumps off. */
   coreSize?: Size;
 }
 
-/** cgroup v2 limits of the child's own cgroup (where the host has a delegated, writable cgroup). */
+/**
+ * cgroup v2 limits of the child's own cgroup (where the host has a delegated, writable cgroup; see
+ * docs/resources.md). A spec with `cgroup` (even `{}`) joins its cgroup before its program runs.
+ * Where they cannot be applied, a `warning` event says so once per process and it runs without.
+ */
 export interface CgroupSpec {
   /** `memory.max`: the tree is OOM-killed past it. */
   memory?: Size;

@@ -394,10 +394,12 @@ export interface ManagerOptions {
   /** Shut down and exit on SIGINT/SIGTERM to the host. Default false. */
   handleSignals?: boolean;
   /**
-   * cgroup v2: `'auto'` (default) puts each process tree in a cgroup of its own when the host runs
-   * in a delegated, writable cgroup (and does nothing otherwise); `false` never does.
+   * cgroup v2, where the host runs in a delegated, writable cgroup (elsewhere nothing happens):
+   * `'auto'` (default) gives a process tree a cgroup of its own when its spec sets `cgroup` (even
+   * `{}`): its limits, and `cgroup.kill` for a race-free tree kill; `'all'` does that for every
+   * tree (about 1–2 ms more per spawn); `false` never does.
    */
-  cgroups?: 'auto' | false;
+  cgroups?: 'auto' | 'all' | false;
   /**
    * Whether the manager holds the host's event loop open. `true` (default): a supervised child, a
    * pending restart or a running timer keeps the host alive, as a server's sockets do. `false`:

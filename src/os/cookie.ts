@@ -271,6 +271,20 @@ export function sweepsSettled(): Promise<void> {
 }
 
 /**
+ * Adds `work` (an end of an incarnation still under way, such as the removal of its cgroup) to what
+ * {@link sweepsSettled} waits for.
+ */
+export function settleAlso(work: Promise<unknown>): void {
+  const previous = settling;
+  const all = Promise.all([previous, work.then(noop, noop)]).then(() => {
+    if (settling === all) settling = undefined;
+  });
+  settling = all;
+}
+
+function noop(): void {}
+
+/**
  * {@link sweep}s `cookie` a little later ({@link SWEEP_DELAY}), in one scan for every cookie queued
  * meanwhile: an unexpected exit runs this, and must not delay the restart it triggers. The timer
  * is not unref'd: a host about to go idle still sweeps first. It is a real timer, not the manager's

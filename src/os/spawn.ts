@@ -5,13 +5,16 @@
  * everything here is the few options a supervised long-running process needs.
  */
 import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { statSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
+import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { DEFAULTS } from '../api/defaults.js';
 import { SpawnFailedError } from '../api/errors.js';
 import { SUPERVISED_ENV } from '../ipc/protocol.js';
 import type { ResolvedProcessSpec } from '../spec/resolved.js';
 import { newTreeCookie, TREE_COOKIE_ENV } from './cookie.js';
+import { badEnvAtExec, isEmptyPlan, PRELUDE_SHELL, preludeScript, programArgv, type LaunchExtras, type PreludePlan } from './prelude.js';
+
+export type { LaunchExtras } from './prelude.js';
 
 /** Whether children get their own process group (and session): everywhere but Windows. */
 export const USE_PROCESS_GROUPS = process.platform !== 'win32';
@@ -133,6 +136,54 @@ export function toSpawnError(spec: ResolvedProcessSpec, error: NodeJS.ErrnoExcep
   return new SpawnFailedError(spec.name, `Cannot start \`${spec.name}\`: ${what}`, { cause: error, errno: code });
 }
 
+/** Where there is no POSIX shell to run a prelude in. */
+const NO_PRELUDE = process.platform === 'win32';
+
+/**
+ * The prelude of a launch (os/prelude.ts), or `undefined` when none is needed: `rlimits`,
+ * `envAtExec`, or a cgroup to join before `exec`. Throws a SpawnFailedError where none can run.
+ */
+function planPrelude(spec: ResolvedProcessSpec, extras: LaunchExtras | undefined, env: NodeJS.ProcessEnv): PreludePlan | undefined {
+  const plan = {
+    rlimits: spec.rlimits,
+    envAtExec: extras?.envAtExec,
+    cgroupProcs: extras?.cgroup !== undefined && extras.cgroupBeforeExec === true ? join(extras.cgroup, 'cgroup.procs') : undefined,
+    env,
+  };
+  if (isEmptyPlan(plan)) return undefined;
+  if (NO_PRELUDE) {
+    const what = spec.rlimits !== undefined ? '`rlimits`' : 'variables set at exec';
+    throw new SpawnFailedError(spec.name, `Cannot start \`${spec.name}\`: ${what} need a POSIX shell to apply them, and ${process.platform} has none; remove \`rlimits\` from its spec`, {
+      errno: 'ENOTSUP',
+    });
+  }
+  const bad = badEnvAtExec(plan.envAtExec);
+  if (bad !== undefined) throw new SpawnFailedError(spec.name, `Cannot start \`${spec.name}\`: ${bad}`, { errno: 'EINVAL' });
+  return plan;
+}
+
+/**
+ * Finds `command` as `exec` would (a path with a slash from `cwd`, a name on the child's `PATH`):
+ * through a prelude, a missing program would only be the shell's exit 127, so it is told as
+ * spawn would tell it. Returns the errno spawn would report, or `undefined` when it runs.
+ */
+function findProgram(command: string, env: NodeJS.ProcessEnv, cwd: string | undefined): 'ENOENT' | 'EACCES' | undefined {
+  const candidates = command.includes('/')
+    ? [isAbsolute(command) ? command : resolve(cwd ?? '.', command)]
+    : (env.PATH ?? '/usr/bin:/bin').split(delimiter).map((dir) => resolve(cwd ?? '.', dir === '' ? '.' : dir, command));
+  let denied = false;
+  for (const path of candidates) {
+    try {
+      if (!statSync(path).isFile()) continue;
+      accessSync(path, constants.X_OK);
+      return undefined;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code === 'EACCES') denied = true;
+    }
+  }
+  return denied ? 'EACCES' : 'ENOENT';
+}
+
 /**
  * Spawns the process. Resolves once the OS reports it spawned; rejects with a SpawnFailedError for a missing
  * binary, a bad cwd or a permission error. The child leads its own process group, and carries
@@ -140,33 +191,63 @@ export function toSpawnError(spec: ResolvedProcessSpec, error: NodeJS.ErrnoExcep
  * `onForked` is called synchronously the moment the OS process exists (before this function
  * returns), so whoever must kill it with the host registers it before anything else can happen.
  * `restarts` is the incarnation's restart count, given to it as `PROCVISOR_RESTARTS`.
+ *
+ * `extras` (os/prelude.ts): descriptors passed as fd 3, 4, …; variables set right before `exec`
+ * (`'$$'`: the child's own pid); a cgroup the child joins — written by the host right after the
+ * fork, before `onForked`, and, with `cgroupBeforeExec`, by the prelude before the program runs.
+ * The spec's `rlimits`, `envAtExec` and `cgroupBeforeExec` start the child through the prelude
+ * (`/bin/sh -c '…; exec "$0" "$@"' <program> <args…>`: same pid, same argv, same environment).
  */
 export function spawnChild(
   spec: ResolvedProcessSpec,
   cookie: string = newTreeCookie(),
   onForked?: (pid: number) => void,
   restarts?: number,
+  extras?: LaunchExtras,
 ): Promise<ChildProcess> {
   checkCwd(spec);
-  const stdio: StdioOptions = spec.ipc ? [spec.stdin, 'pipe', 'pipe', 'ipc'] : [spec.stdin, 'pipe', 'pipe'];
+  const fds = extras?.fds ?? [];
+  const stdio: StdioOptions = [spec.stdin, 'pipe', 'pipe', ...fds];
+  if (spec.ipc) stdio.push('ipc');
+  const env = childEnv(spec, cookie, restarts);
+  let file = spec.command;
+  let args = spec.args as string[];
+  let shell = spec.shell;
   let child: ChildProcess;
   try {
-    child = spawn(spec.command, spec.args as string[], {
+    const plan = planPrelude(spec, extras, env);
+    if (plan !== undefined) {
+      if (spec.shell === false) {
+        const missing = findProgram(spec.command, env, spec.cwd);
+        if (missing !== undefined) throw toSpawnError(spec, Object.assign(new Error(missing), { code: missing }));
+      }
+      const [program, ...programArgs] = programArgv(spec.command, spec.args, spec.shell);
+      file = PRELUDE_SHELL;
+      args = ['-c', preludeScript(plan), program, ...programArgs];
+      shell = false;
+    }
+    child = spawn(file, args, {
       cwd: spec.cwd,
-      env: childEnv(spec, cookie, restarts),
-      shell: spec.shell,
+      env,
+      shell,
       detached: USE_PROCESS_GROUPS,
       stdio,
       windowsHide: true,
     });
   } catch (error) {
+    if (error instanceof SpawnFailedError) return Promise.reject(error);
     return Promise.reject(toSpawnError(spec, error as NodeJS.ErrnoException));
   }
   // A child that exits or closes its stdin turns the host's next write into EPIPE, reported on the
   // stream: without a listener that would be an uncaught exception (writers learn of it through
   // their write's callback, see ProcessWorker.write).
   child.stdin?.on('error', ignoreStreamError);
-  if (child.pid !== undefined) onForked?.(child.pid);
+  if (child.pid !== undefined) {
+    // Into its cgroup the moment it exists: the pid cannot name another process yet (it is not
+    // reaped before this turn ends). What it forked before this write is still found by the walks.
+    if (extras?.cgroup !== undefined) joinCgroup(extras.cgroup, child.pid);
+    onForked?.(child.pid);
+  }
   return new Promise((resolve, reject) => {
     const onError = (error: NodeJS.ErrnoException): void => {
       child.off('spawn', onSpawn);
@@ -179,6 +260,15 @@ export function spawnChild(
     child.once('error', onError);
     child.once('spawn', onSpawn);
   });
+}
+
+/** Writes `pid` to the `cgroup.procs` of `dir`; a failure leaves the tree to walks and cookies. */
+function joinCgroup(dir: string, pid: number): void {
+  try {
+    writeFileSync(join(dir, 'cgroup.procs'), String(pid));
+  } catch {
+    // the cgroup is an addition: the tree is still found and killed without it
+  }
 }
 
 /** The 'error' listener of a child's stdin pipe: a closed pipe is no fault of the host. */

@@ -5,6 +5,7 @@
 import type { ChildProcess } from 'node:child_process';
 import type { ExitReason, Signal } from '../api/types.js';
 import { HealthAggregator } from '../health/aggregate.js';
+import type { TreeCgroup } from '../os/cgroup.js';
 import type { ChildListener } from '../supervisor/child.js';
 import { deferred, type Deferred } from '../util/deferred.js';
 
@@ -65,6 +66,11 @@ export class Incarnation {
     readonly cookie: string | undefined,
     /** The owner's listener for this run's facts. */
     readonly listener: ChildListener,
+    /**
+     * The cgroup holding its tree (os/cgroup.ts), where the host has one: created before the spawn
+     * by the worker, killed and removed when the incarnation ends.
+     */
+    readonly cgroup?: TreeCgroup,
   ) {}
 
   /** The incarnation's abort signal. */

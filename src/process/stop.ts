@@ -3,7 +3,9 @@
  * then SIGKILL the whole tree — including descendants that left the group — and give up waiting
  * after a short grace, reporting what would not die. Last, whatever still carries the
  * incarnation's tree cookie (a descendant that lost its parent link, out of the walk's reach) is
- * SIGKILLed, so a stop leaves nothing behind.
+ * SIGKILLed, so a stop leaves nothing behind. Where the tree has a cgroup (os/cgroup.ts), its
+ * `cgroup.kill` goes out with the SIGKILL step and with the final sweep: an addition that reaches,
+ * race-free, every member still in the cgroup, whether a walk saw it or not.
  *
  * Where there is no `/proc` (macOS, the BSDs, Windows), the SIGKILL goes through tree-kill from the
  * leader while it is unreaped, then to every member the `ps` snapshots found (os/tree.ts,
@@ -37,6 +39,11 @@ export interface LadderTarget {
   readonly cookie?: string | undefined;
   /** Where the tree began, so a young tree's sweep reads only processes created since. */
   readonly origin?: TreeOrigin | undefined;
+  /**
+   * SIGKILLs everything in the tree's cgroup at once (`cgroup.kill`), where it has one: an
+   * addition to the walk and the sweep, which reaches what they cannot see (os/cgroup.ts).
+   */
+  readonly killCgroup?: (() => void) | undefined;
 }
 
 /** Hooks the ladder reports through, and its settings. */
@@ -164,7 +171,9 @@ export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown
       const wait = CATCHABLE_SIGNALS || target.askToStop !== undefined ? shutdown.timeout : 0;
       if (await within(treeGone(target, tree, cancel.signal, true), wait, clock)) {
         // The tree is gone: what the cookie still finds escaped the walk (its parent died before
-        // the walk could see it), and is SIGKILLed at once — it never got the shutdown signal.
+        // the walk could see it), and is SIGKILLed at once — it never got the shutdown signal. So
+        // is what is left in its cgroup.
+        target.killCgroup?.();
         const swept = await sweepLeftovers(target, [], hooks);
         const outcome = { escalated: false, swept: swept.map((id) => id.pid) };
         if (swept.length === 0 || (await goneWithin(swept, hooks.unstoppedGrace, clock, cancel.signal))) return { ...outcome, unstopped: [] };
@@ -185,6 +194,8 @@ export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown
       tree.current = refreshTree(tree.current, target.pid);
       killed = signalTree(tree.current, 'SIGKILL', { groups: true });
     }
+    // Race-free where the tree has a cgroup: a member forked after the walk is in it too.
+    target.killCgroup?.();
     hooks.onKill?.(killed);
     // Swept now rather than once the tree is gone: no member can fork any more, and the scan
     // overlaps the kernel's teardown of the tree.

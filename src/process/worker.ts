@@ -16,7 +16,8 @@ import { ProcvisorError, StartFailedError, InvalidStateError, TimeoutError, type
 import type { EventName, EventPayload } from '../api/events.js';
 import type { Clock, ExitInfo, ExitReason, HealthStatus, OutputLine, ProbeResult, Signal } from '../api/types.js';
 import type { HealthSource } from '../health/aggregate.js';
-import { newTreeCookie, sweepSoon, type TreeOrigin } from '../os/cookie.js';
+import { cgroupHost, enableControllers, TreeCgroup } from '../os/cgroup.js';
+import { newTreeCookie, settleAlso, sweepSoon, type TreeOrigin } from '../os/cookie.js';
 import { readStat } from '../os/proc.js';
 import { spawnChild, USE_PROCESS_GROUPS } from '../os/spawn.js';
 import { readProcessTree, signalTree } from '../os/tree.js';
@@ -78,8 +79,11 @@ export interface WorkerHost {
   readonly deferSweep?: (cookie: string, origin: TreeOrigin | undefined) => boolean;
   /** False: a child and its pipes never hold the host's event loop open (`keepAlive: false`). Default true. */
   readonly keepAlive?: boolean;
-  /** The manager's `cgroups` option: `'auto'` places each tree in a cgroup of its own where delegation allows. */
-  readonly cgroups?: 'auto' | false;
+  /**
+   * The manager's `cgroups` option, where the host has a delegated cgroup v2: `'auto'` gives a tree
+   * whose spec sets `cgroup` a cgroup of its own, `'all'` every tree, `false` none.
+   */
+  readonly cgroups?: 'auto' | 'all' | false;
 }
 
 /**
@@ -102,6 +106,8 @@ export class ProcessWorker {
   private current: Incarnation | undefined;
   private incarnations = 0;
   private spawning: { stopRequested: boolean } | undefined;
+  /** Set once the `warning` that this spec's `cgroup` limits are not applied was emitted. */
+  private cgroupWarned = false;
   private readonly mask: ((line: string) => string) | undefined;
 
   constructor(
@@ -200,7 +206,40 @@ export class ProcessWorker {
   /** Sends SIGKILL to the live incarnation's whole tree at once (forced shutdown). */
   kill(): void {
     const inc = this.incarnation;
-    if (inc) signalTree(readProcessTree(inc.pid), 'SIGKILL', { groups: true });
+    if (!inc) return;
+    signalTree(readProcessTree(inc.pid), 'SIGKILL', { groups: true });
+    inc.cgroup?.kill();
+  }
+
+  /**
+   * The cgroup of the next incarnation (os/cgroup.ts): created where the host has a delegated
+   * cgroup and `cgroups` is `'auto'`, with the spec's `cgroup` limits written. Limits that cannot
+   * be applied (no delegation, `cgroups: false`, a controller not enabled) are told once per
+   * process by a `warning` event; the process runs without them.
+   */
+  private openCgroup(): TreeCgroup | undefined {
+    const limits = this.spec.cgroup;
+    const wantsLimits = limits !== undefined && Object.values(limits).some((v) => v !== undefined);
+    // 'auto': only a spec that asks (`cgroup`, even `{}`), which joins in the prelude; a plain
+    // spec's spawn pays nothing (a host-side join blocks the loop until the child has exec'd).
+    const wanted = this.host.cgroups === 'all' || (this.host.cgroups === 'auto' && limits !== undefined);
+    if (!wanted && !wantsLimits) return undefined;
+    const host = wanted ? cgroupHost() : undefined;
+    const cgroup = host && TreeCgroup.create(host, this.name, this.host.track !== undefined);
+    if (!wantsLimits) return cgroup;
+    let why: string | undefined;
+    if (this.host.cgroups === false || this.host.cgroups === undefined) why = 'the manager has `cgroups: false`';
+    else if (!cgroup) why = 'the host has no delegated, writable cgroup v2';
+    else {
+      if (host) enableControllers(host);
+      const failed = cgroup.applyLimits(limits);
+      if (failed.length > 0) why = `the ${failed.join(', ')} controller${failed.length > 1 ? 's are' : ' is'} not enabled for the host's cgroup`;
+    }
+    if (why !== undefined && !this.cgroupWarned) {
+      this.cgroupWarned = true;
+      this.host.emit('warning', { ...this.base(), message: `\`cgroup\` limits of \`${this.name}\` are not applied: ${why}; it runs without them` });
+    }
+    return cgroup;
   }
 
   /**
@@ -248,9 +287,17 @@ export class ProcessWorker {
       forked = { pid, starttime: readStat(pid)?.starttime };
       track?.(pid, forked.starttime, cookie);
     };
+    const cgroup = this.openCgroup();
+    // With limits the child joins its cgroup in the prelude, before its program runs: nothing of
+    // the tree starts outside them. Without, the host's write right after the fork is enough.
+    const extras = cgroup ? { cgroup: cgroup.dir, cgroupBeforeExec: this.spec.cgroup !== undefined } : undefined;
     try {
-      child = await spawnChild(this.spec, cookie, onForked, info.restarts);
+      child = await spawnChild(this.spec, cookie, onForked, info.restarts, extras);
     } catch (error) {
+      if (cgroup) {
+        cgroup.kill();
+        settleAlso(cgroup.remove(TUNING.unstoppedGrace));
+      }
       if (forked !== undefined) this.host.untrack?.(forked.pid);
       this.spawning = undefined;
       if (attempt.stopRequested) throw stoppedWhileStarting(this.name);
@@ -260,7 +307,7 @@ export class ProcessWorker {
     this.spawning = undefined;
     if (this.host.keepAlive === false) letHostExit(child);
     const pid = child.pid as number;
-    const inc = new Incarnation(++this.incarnations, child, pid, forked?.starttime, this.host.clock.now(), cookie, listener);
+    const inc = new Incarnation(++this.incarnations, child, pid, forked?.starttime, this.host.clock.now(), cookie, listener, cgroup);
     this.current = inc;
     this.wire(inc);
     const run = this.runContext(inc);
@@ -454,6 +501,12 @@ export class ProcessWorker {
       try {
         process.kill(-inc.pid, 'SIGKILL');
       } catch {}
+      // Its cgroup too, race-free: members in other groups, including ones no walk can reach. The
+      // cgroup goes once empty; a shutdown waits for that with the sweeps.
+      if (inc.cgroup) {
+        inc.cgroup.kill();
+        settleAlso(inc.cgroup.remove(TUNING.unstoppedGrace));
+      }
     }
     // And descendants that left the group and lost their parent link, found by the tree cookie
     // (on the next turn: the restart this exit may trigger spawns first).
@@ -508,7 +561,14 @@ export class ProcessWorker {
       const pid = inc.pid;
       if (!inc.ended) {
         await runLadder(
-          { pid, exited: inc.exit.promise, askToStop: inc.askToStop, cookie: inc.cookie, origin: { pid: inc.pid, bornAt: inc.bornAt } },
+          {
+            pid,
+            exited: inc.exit.promise,
+            askToStop: inc.askToStop,
+            cookie: inc.cookie,
+            origin: { pid: inc.pid, bornAt: inc.bornAt },
+            killCgroup: inc.cgroup ? () => inc.cgroup?.kill() : undefined,
+          },
           this.spec.shutdown,
           {
             unstoppedGrace: TUNING.unstoppedGrace,
@@ -518,6 +578,12 @@ export class ProcessWorker {
             onUnstopped: (pids) => this.host.emit('unstopped', { ...this.base(pid), pids }),
           },
         );
+      }
+      // The incarnation ends with its cgroup: whatever is still in it (an escapee the ladder could
+      // not see, which the ladder's cgroup kill has reached) is gone first.
+      if (inc.cgroup && !(await inc.cgroup.remove(0))) {
+        inc.cgroup.kill();
+        await inc.cgroup.remove(TUNING.unstoppedGrace);
       }
       inc.controller.abort(this.endedReason(inc, 'stopped'));
       const exit = inc.osExit ?? { code: null, signal: 'SIGKILL' };

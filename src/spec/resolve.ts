@@ -279,7 +279,7 @@ export interface ResolvedManagerOptions {
   readonly orphans: 'kill' | 'keep';
   readonly handleSignals: boolean;
   readonly keepAlive: boolean;
-  readonly cgroups: 'auto' | false;
+  readonly cgroups: 'auto' | 'all' | false;
   readonly clock: Clock;
   /** The manager-wide restart limit, or `false` (off). */
   readonly restartBudget: ResolvedRestartBudget | false;
@@ -300,9 +300,9 @@ function resolveClock(s: Subject, value: unknown): Clock {
   return value as Clock;
 }
 
-function resolveCgroups(s: Subject, value: unknown): 'auto' | false {
-  if (value === false || value === 'auto') return value;
-  throw v.invalid(s, 'cgroups', value, "`'auto'` or `false`");
+function resolveCgroups(s: Subject, value: unknown): 'auto' | 'all' | false {
+  if (value === false || value === 'auto' || value === 'all') return value;
+  throw v.invalid(s, 'cgroups', value, "`'auto'`, `'all'` or `false`");
 }
 
 /**
