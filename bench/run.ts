@@ -14,6 +14,7 @@ const SUITES: Record<string, () => Promise<{ run(): Promise<BenchFigure[]> }>> =
   scale: () => import('./scale.js'),
   fixtures: () => import('./fixtures.js'),
   cli: () => import('./cli.js'),
+  reload: () => import('./reload.js'),
   rlimits: () => import('./rlimits.js'),
 };
 

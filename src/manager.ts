@@ -17,6 +17,7 @@ import type {
   JobSnapshot,
   JobSpec,
   ManagerOptions,
+  ReloadOptions,
   ReadyDataOf,
   RunOptions,
   ShutdownOptions,
@@ -39,13 +40,17 @@ import { pipeOutput } from './runner/pipe-output.js';
 import { runAll } from './runner/run-all.js';
 import { checkName, checkPlacement, checkStart, checkState, checkUsageWindow, checkWait } from './spec/arguments.js';
 import { entrySpec, expandInstances } from './spec/instances.js';
+import { MAX_INSTANCES } from './spec/resolve.js';
 import { resolveChildSpec, resolveManagerOptions, type ResolvedManagerOptions } from './spec/resolve.js';
-import type { ResolvedChildSpec } from './spec/resolved.js';
+import type { ResolvedChildSpec, ResolvedProcessSpec } from './spec/resolved.js';
 import { RestartBudget } from './supervisor/budget.js';
 import { listChildren } from './supervisor/list.js';
 import { createRecord, type ChildNode, type ChildRecord } from './supervisor/record.js';
 import { Supervisor, type SupervisorHost } from './supervisor/supervisor.js';
 import { LoopHold } from './util/loop-hold.js';
+import { checkReload, isInstanceGroup, replicaSpec } from './lifecycle/scale.js';
+import { reload, type ReloadHost, type ReloadMember, type SurgeHandle } from './lifecycle/reload.js';
+import { SocketRegistry } from './sockets/registry.js';
 import { createWatcher, type Watcher } from './watch/watcher.js';
 
 /** A process the manager has just forked, as the reaper is told of it. */
@@ -110,6 +115,8 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   private unsubscribeSignals: (() => void) | undefined;
   /** With `keepAlive: false`, holds the event loop while a call is pending. */
   private readonly loop: LoopHold;
+  /** The listening sockets of specs with `sockets`, open while one of their processes is registered. */
+  private readonly sockets = new SocketRegistry();
 
   /**
    * @param options defaults for every child and manager-wide settings; validated at once.
@@ -140,6 +147,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
       },
       keepAlive: this.options.keepAlive,
       cgroups: this.options.cgroups,
+      launchExtras: (name: string) => this.sockets.launchExtras(name),
       ...(reaper
         ? {
             track: (pid: number, starttime: number | undefined, cookie?: string) => {
@@ -215,8 +223,9 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   }
 
   /**
-   * Restarts a process when its watched files change. A restart for a file change is a manual
-   * restart, not a crash: it never counts toward intensity. A process stopped by hand stays stopped.
+   * Restarts (or, with `action: 'reload'`, reloads) a process when its watched files change. A
+   * restart for a file change is a manual restart, not a crash: it never counts toward intensity.
+   * A process stopped by hand stays stopped.
    */
   private watch(worker: ProcessWorker, spec: NonNullable<ProcessWorker['spec']['watch']>, cwd: string | undefined): void {
     const { clock } = this.options;
@@ -228,8 +237,9 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
         if (this.closing || record?.child !== worker) return;
         this.publish('watch', { name: worker.name, time: clock.now(), path: worker.path, paths, ...(worker.pid ? { pid: worker.pid } : {}) });
         if (record.state === 'stopped' || record.state === 'stopping' || record.state === 'idle') return;
-        this.restart(worker.name).catch(() => {
-          // A failed start is already a state (`failed`) and a `start-failed` event.
+        const change = spec.action === 'reload' && record.state === 'running' ? this.reload(worker.name) : this.restart(worker.name);
+        change.catch(() => {
+          // A failed start is already a state and an event (`start-failed`, or `reload-failed`).
         });
       },
       { clock, onError: (error) => this.publish('warning', { name: worker.name, time: clock.now(), path: worker.path, message: `watch: ${error.message}` }) },
@@ -250,6 +260,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
       this.entries.delete(child.name);
       if (entry.parent.topLevel) this.tops.splice(this.tops.indexOf(entry.parent), 1);
     }
+    if (child.kind === 'process') this.sockets.release(child.name, this.entries.keys());
     this.handles.delete(record);
     this.notify(record);
   }
@@ -313,6 +324,8 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
       const known = this.entries.get(name)?.record;
       if (known) throw new AlreadyExistsError(name, known.state === 'running' ? 'already started' : 'already present');
     }
+    // Opened before anything is registered: a port in use fails the add, and nothing is left.
+    this.sockets.open(resolved);
     let record: ChildRecord;
     if (parent) {
       record = parent.add(resolved);
@@ -521,6 +534,92 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
     return this.start(name, opts);
   }
 
+  /**
+   * Replaces the processes of an entry with new incarnations without a moment in which none
+   * serves (a deploy): a process, or each replica of an instance group in order. With `maxSurge`
+   * (default 1) a surge copy of each (`<name>~surge`, same spec and sockets) starts and gets ready
+   * first, then the process is restarted, then the copy goes; a copy that does not get ready is
+   * removed and the process keeps running its old incarnation (rollback, `reload-failed`), and the
+   * reload rejects. `maxSurge: 0` with `maxUnavailable` restarts in place, that many at a time.
+   * Zero downtime needs the processes to share their listening socket (`sockets`). `timeout` and
+   * `signal` bound the whole reload (what runs then stays as it is). Events: `reload` per process.
+   * @throws InvalidArgumentError, NotFoundError, InvalidStateError (a supervisor tree), StartFailedError, SpawnFailedError, TimeoutError
+   */
+  async reload(name: string, opts: ReloadOptions = {}): Promise<void> {
+    this.assertOpen();
+    const plan = checkReload(opts);
+    const { timeout, signal } = checkWait('reload()', { timeout: opts.timeout, signal: opts.signal });
+    signal?.throwIfAborted();
+    const host: ReloadHost = {
+      members: (entry) => this.reloadMembers(entry),
+      startSurge: (spec) => this.startSurge(spec),
+      reloaded: (member, pid, surge) => this.publish('reload', { name: member, time: this.options.clock.now(), path: this.pathOf(member), surge, ...(pid === undefined ? {} : { pid }) }),
+      failed: (member, error, rolledBack) => this.publish('reload-failed', { name: member, time: this.options.clock.now(), path: this.pathOf(member), error, rolledBack }),
+    };
+    await this.loop.hold(this.bounded(reload(host, name, plan), timeout, signal, () => Promise.resolve(new TimeoutError(`The reload of \`${name}\` did not finish within ${timeout} ms`))));
+  }
+
+  /** The processes a reload of `name` replaces: the process itself, or the replicas of an instance group. */
+  private reloadMembers(name: string): ReloadMember[] {
+    const { record } = this.entry('reload()', name);
+    const records = record.child.kind === 'process' ? [record] : isInstanceGroup(record.child) ? [...record.child.children] : undefined;
+    if (!records) throw new InvalidStateError(`\`${name}\` is a supervisor tree: reload() replaces a process or the replicas of an instance group — restart() the tree instead`);
+    return records.map((member) => ({
+      name: member.child.name,
+      spec: member.child.spec as ResolvedProcessSpec,
+      restart: async () => {
+        const handle = await this.restart(member.child.name);
+        return { pid: handle.pid };
+      },
+    }));
+  }
+
+  /** A surge copy for a reload: a top-level entry of its own, started and ready, then removable. */
+  private async startSurge(spec: ResolvedProcessSpec): Promise<SurgeHandle> {
+    if (this.entries.has(spec.name)) throw new AlreadyExistsError(spec.name, 'already present (another reload of it is under way)');
+    const top = new Supervisor(entrySpec(spec), [], this.host, true);
+    this.tops.push(top);
+    const record = top.children[0] as ChildRecord;
+    const remove = (): Promise<void> => top.removeChild(record);
+    try {
+      await top.startChild(record);
+    } catch (error) {
+      await remove();
+      throw error;
+    }
+    return { remove };
+  }
+
+  private pathOf(name: string): string[] {
+    const record = this.entries.get(name)?.record;
+    return record ? [...record.child.path] : [name];
+  }
+
+  /**
+   * Resizes an instance group (a process spec with `instances`) to `instances` replicas: new ones
+   * (`name#N`…, `PROCVISOR_INSTANCE` set to their index) are started in order while the group runs;
+   * shrinking stops and removes the highest first. The new size holds across the group's restarts.
+   * Emits `scale`.
+   * @throws InvalidArgumentError (the count), NotFoundError, InvalidStateError (not an instance group), StartFailedError
+   */
+  async scale(name: string, instances: number): Promise<void> {
+    this.assertOpen();
+    const { record } = this.entry('scale()', name);
+    if (!Number.isInteger(instances) || instances < 1 || instances > MAX_INSTANCES) {
+      throw new InvalidArgumentError('instances', instances, `Invalid arguments of \`scale()\`: expected \`instances\` to be an integer from 1 to ${MAX_INSTANCES}, got ${String(instances)} — to stop them all, stop('${name}')`);
+    }
+    if (record.child.kind !== 'supervisor' || !isInstanceGroup(record.child)) {
+      throw new InvalidStateError(`\`${name}\` is not an instance group: scale() resizes a process spec with \`instances\``);
+    }
+    const group = record.child;
+    const current = group.spec.children as readonly ResolvedProcessSpec[];
+    const template = current[0] as ResolvedProcessSpec;
+    const children = Array.from({ length: instances }, (_, i) => current[i] ?? replicaSpec(template, name, i));
+    this.sockets.open(group.spec);
+    await this.loop.hold(group.resize(children));
+    this.publish('scale', { name, time: this.options.clock.now(), path: [...group.path], from: current.length, to: instances });
+  }
+
   /** Stops a child if needed, then unregisters it. */
   async remove(name: string): Promise<void> {
     const { record, parent } = this.entry('remove()', name);
@@ -644,6 +743,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
         this.watchers.clear();
         this.budget?.close();
         this.resources.close();
+        this.sockets.closeAll();
         this.unsubscribeSignals?.();
       }
     })();

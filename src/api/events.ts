@@ -207,6 +207,25 @@ export interface RecoverEvent extends EventBase {
   /** 1 for the first attempt since the entry last failed after running, then 2, 3, … */
   attempt: number;
 }
+/** A process of a `reload()` runs its new incarnation, ready (its surge copy, if any, is gone). */
+export interface ReloadEvent extends EventBase {
+  /** Whether a surge copy served while it restarted (`maxSurge` ≥ 1). */
+  surge: boolean;
+}
+/**
+ * A `reload()` stopped at this process: its surge copy did not get ready (the old incarnation
+ * keeps serving: rolled back), or the process itself did not start again.
+ */
+export interface ReloadFailedEvent extends EventBase {
+  error: Error;
+  /** True when the old incarnation was left running (the surge failed before it was touched). */
+  rolledBack: boolean;
+}
+/** An instance group was resized by `scale()`. */
+export interface ScaleEvent extends EventBase {
+  from: number;
+  to: number;
+}
 /** A fault of procvisor itself. */
 export interface ErrorEvent extends EventBase {
   error: Error;
@@ -242,6 +261,9 @@ export interface ProcvisorEvents {
   'restart-delayed': (event: RestartDelayedEvent) => void;
   'recover-scheduled': (event: RecoverScheduledEvent) => void;
   recover: (event: RecoverEvent) => void;
+  reload: (event: ReloadEvent) => void;
+  'reload-failed': (event: ReloadFailedEvent) => void;
+  scale: (event: ScaleEvent) => void;
   error: (event: ErrorEvent) => void;
 }
 
@@ -281,5 +303,8 @@ export const EVENTS = [
   'restart-delayed',
   'recover-scheduled',
   'recover',
+  'reload',
+  'reload-failed',
+  'scale',
   'error',
 ] as const satisfies readonly EventName[];

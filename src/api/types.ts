@@ -185,6 +185,16 @@ export type Probe = ProbeTiming &
     | { type: 'custom'; check: (ctx: ProbeContext) => Promise<boolean | ProbeResult> }
   );
 
+/** A listening TCP socket held by the manager for a process (`sockets`). */
+export interface SocketSpec {
+  /** TCP port, 1–65535. */
+  port: number;
+  /** Address to bind. Default `127.0.0.1`. */
+  host?: string;
+  /** Its name in `LISTEN_FDNAMES` (letters, digits, `_`, `-`, `.`). Default `socket<N>`, N from 0. */
+  name?: string;
+}
+
 /** Heartbeat watchdog. */
 export interface HeartbeatSpec {
   /** Longest allowed silence between heartbeats. */
@@ -219,6 +229,11 @@ export interface WatchSpec {
   ignore?: string | RegExp | (string | RegExp)[];
   /** Quiet time before a restart. Default 200 ms. */
   debounce?: Duration;
+  /**
+   * What a change does: `'restart'` (default) or `'reload'` (`pm.reload()` of the process: a surge
+   * copy gets ready first and serves meanwhile; with `sockets`, no connection is refused).
+   */
+  action?: 'restart' | 'reload';
 }
 
 /** Output handling. */
@@ -289,6 +304,13 @@ export interface ProcessSpec {
    * cool-down, for ever (a circuit breaker). Rejected below the top level.
    */
   recover?: RecoverSpec;
+  /**
+   * Listening sockets the manager opens once and hands to every incarnation (and every instance)
+   * as fd 3, 4, …, with `LISTEN_FDS`, `LISTEN_FDNAMES` and `LISTEN_PID` (systemd's socket
+   * activation): restarts never meet "address in use", and a reload's old and new incarnations
+   * accept on the same socket. Node: `server.listen({ fd: 3 })`. POSIX only.
+   */
+  sockets?: SocketSpec[];
   /** When the process counts as started. */
   readiness?: Probe;
   /** Periodic liveness checks; failing ends the incarnation as abnormal. */
@@ -410,6 +432,14 @@ export interface ManagerOptions {
   keepAlive?: boolean;
   /** Clock for timers and timestamps (tests). */
   clock?: Clock;
+}
+
+/** Options of `reload()`: Kubernetes' rolling-update knobs, and a bound on the whole reload. */
+export interface ReloadOptions extends WaitOptions {
+  /** Surge copies started ahead of their members at once. Default 1; 0 restarts in place. */
+  maxSurge?: number;
+  /** With `maxSurge: 0`: members restarted at once (out of service meanwhile). Default 0, which needs `maxSurge` ≥ 1. */
+  maxUnavailable?: number;
 }
 
 /**

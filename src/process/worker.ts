@@ -19,7 +19,7 @@ import type { HealthSource } from '../health/aggregate.js';
 import { cgroupHost, enableControllers, TreeCgroup } from '../os/cgroup.js';
 import { newTreeCookie, settleAlso, sweepSoon, type TreeOrigin } from '../os/cookie.js';
 import { readStat } from '../os/proc.js';
-import { spawnChild, USE_PROCESS_GROUPS } from '../os/spawn.js';
+import { spawnChild, USE_PROCESS_GROUPS, type LaunchExtras } from '../os/spawn.js';
 import { readProcessTree, signalTree } from '../os/tree.js';
 import { createMasker, LineSplitter, parseOutputCommand, PartialFlusher, RingBuffer } from '../output/index.js';
 import { classifyExit } from '../policy/classify.js';
@@ -84,6 +84,8 @@ export interface WorkerHost {
    * whose spec sets `cgroup` a cgroup of its own, `'all'` every tree, `false` none.
    */
   readonly cgroups?: 'auto' | 'all' | false;
+  /** What else a spawn of the process named so gets (its listening sockets: sockets/registry.ts). */
+  readonly launchExtras?: (name: string) => LaunchExtras | undefined;
 }
 
 /**
@@ -290,7 +292,7 @@ export class ProcessWorker {
     const cgroup = this.openCgroup();
     // With limits the child joins its cgroup in the prelude, before its program runs: nothing of
     // the tree starts outside them. Without, the host's write right after the fork is enough.
-    const extras = cgroup ? { cgroup: cgroup.dir, cgroupBeforeExec: this.spec.cgroup !== undefined } : undefined;
+    const extras = { ...this.host.launchExtras?.(this.name), ...(cgroup ? { cgroup: cgroup.dir, cgroupBeforeExec: this.spec.cgroup !== undefined } : {}) };
     try {
       child = await spawnChild(this.spec, cookie, onForked, info.restarts, extras);
     } catch (error) {

@@ -10,16 +10,16 @@
 import { spawnSync } from 'node:child_process';
 import * as net from 'node:net';
 import { getSystemErrorMap } from 'node:util';
-import { InvalidArgumentError } from '../api/errors.js';
+import { InvalidArgumentError, PortUnavailableError } from '../api/errors.js';
 
-/** One socket to listen on. */
+/** One socket to listen on: a spec's resolved `sockets` entry, or the same shape (`host`, `name` optional). */
 export interface SocketSpec {
   /** TCP port; 0 lets the OS pick one (read it back from {@link ListenSocket.port}). */
-  port: number;
+  readonly port: number;
   /** Address to bind. Default `127.0.0.1`. */
-  host?: string;
+  readonly host?: string;
   /** Its name in `LISTEN_FDNAMES`. Default `socket<N>` (N from 0, in order). */
-  name?: string;
+  readonly name?: string;
 }
 
 /** A listening socket the host holds open for its children. */
@@ -75,8 +75,8 @@ function bind(host: string, port: number): TcpHandle {
   return handle;
 }
 
-function inUse(host: string, port: number, code: string): InvalidArgumentError {
-  return new InvalidArgumentError('sockets', { host, port }, `Cannot listen on ${host}:${port} (${code})${code === 'EADDRINUSE' ? ' — something else holds that port' : ''}`);
+function inUse(host: string, port: number, code: string): PortUnavailableError {
+  return new PortUnavailableError(port, `Cannot listen on ${host}:${port} (${code})${code === 'EADDRINUSE' ? ' — something else holds that port' : ''}`);
 }
 
 /**
@@ -95,7 +95,7 @@ function listenOnce(fds: readonly number[]): void {
 
 /**
  * Opens every socket, listening (all or none: a failure closes those already bound), in order.
- * @throws InvalidArgumentError naming the address, for a port in use or a platform without descriptors
+ * @throws PortUnavailableError naming the address (a port in use), InvalidArgumentError (a platform without descriptors)
  */
 export function openSockets(specs: readonly SocketSpec[]): ListenSocket[] {
   const handles: TcpHandle[] = [];

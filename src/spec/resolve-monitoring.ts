@@ -233,12 +233,13 @@ export function resolveWatch(s: Subject, path: string, value: unknown): Resolved
     return x.map((item, i) => v.string(s, v.index(p, i), item));
   };
   if (typeof value === 'string' || Array.isArray(value)) {
-    return { paths: paths(path, value), ignore: [], debounce: DEFAULTS.watch.debounce };
+    return { paths: paths(path, value), ignore: [], debounce: DEFAULTS.watch.debounce, action: 'restart' };
   }
-  const raw = v.options(s, path, value, ['paths', 'ignore', 'debounce'], 'a path, an array of paths or `{ paths, ignore?, debounce? }`');
+  const raw = v.options(s, path, value, ['paths', 'ignore', 'debounce', 'action'], 'a path, an array of paths or `{ paths, ignore?, debounce?, action? }`');
   return {
     paths: paths(v.join(path, 'paths'), raw.paths),
     ignore: raw.ignore === undefined ? [] : stringOrRegExpList(s, v.join(path, 'ignore'), raw.ignore),
     debounce: raw.debounce === undefined ? DEFAULTS.watch.debounce : v.duration(s, v.join(path, 'debounce'), raw.debounce, { timer: true }),
+    action: raw.action === undefined ? 'restart' : v.oneOf(s, v.join(path, 'action'), raw.action, ['restart', 'reload']),
   };
 }

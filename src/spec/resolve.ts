@@ -19,6 +19,7 @@ import {
   resolveShutdown,
 } from './resolve-common.js';
 import { resolveCgroup, resolveRlimits } from './resolve-kernel.js';
+import { resolveSockets } from './resolve-sockets.js';
 import { resolveHeartbeat, resolveLimits, resolveProbe, resolveWatch } from './resolve-monitoring.js';
 import type {
   ChildDefaults,
@@ -43,7 +44,7 @@ export const PROCESS_SPEC_KEYS: readonly string[] = Object.freeze([
  * Options only a supervised process has, beyond `PROCESS_SPEC_KEYS` (which a job shares): they
  * are about restarts, which a job has none of.
  */
-export const SUPERVISED_PROCESS_KEYS: readonly string[] = Object.freeze(['minUptime', 'schedule', 'recover']);
+export const SUPERVISED_PROCESS_KEYS: readonly string[] = Object.freeze(['minUptime', 'schedule', 'recover', 'sockets']);
 
 /** Every option a supervisor spec may have. */
 export const SUPERVISOR_SPEC_KEYS: readonly string[] = Object.freeze([
@@ -193,6 +194,7 @@ function resolveProcess(w: Walk, raw: Readonly<Record<string, unknown>>, path: s
     minUptime: raw.minUptime === undefined ? d.minUptime : v.duration(s, at('minUptime'), raw.minUptime),
     schedule: raw.schedule === undefined ? undefined : resolveSchedule(s, at('schedule'), raw.schedule),
     recover: resolveRecoverAt(w, path, raw.recover, parent),
+    sockets: raw.sockets === undefined ? [] : resolveSockets(s, at('sockets'), raw.sockets),
     readiness: raw.readiness === undefined ? undefined : resolveProbe(s, at('readiness'), raw.readiness, 'readiness'),
     liveness: liveness.map((probe, i) => resolveProbe(s, livenessPath(i), probe, 'liveness')),
     heartbeat: raw.heartbeat === undefined ? undefined : resolveHeartbeat(s, at('heartbeat'), raw.heartbeat),

@@ -103,6 +103,8 @@ export interface ResolvedWatch {
   readonly paths: readonly string[];
   readonly ignore: readonly (string | RegExp)[];
   readonly debounce: number;
+  /** What a change does: a restart, or a reload (a surge copy serves meanwhile). */
+  readonly action: 'restart' | 'reload';
 }
 
 export interface ResolvedOutput {
@@ -139,6 +141,8 @@ export interface ResolvedProcessSpec {
   readonly schedule: ResolvedSchedule | undefined;
   /** The circuit breaker of a top-level entry, or undefined (always undefined below the top level). */
   readonly recover: ResolvedRecover | undefined;
+  /** Listening sockets handed to every incarnation (empty: none). */
+  readonly sockets: readonly ResolvedSocket[];
   readonly readiness: ResolvedProbe | undefined;
   readonly liveness: readonly ResolvedProbe[];
   readonly heartbeat: ResolvedHeartbeat | undefined;
@@ -206,3 +210,10 @@ export interface ChildDefaults {
 
 /** Keeps the `Probe` import used for docs of the mapping. */
 export type UserProbe = Probe;
+
+/** A listening socket of a process spec, with its default host and name filled. */
+export interface ResolvedSocket {
+  readonly port: number;
+  readonly host: string;
+  readonly name: string;
+}

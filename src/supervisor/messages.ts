@@ -8,6 +8,7 @@ import type { ExitInfo } from '../api/types.js';
 import type { Deferred } from '../util/deferred.js';
 import type { BudgetTicket } from './budget.js';
 import type { ChildRecord } from './record.js';
+import type { ResolvedChildSpec } from '../spec/resolved.js';
 
 /** A pending restart of one or more children after a backoff delay. */
 export interface RestartPlan {
@@ -43,6 +44,8 @@ export type QueuedMessage =
   | { type: 'stop-child'; record: ChildRecord; done: Deferred<void> }
   /** Stop if needed, then forget one child. */
   | { type: 'remove-child'; record: ChildRecord; done: Deferred<void> }
+  /** Sets the static children (an instance group's replicas, by `pm.scale`). */
+  | { type: 'resize'; children: readonly ResolvedChildSpec[]; done: Deferred<void> }
   /** Stop every child in reverse start order. */
   | { type: 'shutdown'; done: Deferred<void> };
 

@@ -79,7 +79,8 @@ export class Supervisor implements Child {
   private recoveries = 0;
 
   constructor(
-    readonly spec: ResolvedSupervisorSpec,
+    /** Its spec; `resize` (an instance group's scale) is the one writer of a new one. */
+    public spec: ResolvedSupervisorSpec,
     readonly path: readonly string[],
     private readonly host: SupervisorHost,
     /** The supervisor of one top-level entry: invisible, never gives up (see the file comment). */
@@ -138,6 +139,15 @@ export class Supervisor implements Child {
   removeChild(record: ChildRecord): Promise<void> {
     this.urgent({ type: 'take-over', record });
     return this.request((done) => ({ type: 'remove-child', record, done }));
+  }
+
+  /**
+   * Makes `children` its static children, in that order (an instance group's replicas, for
+   * `pm.scale`): children no longer listed are stopped and forgotten, highest first; new ones are
+   * created and, while it runs, started in order. They stay across its restarts (its spec changes).
+   */
+  resize(children: readonly ResolvedChildSpec[]): Promise<void> {
+    return this.request((done) => ({ type: 'resize', children, done }));
   }
 
   /**
@@ -222,6 +232,8 @@ export class Supervisor implements Child {
         return settle(message.done, this.stopOne(message.record));
       case 'remove-child':
         return settle(message.done, this.removeOne(message.record));
+      case 'resize':
+        return settle(message.done, this.resizeTo(message.children));
       case 'shutdown':
         return settle(message.done, this.stopAll('stopped'));
       default:
@@ -303,6 +315,21 @@ export class Supervisor implements Child {
       if (record.dynamic && !record.manuallyStopped) this.drop(record);
       throw error;
     }
+  }
+
+  private async resizeTo(children: readonly ResolvedChildSpec[]): Promise<void> {
+    const wanted = new Set(children.map((c) => c.name));
+    for (const record of this.records.filter((r) => !r.dynamic && !wanted.has(r.child.name)).reverse()) await this.removeOne(record);
+    this.spec = Object.freeze({ ...this.spec, children: Object.freeze([...children]) });
+    const added: ChildRecord[] = [];
+    for (const spec of children) {
+      if (this.records.some((r) => r.child.name === spec.name)) continue;
+      const record = this.host.createRecord(spec, this, false);
+      this.records.push(record);
+      added.push(record);
+    }
+    if (this.phase !== 'running' || this.stopping) return;
+    for (const record of added) await this.startOne(record);
   }
 
   private async stopOne(record: ChildRecord): Promise<void> {

@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createServer } from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
-import { InvalidArgumentError } from '../../src/index.js';
+import { PortUnavailableError } from '../../src/index.js';
 import { openSockets, socketEnv, type ListenSocket } from '../../src/sockets/listen.js';
 import { firstLine, fixture, NODE, until } from '../helpers.js';
 
@@ -96,8 +96,9 @@ describe('openSockets', () => {
           return e;
         }
         return undefined;
-      })() as InvalidArgumentError;
-      expect(error).toBeInstanceOf(InvalidArgumentError);
+      })() as PortUnavailableError;
+      expect(error).toBeInstanceOf(PortUnavailableError);
+      expect(error.port).toBe(port);
       expect(error.message).toContain(`Cannot listen on 127.0.0.1:${port} (EADDRINUSE)`);
     } finally {
       await new Promise((resolve) => holder.close(resolve));

@@ -128,12 +128,14 @@ describe('limits', () => {
 
 describe('watch', () => {
   it('accepts a path, a list of paths or the object form', () => {
-    expect(proc({ watch: 'src' }).watch).toEqual({ paths: ['src'], ignore: [], debounce: DEFAULTS.watch.debounce });
-    expect(proc({ watch: ['a', 'b'] }).watch).toEqual({ paths: ['a', 'b'], ignore: [], debounce: 200 });
-    expect(proc({ watch: { paths: 'src', ignore: 'node_modules', debounce: 0 } }).watch).toEqual({
+    expect(proc({ watch: 'src' }).watch).toEqual({ paths: ['src'], ignore: [], debounce: DEFAULTS.watch.debounce, action: 'restart' });
+    expect(proc({ watch: ['a', 'b'] }).watch).toEqual({ paths: ['a', 'b'], ignore: [], debounce: 200, action: 'restart' });
+    expect(proc({ watch: { paths: 'src', ignore: 'node_modules', debounce: 0, action: 'reload' } }).watch).toEqual({
       paths: ['src'],
       ignore: ['node_modules'],
       debounce: 0,
+      action: 'reload',
     });
+    expect(() => proc({ watch: { paths: 'src', action: 'redeploy' } })).toThrow(/watch\.action/);
   });
 });

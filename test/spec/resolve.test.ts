@@ -78,6 +78,7 @@ describe('a minimal process spec', () => {
       minUptime: 0,
       schedule: undefined,
       recover: undefined,
+      sockets: [],
     });
   });
 
@@ -142,7 +143,7 @@ describe('a full process spec', () => {
       scope: 'process',
       warning: { memory: 400 * 2 ** 20, cpu: 100 },
     });
-    expect(r.watch).toEqual({ paths: ['src', 'config'], ignore: [/\.log$/, 'tmp'], debounce: 1_000 });
+    expect(r.watch).toEqual({ paths: ['src', 'config'], ignore: [/\.log$/, 'tmp'], debounce: 1_000, action: 'restart' });
     expect(r.instances).toBe(3);
     expect(r.output.lines).toBe(50);
     expect(r.output.commands).toBe(true);

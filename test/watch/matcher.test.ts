@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { ResolvedWatch } from '../../src/spec/resolved.js';
 import { compileWatch } from '../../src/watch/matcher.js';
 
-const spec = (paths: string[], ignore: (string | RegExp)[] = []): ResolvedWatch => ({ paths, ignore, debounce: 0 });
+const spec = (paths: string[], ignore: (string | RegExp)[] = []): ResolvedWatch => ({ paths, ignore, debounce: 0, action: 'restart' });
 const CWD = '/proj';
 
 describe('compileWatch', () => {

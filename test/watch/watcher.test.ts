@@ -24,7 +24,7 @@ afterEach(async () => {
   await until(() => watchHandles() === 0, 2000, 'the watch handles to close');
 });
 
-const spec = (paths: string[], extra: Partial<ResolvedWatch> = {}): ResolvedWatch => ({ paths, ignore: [], debounce: 100, ...extra });
+const spec = (paths: string[], extra: Partial<ResolvedWatch> = {}): ResolvedWatch => ({ paths, ignore: [], debounce: 100, action: 'restart', ...extra });
 
 /** Starts a watcher recording its batches, and waits until it watches. */
 async function watching(s: ResolvedWatch, cwd: string | undefined = dir, clock?: FakeClock): Promise<{ batches: string[][]; watcher: Watcher }> {
