@@ -169,6 +169,11 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
       changed: (record) => this.notify(record),
       createRecord: (spec, parent, dynamic) => this.createRecord(spec, parent, dynamic),
       forget: (record) => this.forget(record),
+      reload: (name) => {
+        this.reload(name).catch(() => {
+          // Reported as `reload-failed` (or, for a start, `start-failed`).
+        });
+      },
     };
     this.owner = {
       parentOf: (record) => {

@@ -48,6 +48,11 @@ export interface SupervisorHost {
   changed(record: ChildRecord): void;
   /** The manager-wide restart budget, shared by every supervisor; absent when off. */
   readonly budget?: RestartBudget | undefined;
+  /**
+   * Starts `pm.reload()` of a process, in the background (it goes through this supervisor's
+   * mailbox, so it must not be awaited from a handler); its failures are events.
+   */
+  readonly reload?: (name: string) => void;
 }
 
 /** A supervisor of processes and nested supervisors. */
@@ -543,6 +548,12 @@ export class Supervisor implements Child {
     const { child } = record;
     const schedule = child.spec.kind === 'process' ? (child.spec.schedule?.restart ?? '') : '';
     this.host.emit('scheduled-restart', { ...base(child, this.host.clock), ...(child.pid !== undefined ? { pid: child.pid } : {}), schedule });
+    // A process that shares its listening sockets is reloaded instead: a surge copy serves while
+    // it restarts. The reload runs after this message, through the manager.
+    if (record.state === 'running' && child.spec.kind === 'process' && child.spec.sockets.length > 0 && this.host.reload) {
+      this.host.reload(child.name);
+      return;
+    }
     if (record.state === 'running') await this.stopChildNow(record);
     if (this.stopping || record.manuallyStopped || !this.holds(record)) return;
     record.ended = false;

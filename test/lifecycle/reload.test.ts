@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, InvalidStateError, ProcessManager, StartFailedError, type ProcessSpec, type ProcvisorEvents } from '../../src/index.js';
+import { FakeClock } from '../clock.js';
 import { delay, fixture, NODE, track } from '../helpers.js';
 
 const SERVER = fixture('sockets-http.mjs');
@@ -161,6 +162,22 @@ describe.runIf(posix)('reload', () => {
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
+  });
+
+  it('a scheduled restart of a process with sockets is a reload: a surge serves meanwhile', async () => {
+    const start = Math.ceil(Date.now() / 10_000) * 10_000 + 100;
+    const clock = new FakeClock(start);
+    const pm = track(new ProcessManager({ clock }));
+    const port = await freePort();
+    const handle = await pm.start({ ...web(port), schedule: { restart: '*/5 * * * * *' } });
+    const before = handle.pid;
+    const reloaded = new Promise<Parameters<ProcvisorEvents['reload']>[0]>((resolve) => pm.once('reload', resolve));
+    const scheduled = record(pm, 'scheduled-restart');
+    await clock.advance(4900);
+    expect(await reloaded).toMatchObject({ name: 'web', surge: true });
+    expect(scheduled).toHaveLength(1);
+    expect(handle.pid).not.toBe(before);
+    expect(handle.state).toBe('running');
   });
 
   it('refuses a supervisor tree', async () => {
