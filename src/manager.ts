@@ -330,14 +330,19 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
       if (known) throw new AlreadyExistsError(name, known.state === 'running' ? 'already started' : 'already present');
     }
     // Opened before anything is registered: a port in use fails the add, and nothing is left.
-    this.sockets.open(resolved);
+    const opened = this.sockets.open(resolved);
     let record: ChildRecord;
-    if (parent) {
-      record = parent.add(resolved);
-    } else {
-      const top = new Supervisor(entrySpec(resolved), [], this.host, true);
-      this.tops.push(top);
-      record = top.children[0] as ChildRecord;
+    try {
+      if (parent) {
+        record = parent.add(resolved);
+      } else {
+        const top = new Supervisor(entrySpec(resolved), [], this.host, true);
+        this.tops.push(top);
+        record = top.children[0] as ChildRecord;
+      }
+    } catch (error) {
+      this.sockets.discard(opened);
+      throw error;
     }
     return this.handleOf(record) as Handle<ReadyDataOf<S>>;
   }
@@ -542,7 +547,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   /**
    * Replaces the processes of an entry with new incarnations without a moment in which none
    * serves (a deploy): a process, or each replica of an instance group in order. With `maxSurge`
-   * (default 1) a surge copy of each (`<name>~surge`, same spec and sockets) starts and gets ready
+   * (default 1) a surge copy of each (`<name>#surge`, same spec and sockets) starts and gets ready
    * first, then the process is restarted, then the copy goes; a copy that does not get ready is
    * removed and the process keeps running its old incarnation (rollback, `reload-failed`), and the
    * reload rejects. `maxSurge: 0` with `maxUnavailable` restarts in place, that many at a time.

@@ -3,7 +3,7 @@
  * member (or a batch of members) at a time, with Kubernetes' rolling-update knobs:
  *
  * - `maxSurge` ≥ 1 (default 1): for each member, a *surge* copy of it is started first (named
- *   `<member>~surge`, with the same spec, sockets included) and must get ready; then the member
+ *   `<member>#surge`, with the same spec, sockets included) and must get ready; then the member
  *   itself is restarted (stopped by its ladder, started again, ready again); then the surge goes.
  *   Capacity never drops below the member count. A surge that does not get ready is removed, the
  *   member is left as it was (still serving: the rollback), a `reload-failed` event says why and the
@@ -76,15 +76,16 @@ async function withSurge(host: ReloadHost, member: ReloadMember): Promise<void> 
     host.failed(member.name, error as Error, true);
     throw error;
   }
+  let pid: number | undefined;
   try {
-    const { pid } = await member.restart();
-    host.reloaded(member.name, pid, true);
+    ({ pid } = await member.restart());
   } catch (error) {
+    await surge.remove();
     host.failed(member.name, error as Error, false);
     throw error;
-  } finally {
-    await surge.remove();
   }
+  await surge.remove();
+  host.reloaded(member.name, pid, true);
 }
 
 async function inPlace(host: ReloadHost, member: ReloadMember): Promise<void> {

@@ -24,6 +24,11 @@ export function checkReload(opts: unknown): ReloadPlan {
     throw new InvalidArgumentError('', opts, 'Invalid arguments of `reload()`: expected an options object `{ maxSurge?, maxUnavailable?, timeout?, signal? }`');
   }
   const raw = (opts ?? {}) as { maxSurge?: unknown; maxUnavailable?: unknown };
+  const known = ['maxSurge', 'maxUnavailable', 'timeout', 'signal'];
+  const unknown = Object.keys(raw).find((key) => !known.includes(key));
+  if (unknown !== undefined) {
+    throw new InvalidArgumentError(unknown, (raw as Record<string, unknown>)[unknown], `Invalid arguments of \`reload()\`: unknown option \`${unknown}\` — known options: ${known.map((k) => `\`${k}\``).join(', ')}`);
+  }
   const count = (key: 'maxSurge' | 'maxUnavailable', value: unknown, fallback: number): number => {
     if (value === undefined) return fallback;
     if (typeof value === 'number' && Number.isInteger(value) && value >= 0) return value;

@@ -4,7 +4,7 @@
  * supervisor arms its own timer on the manager's clock for each occurrence, so tests drive
  * schedules with a fake clock like every other delay.
  */
-import { Cron } from 'croner';
+import { parseCron, type Cron } from '../util/cron.js';
 
 /** Croner's evaluators by expression: an expression is parsed once (they hold no timer). */
 const parsed = new Map<string, Cron>();
@@ -15,6 +15,6 @@ const parsed = new Map<string, Cron>();
  */
 export function nextOccurrence(expression: string, now: number): number | undefined {
   let cron = parsed.get(expression);
-  if (cron === undefined) parsed.set(expression, (cron = new Cron(expression)));
+  if (cron === undefined) parsed.set(expression, (cron = parseCron(expression)));
   return cron.nextRun(new Date(now))?.getTime();
 }

@@ -46,8 +46,10 @@ interface TcpHandle {
 
 type CreateServerHandle = (address: string, port: number, addressType: 4 | 6, fd: undefined, flags: number) => TcpHandle | number;
 
-/** Node's error names by libuv error number (negative), for messages. */
-const errorCodes = new Map<number, string>([...getSystemErrorMap()].map(([errno, [name]]) => [errno, name]));
+/** Node's name of a libuv error number (negative), for messages. */
+function errorName(errno: number): string {
+  return getSystemErrorMap().get(errno)?.[0] ?? String(errno);
+}
 
 /**
  * A TCP socket bound to `host:port`, not yet listening, that this process does not poll: Node's
@@ -61,7 +63,7 @@ function bind(host: string, port: number): TcpHandle {
   }
   const handle = create(host, port, net.isIPv6(host) ? 6 : 4, undefined, 0);
   if (typeof handle === 'number') {
-    const code = errorCodes.get(handle) ?? String(handle);
+    const code = errorName(handle);
     throw inUse(host, port, code);
   }
   // libuv reports a failed bind only at listen (its "delayed error"), and listen(2) on an unbound

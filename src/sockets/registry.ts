@@ -8,10 +8,13 @@ import type { ResolvedChildSpec } from '../spec/resolved.js';
 import type { LaunchExtras } from '../os/spawn.js';
 import { openSockets, socketEnv, type ListenSocket } from './listen.js';
 
-/** Separates a surge's name from the process it stands in for during a reload. */
-export const SURGE_SUFFIX = '~surge';
+/**
+ * Separates a surge's name from the process it stands in for during a reload. `#` is reserved (no
+ * name of a spec may hold it), so a surge can never collide with a user's process.
+ */
+export const SURGE_SUFFIX = '#surge';
 
-/** The spec a process's sockets belong to: `web` for `web`, `web#1`, and `web#1~surge`. */
+/** The spec a process's sockets belong to: `web` for `web`, `web#1`, `web#surge` and `web#1#surge`. */
 export function socketOwner(name: string): string {
   const base = name.endsWith(SURGE_SUFFIX) ? name.slice(0, -SURGE_SUFFIX.length) : name;
   return base.replace(/#\d+$/, '');
@@ -22,10 +25,10 @@ export class SocketRegistry {
 
   /**
    * Opens the sockets of every process spec in `spec` (a tree, or an instance group) that has
-   * some and whose are not open yet. All or none.
+   * some and whose are not open yet. All or none. Returns the owners it opened (for {@link discard}).
    * @throws PortUnavailableError (a port in use), InvalidArgumentError (no descriptors on this platform)
    */
-  open(spec: ResolvedChildSpec): void {
+  open(spec: ResolvedChildSpec): string[] {
     const wanted = new Map<string, ResolvedChildSpec & { kind: 'process' }>();
     const visit = (s: ResolvedChildSpec): void => {
       if (s.kind === 'supervisor') s.children.forEach(visit);
@@ -43,6 +46,15 @@ export class SocketRegistry {
       for (const owner of wanted.keys()) this.#open.delete(owner);
       for (const sockets of opened) for (const socket of sockets) socket.close();
       throw error;
+    }
+    return [...wanted.keys()];
+  }
+
+  /** Closes what {@link open} just opened, when what it was opened for was not registered after all. */
+  discard(owners: readonly string[]): void {
+    for (const owner of owners) {
+      for (const socket of this.#open.get(owner) ?? []) socket.close();
+      this.#open.delete(owner);
     }
   }
 

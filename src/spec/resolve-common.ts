@@ -2,7 +2,7 @@
  * Resolvers for the fields a manager and its specs share: backoff, intensity, shutdown, output
  * and sampling. Each takes the user's value (known to be defined) and returns a fresh resolved one.
  */
-import { Cron } from 'croner';
+import { parseCron, type Cron } from '../util/cron.js';
 import { DEFAULTS } from '../api/defaults.js';
 import type { BackoffFunction } from '../api/types.js';
 import type {
@@ -125,7 +125,7 @@ export function resolveSchedule(s: Subject, path: string, value: unknown): Resol
   const expected = "a cron expression (5 fields, 6 with seconds first, 7 with a year last, or a nickname such as '@daily')";
   let cron: Cron;
   try {
-    cron = new Cron(expression);
+    cron = parseCron(expression);
   } catch (error) {
     throw v.invalid(s, at, raw.restart, expected, error instanceof Error ? error.message : String(error));
   }

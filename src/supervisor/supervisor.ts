@@ -712,7 +712,8 @@ export class Supervisor implements Child {
   /** A restarted supervisor's children are its static children again, in spec order. */
   private restoreStaticChildren(): void {
     const restored = this.spec.children.map(
-      (spec) => this.records.find((r) => r.child.spec === spec) ?? this.host.createRecord(spec, this, false),
+      // By name as well: a resized instance group (`pm.scale`) is the same child with a new spec.
+      (spec) => this.records.find((r) => r.child.spec === spec || (!r.dynamic && r.child.name === spec.name)) ?? this.host.createRecord(spec, this, false),
     );
     for (const record of this.records.filter((r) => !restored.includes(r))) this.drop(record);
     this.records.splice(0, this.records.length, ...restored);

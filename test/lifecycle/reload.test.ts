@@ -89,7 +89,7 @@ describe.runIf(posix)('reload', () => {
     expect(reloads.every((e) => e.surge)).toBe(true);
     // The new incarnations answered, and no surge is left.
     expect([...after].some((pid) => pids.has(String(pid)))).toBe(true);
-    expect(pm.get('web#0~surge')).toBeUndefined();
+    expect(pm.get('web#0#surge')).toBeUndefined();
   });
 
   it('a single process: its surge serves while it restarts; the new incarnation is ready', async () => {
@@ -123,7 +123,7 @@ describe.runIf(posix)('reload', () => {
     expect(failures[0]).toMatchObject({ name: 'web', rolledBack: true });
     expect(handle.pid).toBe(before);
     expect(handle.state).toBe('running');
-    expect(pm.get('web~surge')).toBeUndefined();
+    expect(pm.get('web#surge')).toBeUndefined();
   });
 
   it('maxSurge 0 with maxUnavailable 1 restarts in place; both 0 is an error', async () => {
@@ -137,6 +137,7 @@ describe.runIf(posix)('reload', () => {
       ['web#1', false],
     ]);
     await expect(pm.reload('web', { maxSurge: 0 })).rejects.toBeInstanceOf(InvalidArgumentError);
+    await expect(pm.reload('web', { maxsurge: 2 } as never)).rejects.toThrow(/unknown option `maxsurge`/);
   });
 
   it("watch with action 'reload': a file change reloads the process (a surge serves meanwhile)", async () => {
@@ -206,6 +207,15 @@ describe.runIf(posix)('scale', () => {
     ]);
     // The group keeps serving on its socket.
     expect(await (await fetch(`http://127.0.0.1:${port}/`)).text()).toBe(String(pm.get('web#0')?.pid));
+  });
+
+  it('a group scaled inside a tree keeps its size when the tree restarts', async () => {
+    const pm = track(new ProcessManager());
+    const idle = { command: NODE, args: ['-e', "console.log('up'); setInterval(() => {}, 1000)"], readiness: { type: 'log' as const, pattern: 'up' } };
+    await pm.start({ name: 'tree', strategy: 'one-for-one', children: [{ name: 'web', ...idle, instances: 1 }] });
+    await pm.scale('web', 2);
+    await pm.restart('tree');
+    expect(['web#0', 'web#1'].map((n) => pm.get(n)?.state)).toEqual(['running', 'running']);
   });
 
   it('refuses what is not an instance group, and a bad count', async () => {
