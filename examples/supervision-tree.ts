@@ -12,13 +12,23 @@ import { ProcessManager } from '../src/index.js';
 
 const node = process.execPath;
 
-/** A free TCP port on 127.0.0.1 for the "database". */
-const port = await new Promise<number>((resolve) => {
-  const probe = createServer().listen(0, '127.0.0.1', () => {
-    const address = probe.address();
-    probe.close(() => resolve(typeof address === 'object' && address ? address.port : 0));
-  });
-});
+/**
+ * A free TCP port on 127.0.0.1 for the "database", below the OS's ephemeral range (20000–29999):
+ * a port from that range (what a listen on port 0 gives) may meet a readiness probe's own source
+ * port while nothing listens yet, and a TCP self-connect would hold it against the database.
+ */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const candidate = 20_000 + Math.floor(Math.random() * 10_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const probe = createServer();
+      probe.once('error', () => resolve(false));
+      probe.listen(candidate, '127.0.0.1', () => probe.close(() => resolve(true)));
+    });
+    if (free) return candidate;
+  }
+}
+const port = await freePort();
 
 // A tiny TCP server standing in for a database: it takes 300 ms to open its port.
 const database = `

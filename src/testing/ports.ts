@@ -2,7 +2,8 @@
  * Free ports for fixtures (`port: 'auto'`), distinct across every process of the machine that
  * allocates through here: the parallel workers of one test run, and concurrent runs.
  *
- * The OS picks a free port (a listen on port 0 of 127.0.0.1, closed at once); between that close and
+ * A free port is picked below the OS's ephemeral range (tried with a listen on 127.0.0.1, closed at
+ * once; the OS's own pick when there is no room below); between that close and
  * the fixture's own listen, another worker could be handed the same port. So each port taken is
  * also claimed by a lock file created exclusively (`O_EXCL`) in a directory every worker shares,
  * holding the claimant's pid and start time. A port whose lock is held by a live process is skipped;
@@ -50,7 +51,45 @@ function unlinkQuietly(path: string): void {
 }
 
 /** A port the OS considers free on 127.0.0.1 right now. */
-function pickFreePort(): Promise<number> {
+async function pickFreePort(): Promise<number> {
+  const below = ephemeralStart();
+  // Below the ephemeral range when there is room: the OS never uses those ports as the source of an
+  // outgoing connection, so a probe connecting before the fixture listens cannot meet itself
+  // (a TCP self-connect holds the port against the fixture), nor a client take the port.
+  if (below > MIN_PORT + 1000) {
+    for (let i = 0; i < 20; i++) {
+      const port = MIN_PORT + Math.floor(Math.random() * (below - MIN_PORT));
+      if (await listensOn(port)) return port;
+    }
+  }
+  return listenOnAny();
+}
+
+/** Lowest port handed out below the ephemeral range (above the well-known and most registered ones). */
+const MIN_PORT = 10_000;
+
+/** The first port of the OS's ephemeral range (Linux: ip_local_port_range; elsewhere IANA's 49152). */
+function ephemeralStart(): number {
+  try {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'latin1').trim().split(/\s+/)[0]);
+    return Number.isInteger(low) && low > 0 ? low : 49_152;
+  } catch {
+    return 49_152;
+  }
+}
+
+/** True when `port` could be listened on (127.0.0.1) just now. */
+function listensOn(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.unref();
+    server.once('error', () => resolve(false));
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+  });
+}
+
+/** A port the OS picks (from its ephemeral range). */
+function listenOnAny(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
     server.unref();
@@ -148,27 +187,35 @@ export async function allocatePort(): Promise<PortLease> {
 }
 
 async function claimFreePort(dir: string): Promise<PortLease> {
-  mkdirSync(dir, { recursive: true });
-  if (!hooked) {
-    process.on('exit', releaseAll);
-    hooked = true;
-  }
   for (let attempt = 0; attempt < ATTEMPTS; attempt++) {
-    const port = await pickFreePort();
-    const path = claim(dir, port);
-    if (path === undefined) continue;
-    held.add(path);
-    return {
-      port,
-      release: () => {
-        if (held.delete(path)) unlinkQuietly(path);
-      },
-    };
+    const lease = claimPort(await pickFreePort(), dir);
+    if (lease) return lease;
   }
   throw new PortUnavailableError(
     undefined,
     `No free port could be claimed for a fixture with \`port: 'auto'\` in ${ATTEMPTS} attempts: every port the OS offered was claimed by another test process (claims in ${dir}) — too many fixtures at once?`,
   );
+}
+
+/**
+ * Claims `port` by its lock file (taking over a dead holder's): the lease, or undefined when a live
+ * process holds it. The port itself is not checked here: {@link allocatePort} picks free ones.
+ */
+export function claimPort(port: number, dir: string = portLockDir()): PortLease | undefined {
+  mkdirSync(dir, { recursive: true });
+  if (!hooked) {
+    process.on('exit', releaseAll);
+    hooked = true;
+  }
+  const path = claim(dir, port);
+  if (path === undefined) return undefined;
+  held.add(path);
+  return {
+    port,
+    release: () => {
+      if (held.delete(path)) unlinkQuietly(path);
+    },
+  };
 }
 
 /**

@@ -10,7 +10,7 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
 import { startTimeOf } from '../../src/os/start-time.js';
-import { allocatePort, portLockDir, type PortLease } from '../../src/testing/ports.js';
+import { allocatePort, claimPort, portLockDir, type PortLease } from '../../src/testing/ports.js';
 import { alive, firstLine, fixture, NODE, until } from '../helpers.js';
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url));
@@ -28,39 +28,18 @@ function releaseAll(leases: readonly PortLease[]): void {
   for (const lease of leases) lease.release();
 }
 
-/** A port the OS picks for a listen on port 0 of 127.0.0.1, the way allocatePort asks for one. */
-function osPick(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen({ port: 0, host: '127.0.0.1', exclusive: true }, () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === 'object' && address !== null ? address.port : 0));
-    });
-  });
-}
-
-/**
- * The ports the OS may hand out for a listen on port 0, in order: the span of a sample of its picks
- * (widened a little at both ends), of one parity only when every pick had it (Linux prefers one
- * parity, and the lower half of its ephemeral range, for such binds).
- */
-async function portsTheOsHandsOut(): Promise<number[]> {
-  const sample: number[] = [];
-  for (let i = 0; i < 100; i++) sample.push(await osPick());
-  const min = Math.min(...sample);
-  const max = Math.max(...sample);
-  const margin = Math.ceil((max - min) / 20);
-  const parities = new Set(sample.map((p) => p % 2));
-  const ports: number[] = [];
-  for (let port = Math.max(1024, min - margin); port <= Math.min(65_535, max + margin); port++) {
-    if (parities.size === 1 && !parities.has(port % 2)) continue;
-    ports.push(port);
-  }
-  return ports;
-}
-
 describe('allocatePort', () => {
+  it.runIf(process.platform === 'linux')('picks below the ephemeral range: no connection of this machine uses those ports as its source', async () => {
+    const low = Number(readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'latin1').trim().split(/\s+/)[0]);
+    const leases: PortLease[] = [];
+    try {
+      for (let i = 0; i < 10; i++) leases.push(await allocatePort());
+      for (const { port } of leases) expect(port).toBeLessThan(low);
+    } finally {
+      releaseAll(leases);
+    }
+  });
+
   it('returns distinct ports in one process while their leases are held, each claimed by a lock file of ours', async () => {
     const leases: PortLease[] = [];
     try {
@@ -136,57 +115,47 @@ describe('allocatePort', () => {
       { what: 'recycled pid', text: `${process.pid} 1\n`, old: false },
       { what: 'empty, written a minute ago', text: '', old: true },
     ] as const;
-    type Variant = (typeof variants)[number];
-
-    const candidates = await portsTheOsHandsOut();
     const dir = portLockDir();
-    // Make sure the directory exists (allocatePort creates it on first use).
-    (await allocatePort()).release();
-    const planted = new Map<number, Variant>();
-    const aMinuteAgo = new Date(Date.now() - 60_000);
+    // Ports nothing claims right now, one per kind of dead holder, and one a live process holds.
+    const ports: number[] = [];
+    for (let port = 20_000 + Math.floor(Math.random() * 5000); ports.length < variants.length + 1; port++) {
+      if (!existsSync(join(dir, String(port))) && !existsSync(join(dir, `${port}.takeover`))) ports.push(port);
+    }
     const leases: PortLease[] = [];
-    try {
-      for (let i = 0; i < candidates.length; i += 10) {
-        const port = candidates[i] as number;
-        const path = join(dir, String(port));
-        let fd: number;
-        try {
-          fd = openSync(path, 'wx');
-        } catch {
-          continue; // claimed by someone (another test worker): not ours to plant
-        }
-        const variant = variants[planted.size % variants.length] as Variant;
-        try {
-          if (variant.text !== '') writeSync(fd, variant.text);
-        } finally {
-          closeSync(fd);
-        }
-        if (variant.old) utimesSync(path, aMinuteAgo, aMinuteAgo);
-        planted.set(port, variant);
+    const planted = new Map<number, string>();
+    const aMinuteAgo = new Date(Date.now() - 60_000);
+    const plant = (port: number, text: string, old: boolean): void => {
+      const path = join(dir, String(port));
+      const fd = openSync(path, 'wx');
+      try {
+        if (text !== '') writeSync(fd, text);
+      } finally {
+        closeSync(fd);
       }
-      const hit = new Set<string>();
-      // Each allocation meets a planted lock of a given kind with a chance of about 1 in 40: 1000
-      // allocations miss one kind with a chance of about 1 in 10^11 (some 100 are needed on average).
-      for (let n = 0; n < 1000 && hit.size < variants.length; n++) {
-        const lease = await allocatePort();
-        const variant = planted.get(lease.port);
-        if (variant === undefined) {
-          lease.release();
-          continue;
-        }
+      if (old) utimesSync(path, aMinuteAgo, aMinuteAgo);
+      planted.set(port, text);
+    };
+    try {
+      (await allocatePort()).release(); // the directory exists from here
+      variants.forEach((variant, i) => plant(ports[i] as number, variant.text, variant.old));
+      // A live holder (this test process itself, with its real start time) is never taken over.
+      const livePort = ports[variants.length] as number;
+      plant(livePort, ownHolderLine(), false);
+      expect(claimPort(livePort)).toBeUndefined();
+      for (const [i, variant] of variants.entries()) {
+        const lease = claimPort(ports[i] as number);
+        expect(lease, `the lock of a ${variant.what} is taken over`).toBeDefined();
+        if (!lease) continue;
         leases.push(lease);
         planted.delete(lease.port);
-        hit.add(variant.what);
         expect(readFileSync(lockPath(lease.port), 'utf8'), `the lock of port ${lease.port} (${variant.what})`).toBe(ownHolderLine());
       }
-      expect([...hit].sort()).toEqual(variants.map((v) => v.what).sort());
     } finally {
       releaseAll(leases);
-      // Remove what is still ours to remove: a planted lock nobody took over.
-      for (const [port, variant] of planted) {
+      for (const [port, text] of planted) {
         const path = join(dir, String(port));
         try {
-          if (readFileSync(path, 'utf8') === variant.text) unlinkSync(path);
+          if (readFileSync(path, 'utf8') === text) unlinkSync(path);
         } catch {
           // taken over and released meanwhile
         }
