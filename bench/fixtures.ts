@@ -8,13 +8,12 @@
  *
  * Standalone: `npx tsx bench/fixtures.ts`.
  */
-import { createServer } from 'node:net';
 import { pathToFileURL } from 'node:url';
 import { ProcessManager } from '../src/index.js';
 import { DeferredFixture } from '../src/testing/deferred.js';
 import { startFixture } from '../src/testing/fixture.js';
 import type { BenchFigure } from './lib.js';
-import { formatFigure, median } from './lib.js';
+import { formatFigure, freePort, median } from './lib.js';
 
 const RUNS = Number(process.env.PROCVISOR_BENCH_RUNS ?? 15);
 
@@ -28,16 +27,6 @@ function spec(port: number | '{port}'): { command: string; args: string[]; readi
   };
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 export async function run(): Promise<BenchFigure[]> {
   const pm = new ProcessManager();

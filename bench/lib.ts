@@ -1,6 +1,19 @@
 /**
  * Benchmark harness: every figure is printed beside a baseline measured in the same run, as a ratio.
  */
+import { createServer } from 'node:net';
+
+/** A port free right now on 127.0.0.1 (the OS's pick; whoever listens next takes it). */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 /** One measured figure and its baseline. */
 export interface BenchFigure {

@@ -6,25 +6,14 @@
  *
  * Standalone: `npx tsx bench/reload.ts`.
  */
-import { createServer } from 'node:net';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { ProcessManager } from '../src/index.js';
 import type { BenchFigure } from './lib.js';
-import { formatFigure, median } from './lib.js';
+import { formatFigure, freePort, median } from './lib.js';
 
 const RUNS = Number(process.env.PROCVISOR_BENCH_RUNS ?? 5);
 const SERVER = fileURLToPath(new URL('../test/fixtures/sockets-http.mjs', import.meta.url));
 
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 /** Runs `work` under a request loop; resolves with its duration and the failed requests. */
 async function underLoad(port: number, work: () => Promise<void>): Promise<{ ms: number; failed: number; ok: number }> {

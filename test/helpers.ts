@@ -3,7 +3,20 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
+
+/** A port free right now on 127.0.0.1 (the OS's pick; whoever listens next takes it): for servers started with readiness by `log`, which never connects to the port. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => resolve(port));
+    });
+  });
+}
 
 /** Absolute path of a fixture script in test/fixtures. */
 export function fixture(name: string): string {

@@ -4,28 +4,16 @@
  * requests: there must be none.
  */
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { InvalidArgumentError, InvalidStateError, ProcessManager, StartFailedError, type ProcessSpec, type ProcvisorEvents } from '../../src/index.js';
 import { FakeClock } from '../clock.js';
-import { delay, fixture, NODE, track } from '../helpers.js';
+import { delay, fixture, freePort, NODE, track } from '../helpers.js';
 
 const SERVER = fixture('sockets-http.mjs');
 const posix = process.platform !== 'win32';
 
-/** A port free right now on 127.0.0.1 (the manager then holds it for good). */
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
-}
 
 function web(port: number, instances?: number): ProcessSpec {
   return {
