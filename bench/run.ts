@@ -16,6 +16,7 @@ const SUITES: Record<string, () => Promise<{ run(): Promise<BenchFigure[]> }>> =
   cli: () => import('./cli.js'),
   reload: () => import('./reload.js'),
   rlimits: () => import('./rlimits.js'),
+  prometheus: () => import('./prometheus.js'),
 };
 
 const wanted = process.argv.slice(2).filter((a) => !a.startsWith('-'));

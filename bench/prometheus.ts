@@ -1,0 +1,112 @@
+/**
+ * Scrape cost of `procvisor/prometheus`: the host CPU (process.cpuUsage, every thread) of one
+ * `registry.metrics()` with 500 supervised idle processes, sampling on, median of the runs — goal
+ * under 5 ms. Baseline, measured in the same run and interleaved with it: `pm.list()` alone, the
+ * read every scrape of a manager's state must pay (snapshots of every entry with its last sample);
+ * what the figure adds over it is the exporter's own work (series building and prom-client's text
+ * formatting). A second figure puts the scrape beside prom-client's floor: one plain Gauge holding
+ * as many series (same label shapes, values set beforehand, no collect), formatted by the same
+ * `registry.metrics()` — what any prom-client exporter of that many series pays. For scale, a note
+ * gives prom-client's default process metrics on a registry of their own.
+ *
+ * Standalone: `npx tsx bench/prometheus.ts`.
+ */
+import { fileURLToPath } from 'node:url';
+import { collectDefaultMetrics, Gauge, Registry } from 'prom-client';
+import { ProcessManager } from '../src/index.js';
+import { collectMetrics } from '../src/prometheus/index.js';
+import { formatFigure, median, type BenchFigure } from './lib.js';
+
+const PROCESSES = 500;
+const RUNS = 51;
+const WARM_UP_RUNS = 5;
+
+interface Cost {
+  /** Median CPU ms of one run. */
+  cpu: number;
+  /** Median wall ms of one run. */
+  wall: number;
+}
+
+/** Costs of each variant, runs interleaved so drift on the host (a sampling round) hits all alike. */
+async function interleaved(variants: Record<string, () => unknown>): Promise<Record<string, Cost>> {
+  const cpus = new Map<string, number[]>(Object.keys(variants).map((name) => [name, []]));
+  const walls = new Map<string, number[]>(Object.keys(variants).map((name) => [name, []]));
+  for (let run = -WARM_UP_RUNS; run < RUNS; run++) {
+    for (const [name, fn] of Object.entries(variants)) {
+      const cpu = process.cpuUsage();
+      const start = performance.now();
+      await fn();
+      const wall = performance.now() - start;
+      const used = process.cpuUsage(cpu);
+      if (run < 0) continue;
+      cpus.get(name)?.push((used.user + used.system) / 1000);
+      walls.get(name)?.push(wall);
+    }
+  }
+  return Object.fromEntries(Object.keys(variants).map((name) => [name, { cpu: median(cpus.get(name) ?? []), wall: median(walls.get(name) ?? []) }]));
+}
+
+/** Runs the scrape bench and returns its figure. */
+export async function run(): Promise<BenchFigure[]> {
+  const pm = new ProcessManager({ sampling: { interval: '1s' }, shutdown: 'kill' });
+  try {
+    await Promise.all(Array.from({ length: PROCESSES }, (_, i) => pm.start({ name: `idle-${i}`, command: 'sleep', args: ['600'] })));
+    // Every process has a sample, so every usage series is there.
+    const deadline = Date.now() + 30_000;
+    while (!pm.list().every((s) => s.usage !== undefined)) {
+      if (Date.now() > deadline) throw new Error('no resource sample of every process within 30 s');
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    const registry = new Registry();
+    collectMetrics(pm, { registry });
+    const defaults = new Registry();
+    collectDefaultMetrics({ register: defaults });
+    const text = await registry.metrics();
+    const lines = text.split('\n').filter((line) => line !== '' && !line.startsWith('#'));
+    const series = lines.length;
+    // prom-client's floor: the same series, label shapes and values in one plain gauge, set once.
+    const floor = new Registry();
+    const plain = new Gauge({ name: 'floor', help: 'floor', labelNames: ['name', 'kind'], registers: [floor] });
+    lines.forEach((line, i) => plain.set({ name: `idle-${i % PROCESSES}`, kind: String(i) }, Number(line.slice(line.lastIndexOf(' ') + 1)) || 0));
+    const t = await interleaved({
+      scrape: () => registry.metrics(),
+      list: () => pm.list(),
+      floor: () => floor.metrics(),
+      defaults: () => defaults.metrics(),
+    });
+    const cost = (name: string): Cost => t[name] ?? { cpu: Number.NaN, wall: Number.NaN };
+    return [
+      {
+        name: `one scrape, ${PROCESSES} supervised idle processes, sampling on (host CPU)`,
+        unit: 'ms',
+        value: cost('scrape').cpu,
+        baseline: cost('list').cpu,
+        baselineName: 'pm.list() alone',
+        goal: { max: 5 },
+        notes: [
+          `${series} series, ${(text.length / 1024).toFixed(0)} KiB of text; wall ${cost('scrape').wall.toFixed(2)} ms (pm.list() ${cost('list').wall.toFixed(2)} ms)`,
+          `the exporter's own share (scrape minus pm.list()): ${(cost('scrape').cpu - cost('list').cpu).toFixed(2)} ms`,
+          `for scale: prom-client's default process metrics, own registry: ${cost('defaults').cpu.toFixed(2)} ms`,
+          `median of ${RUNS} runs after ${WARM_UP_RUNS} warm-up runs, interleaved`,
+        ],
+      },
+      {
+        name: `one scrape, ${PROCESSES} processes, ${series} series (host CPU)`,
+        unit: 'ms',
+        value: cost('scrape').cpu,
+        baseline: cost('floor').cpu + cost('list').cpu,
+        baselineName: "prom-client's floor (a plain Gauge with as many series, formatted) + pm.list()",
+        notes: [
+          `prom-client formatting alone: ${cost('floor').cpu.toFixed(2)} ms, ${((cost('floor').cpu / series) * 1000).toFixed(2)} µs per series; the whole scrape: ${((cost('scrape').cpu / series) * 1000).toFixed(2)} µs per series, ${((cost('scrape').cpu / PROCESSES) * 1000).toFixed(0)} µs per process`,
+        ],
+      },
+    ];
+  } finally {
+    await pm.shutdown();
+  }
+}
+
+if (process.argv[1] !== undefined && fileURLToPath(import.meta.url) === process.argv[1]) {
+  for (const figure of await run()) console.log(formatFigure(figure));
+}

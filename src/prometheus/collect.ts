@@ -1,0 +1,53 @@
+/**
+ * `collectMetrics()`: registers the metrics of one ProcessManager with a prom-client registry.
+ * Nothing here runs on a timer: gauges read `pm.list()` when scraped, counters and the histogram
+ * count events as they come.
+ */
+import type { Registry } from 'prom-client';
+import { registerEventMetrics, type EventSource } from './events.js';
+import { registerGauges } from './gauges.js';
+import { resolveMetricsOptions, type MetricsOptions } from './options.js';
+import { scrapeView, type Lister } from './view.js';
+
+/** What `collectMetrics()` returns. */
+export interface MetricsCollector {
+  /** Names of the metrics registered, prefix included. */
+  readonly names: readonly string[];
+  /** The registry they are registered with. */
+  readonly registry: Registry;
+  /** Unsubscribes from the manager and unregisters every metric. Idempotent. */
+  stop(): void;
+  /** The same as `stop()`, for `using collector = collectMetrics(pm)`. */
+  [Symbol.dispose](): void;
+}
+
+/** The part of a ProcessManager the metrics read. */
+export type MetricsSource = Lister & EventSource;
+
+/**
+ * Registers Prometheus metrics of `pm` with `registry` (default prom-client's global `register`),
+ * every name starting with `prefix` (default `'procvisor_'`). See docs/metrics.md for the list.
+ * @throws InvalidArgumentError for a malformed prefix or registry; prom-client's `Error` when a
+ * metric of the same name is already registered (call `stop()` of the earlier collector first, or
+ * use another prefix or registry).
+ */
+export function collectMetrics(pm: MetricsSource, options?: MetricsOptions): MetricsCollector {
+  const { registry, prefix } = resolveMetricsOptions(options);
+  const view = scrapeView(pm);
+  const names: string[] = [];
+  let detach = (): void => {};
+  const stop = (): void => {
+    detach();
+    detach = () => {};
+    for (const name of names.splice(0)) if (registry.getSingleMetric(name)) registry.removeSingleMetric(name);
+  };
+  try {
+    registerGauges(registry, prefix, view, names);
+    detach = registerEventMetrics(pm, registry, prefix, view, names);
+  } catch (error) {
+    // A name already taken: leave the registry as it was.
+    stop();
+    throw error;
+  }
+  return { names: Object.freeze([...names]), registry, stop, [Symbol.dispose]: stop };
+}

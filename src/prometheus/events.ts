@@ -1,0 +1,131 @@
+/**
+ * The metrics fed by events: exits by class, failed starts, jobs by status, and the time from spawn
+ * to ready. Counts are kept here per entry; each scrape writes them into their counters and drops
+ * the entries no longer registered (removed, or temporary ones that ended), so their series go.
+ */
+import { Counter, Histogram, type Registry } from 'prom-client';
+import type { EventBase, ExitEvent, JobEvent, ReadyEvent, SpawnEvent, StartFailedEvent } from '../api/events.js';
+import type { ProcvisorEvents } from '../api/events.js';
+import type { ProcessManager } from '../manager.js';
+import { JOB_STATUSES } from './enums.js';
+import type { ScrapeView } from './view.js';
+
+/** The manager's event subscription. */
+export type EventSource = Pick<ProcessManager, 'on' | 'off'>;
+
+/** Buckets of `readiness_seconds`, in seconds: 5 ms to 2 min. */
+export const READINESS_BUCKETS = Object.freeze([0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120]);
+
+/** Drops from `map` every key not registered in `view`. */
+function prune<V>(map: Map<string, V>, view: ScrapeView): void {
+  for (const name of map.keys()) if (!view.names.has(name)) map.delete(name);
+}
+
+/** An event about a supervised entry (events about jobs carry `job: true`). */
+const supervised = (event: EventBase): boolean => event.job !== true;
+
+/**
+ * Registers the event-fed metrics, adding each name to `names` once registered, and subscribes to
+ * `pm`; returns the unsubscribe.
+ */
+export function registerEventMetrics(pm: EventSource, registry: Registry, prefix: string, view: () => ScrapeView, names: string[]): () => void {
+  const exitCounts = new Map<string, Map<string, number>>();
+  const failedStarts = new Map<string, number>();
+  const jobCounts = new Map<string, number>(JOB_STATUSES.map((status) => [status, 0]));
+  /** Spawn time (ms) of the incarnation not ready yet, per entry. */
+  const spawnedAt = new Map<string, number>();
+
+  const exits: Counter<'name' | 'class'> = new Counter({
+    name: `${prefix}exits_total`,
+    help: 'Incarnations that ended by themselves, by exit class (normal, shutdown, abnormal: see docs/semantics.md).',
+    labelNames: ['name', 'class'],
+    registers: [registry],
+    collect() {
+      const current = view();
+      prune(exitCounts, current);
+      exits.reset();
+      const written = new Set<string>();
+      for (const s of current.snapshots) {
+        if (s.kind !== 'process') continue;
+        written.add(s.name);
+        // Only the classes it has had: a zero series per class and process would triple the scrape.
+        for (const [cls, n] of exitCounts.get(s.name) ?? []) exits.inc({ name: s.name, class: cls }, n);
+      }
+      // A supervisor has series only once it has exited (a nested supervisor's fault).
+      for (const [name, counts] of exitCounts) {
+        if (!written.has(name)) for (const [cls, n] of counts) exits.inc({ name, class: cls }, n);
+      }
+    },
+  });
+  names.push(`${prefix}exits_total`);
+  const startFailures: Counter<'name'> = new Counter({
+    name: `${prefix}start_failures_total`,
+    help: 'Start attempts that failed: spawn error, exit while starting, or not ready in time.',
+    labelNames: ['name'],
+    registers: [registry],
+    collect() {
+      const current = view();
+      prune(failedStarts, current);
+      startFailures.reset();
+      for (const s of current.snapshots) if (s.kind === 'process') startFailures.inc({ name: s.name }, failedStarts.get(s.name) ?? 0);
+    },
+  });
+  names.push(`${prefix}start_failures_total`);
+  const jobs: Counter<'status'> = new Counter({
+    name: `${prefix}jobs_total`,
+    help: 'Jobs run by pm.run() (and pm.runAll()) that finished, by status.',
+    labelNames: ['status'],
+    registers: [registry],
+    collect() {
+      jobs.reset();
+      for (const [status, n] of jobCounts) jobs.inc({ status }, n);
+    },
+  });
+  names.push(`${prefix}jobs_total`);
+  // Over every process of the manager, without a `name` label: per process, its 11 series
+  // (buckets, sum, count) would be most of a scrape's cost; which process is slow to get ready
+  // is told by its own events and `start_time_seconds`.
+  const readiness: Histogram = new Histogram({
+    name: `${prefix}readiness_seconds`,
+    help: 'Time from the spawn of an incarnation to its readiness (its readiness probe passed, or at once without one), in seconds, over every process.',
+    buckets: [...READINESS_BUCKETS],
+    registers: [registry],
+    collect() {
+      prune(spawnedAt, view());
+    },
+  });
+
+  names.push(`${prefix}readiness_seconds`);
+
+  const listeners: { [E in 'exit' | 'start-failed' | 'job' | 'spawn' | 'ready']: ProcvisorEvents[E] } = {
+    exit: (e: ExitEvent) => {
+      if (!supervised(e)) return;
+      spawnedAt.delete(e.name);
+      let counts = exitCounts.get(e.name);
+      if (!counts) exitCounts.set(e.name, (counts = new Map()));
+      counts.set(e.class, (counts.get(e.class) ?? 0) + 1);
+    },
+    'start-failed': (e: StartFailedEvent) => {
+      if (!supervised(e)) return;
+      spawnedAt.delete(e.name);
+      failedStarts.set(e.name, (failedStarts.get(e.name) ?? 0) + 1);
+    },
+    job: (e: JobEvent) => {
+      jobCounts.set(e.status, (jobCounts.get(e.status) ?? 0) + 1);
+    },
+    spawn: (e: SpawnEvent) => {
+      if (supervised(e)) spawnedAt.set(e.name, e.time);
+    },
+    ready: (e: ReadyEvent) => {
+      const since = spawnedAt.get(e.name);
+      if (!supervised(e) || since === undefined) return;
+      spawnedAt.delete(e.name);
+      readiness.observe(Math.max(0, e.time - since) / 1000);
+    },
+  };
+  for (const [event, listener] of Object.entries(listeners)) pm.on(event as 'exit', listener as ProcvisorEvents['exit']);
+  const detach = (): void => {
+    for (const [event, listener] of Object.entries(listeners)) pm.off(event as 'exit', listener as ProcvisorEvents['exit']);
+  };
+  return detach;
+}
