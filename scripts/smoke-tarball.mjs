@@ -63,6 +63,8 @@ const TEST_EXPORTS = {
   'procvisor/testing': ['startFixture', 'assertNoLeaks', 'reapLeftovers', 'FixtureLeakError', 'PortUnavailableError'],
   'procvisor/vitest': ['useFixture', 'defineGlobalSetup', 'injectFixture', 'startFixture', 'assertNoLeaks', 'reapLeftovers', 'FixtureLeakError'],
   'procvisor/node-test': ['useFixture', 'startFixture', 'assertNoLeaks', 'reapLeftovers', 'FixtureLeakError'],
+  'procvisor/prometheus': ['collectMetrics'],
+  'procvisor/export': ['toKubernetes', 'toCompose', 'toSystemd'],
 };
 
 /** A strict-mode type test: compiles only if the published types are usable and not `any`. */
@@ -384,6 +386,7 @@ try {
       `typescript@${ours.devDependencies.typescript}`,
       `@types/node@${ours.devDependencies['@types/node']}`,
       `vitest@${ours.devDependencies.vitest}`,
+      `prom-client@${ours.devDependencies['prom-client']}`,
     ],
     project,
   );
@@ -414,7 +417,7 @@ try {
     }
     if (missing.length > 0) throw new Error('missing exports: ' + missing.join(', '));
   `], { cwd: project, timeout: 30_000 });
-  report(entries.ok, 'procvisor/testing, procvisor/vitest, procvisor/node-test export their names', entries.ok ? '' : `exit ${entries.status}`);
+  report(entries.ok, 'procvisor/testing, procvisor/vitest, procvisor/node-test, procvisor/prometheus, procvisor/export export their names', entries.ok ? '' : `exit ${entries.status}`);
   if (!entries.ok) show(entries);
 
   // 3c. The example test projects, as a user's: vitest (files in parallel, ports of their own, a

@@ -1,14 +1,16 @@
 /**
- * The `procvisor` command line: the commander program with its three commands. Each command's
+ * The `procvisor` command line: the commander program with its four commands. Each command's
  * action resolves with an exit code, which `main` returns (index.ts exits with it).
  */
-import { Command, InvalidArgumentError, Option } from 'commander';
+import { Argument, Command, InvalidArgumentError, Option } from 'commander';
 import type { Duration } from '../api/types.js';
 import { parseDuration } from '../util/units.js';
 // Each command is imported when it runs: `procvisor run` never loads the config loader, the status
 // table or the log files of `start` (start-up time and memory are what a runner is measured by).
 import type { RunOptions } from './commands/run.js';
 import type { StartOptions } from './commands/start.js';
+import type { ExportCommandOptions } from './commands/export.js';
+import type { ExportTarget } from '../export/types.js';
 import { CONFIG_FILES } from './config/load.js';
 import { SETTINGS } from './config/merge.js';
 import { processIo, type CommandIo } from './io.js';
@@ -89,6 +91,23 @@ export function createProgram(io: CommandIo, done: (code: number) => void): Comm
     .option('--no-color', 'no colours')
     .addHelpText('after', `\n${DISCOVERY}\nExit code: 0 when the config is valid, 1 otherwise.`)
     .action(async (file: string | undefined, options: { color?: boolean }) => done(await (await import('./commands/check.js')).checkCommand(file, options, io)));
+
+  program
+    .command('export')
+    .description('write a config for Kubernetes, Docker Compose or systemd, with a warning for each field that cannot map')
+    .addArgument(new Argument('<target>', 'the engine').choices(['kubernetes', 'compose', 'systemd']))
+    .argument('[file]', 'a config file or a directory to search')
+    .option('-o, --out <dir>', 'write the files into <dir> instead of printing them')
+    .option('--image <image>', "container image of every process (kubernetes, compose; default 'node:20')")
+    .option('--namespace <namespace>', 'metadata.namespace of every object (kubernetes)')
+    .option('--no-color', 'no colours')
+    .addHelpText(
+      'after',
+      `\n${DISCOVERY}\nPrints YAML (kubernetes: one document per object; compose: one document) or the unit files, each after a \`# <file>\` line.\nWarnings go to stderr. Exit code: 0 when exported, 1 for an invalid config. See docs/export.md.`,
+    )
+    .action(async (target: ExportTarget, file: string | undefined, options: ExportCommandOptions) =>
+      done(await (await import('./commands/export.js')).exportCommand(target, file, options, io)),
+    );
 
   return program;
 }
