@@ -577,6 +577,8 @@ export interface Usage {
   cpu: number;
   /** CPU normalised by core count (0–100). */
   cpuNormalized?: number;
+  /** CPU time (user + system) the process has used since it started, in ms (a counter). */
+  cpuTime?: number;
   /** RSS in bytes. */
   memory: number;
   /** Open file descriptors. */

@@ -147,6 +147,8 @@ function serviceUnit(node: ProcessNode, warn: Warn): [string, string][] {
     ...(restarting ? ([['StartLimitIntervalSec', timeSpan(spec.intensity.period)], ['StartLimitBurst', String(spec.intensity.maxRestarts + 1)]] as Entries) : []),
   ];
   if (!restarting && isSet(node.raw, 'intensity')) warn(spec.name, 'intensity', `not exported: a \`${spec.restart}\` process is never restarted`);
+  // systemd turns a command-line word that reads `\;` after unquoting into `;`, however it is quoted.
+  if (argvOf(spec).includes('\\;')) warn(spec.name, 'args', 'an argument `\\;` cannot be written in an Exec line: systemd reads it as `;`');
   const service: Entries = [
     ['Type', 'exec'],
     ['ExecStart', commandLine(argvOf(spec))],

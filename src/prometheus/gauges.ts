@@ -115,4 +115,18 @@ export function registerGauges(registry: Registry, prefix: string, view: () => S
     },
   });
   names.push(`${prefix}restarts_total`);
+  const cpu: Counter<'name'> = new Counter({
+    name: `${prefix}cpu_seconds_total`,
+    help: 'CPU time (user + system) the current incarnation of the process has used, in seconds, at the last resource sample (needs sampling; starts again at a restart, as a counter does when its process restarts).',
+    labelNames: ['name'],
+    registers: [registry],
+    collect() {
+      cpu.reset();
+      for (const s of view().snapshots) {
+        const ms = currentUsage(s)?.cpuTime;
+        if (ms !== undefined) cpu.inc({ name: s.name }, ms / 1000);
+      }
+    },
+  });
+  names.push(`${prefix}cpu_seconds_total`);
 }

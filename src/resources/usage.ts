@@ -91,6 +91,7 @@ export function toUsage(previous: Baseline | undefined, sample: RawSample, time:
     time,
     cpu,
     cpuNormalized: cpu / cores,
+    cpuTime: sample.cpuTime,
     memory: sample.memory,
     tree: { pids, cpu: percent(treeSpent(previous, sample, members, wall)), memory },
   };

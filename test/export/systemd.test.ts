@@ -83,6 +83,12 @@ describe('toSystemd', () => {
     const out = toSystemd([{ ...plain, name: 'web api' }], { onWarning: () => {} });
     expect(Object.keys(out)).toEqual(['web\\x20api.service']);
   });
+
+  it('warns for an argument `\\;`, which no quoting keeps from meaning `;`', () => {
+    const w = collect();
+    toSystemd([{ name: 'find', command: 'find', args: ['.', '-exec', 'rm', '{}', '\\;'] }], { onWarning: w.onWarning });
+    expect(w.fields('find')).toContain('args');
+  });
 });
 
 describe('systemd quoting', () => {
@@ -90,7 +96,8 @@ describe('systemd quoting', () => {
 
   it('any argv reads back unchanged from an Exec line', () => {
     fc.assert(
-      fc.property(fc.array(word, { minLength: 1, maxLength: 5 }), (argv) => {
+      // Except the word `\;`: systemd reads it as `;` however it is quoted (the exporter warns).
+      fc.property(fc.array(word.filter((w) => w !== '\\;'), { minLength: 1, maxLength: 5 }), (argv) => {
         expect(execArgv(commandLine(argv))).toEqual(argv);
       }),
     );

@@ -56,6 +56,8 @@ describe.concurrent('collectMetrics', () => {
     expect(valueOf(m, 'procvisor_tree_resident_memory_bytes', { name: 'api' })).toBeGreaterThan(1e6);
     expect(valueOf(m, 'procvisor_tree_processes', { name: 'api' })).toBeGreaterThanOrEqual(1);
     expect(valueOf(m, 'procvisor_cpu_usage_ratio', { name: 'api' })).toBeGreaterThanOrEqual(0);
+    expect(valueOf(m, 'procvisor_cpu_seconds_total', { name: 'api' })).toBeGreaterThan(0);
+    expect(m.get('procvisor_cpu_seconds_total')?.type).toBe('counter');
     if (process.platform === 'linux') {
       expect(valueOf(m, 'procvisor_open_fds', { name: 'api' })).toBeGreaterThan(2);
       expect(valueOf(m, 'procvisor_threads', { name: 'api' })).toBeGreaterThanOrEqual(1);
