@@ -20,6 +20,26 @@ export function connectedToItself(socket: Pick<Socket, 'localAddress' | 'localPo
   return socket.localPort !== undefined && socket.localPort === socket.remotePort && socket.localAddress === socket.remoteAddress;
 }
 
+/** How long a passed probe's connection may take to close gently before it is cut. */
+const CLOSE_GRACE_MS = 1_000;
+
+/**
+ * Closes a connection that passed the probe the way a client that is done does: reads and drops
+ * what the server sends and half-closes (FIN). Destroying it at once would close it with unread
+ * data in its buffer (a server that greets, as databases do), which sends a reset: the server's
+ * write then fails with ECONNRESET, and a server without an error handler on the connection
+ * crashes — killed by its own readiness probe. Cut after a grace if the server never closes.
+ */
+function closeGently(socket: Socket): void {
+  socket.on('error', () => {});
+  socket.resume();
+  socket.end();
+  // Real time, not the manager's clock: connection upkeep, no behaviour waits on it.
+  const cut = setTimeout(() => socket.destroy(), CLOSE_GRACE_MS);
+  cut.unref();
+  socket.once('close', () => clearTimeout(cut));
+}
+
 /** Opens and closes one TCP connection to `probe.host:probe.port`. */
 export function checkTcp(probe: TcpProbe, end: CheckEnd): Promise<ProbeResult> {
   return new Promise((resolve) => {
@@ -29,21 +49,27 @@ export function checkTcp(probe: TcpProbe, end: CheckEnd): Promise<ProbeResult> {
       return;
     }
     const socket = connect({ host: probe.host, port: probe.port });
+    let settled = false;
     const finish = (result: ProbeResult): void => {
+      if (settled) return;
+      settled = true;
       socket.destroy();
       resolve(result);
     };
     socket.once('connect', () => {
       if (connectedToItself(socket)) {
         finish({ ok: false, message: `ECONNREFUSED ${hostPort(probe.host, probe.port)}: nothing listens there (the probe connected to itself)`, data });
-      } else {
-        finish({ ok: true, data });
+        return;
       }
+      // Settled: the end of the check (below) must not cut the connection it passed on.
+      settled = true;
+      resolve({ ok: true, data });
+      closeGently(socket);
     });
     socket.once('error', (error: NodeJS.ErrnoException) =>
       finish({ ok: false, message: `${error.code ?? 'ERROR'} ${hostPort(probe.host, probe.port)}`, data }),
     );
-    // After a result this only destroys a socket already destroyed.
+    // Before a result: the check is abandoned (timeout, stop). After one it does nothing.
     end.on(() => finish({ ok: false, message: 'aborted', data }));
   });
 }

@@ -8,7 +8,8 @@ import { checkOnce, type ProbeCheckContext } from '../../src/health/probes.js';
 import type { ResolvedProbe, ResolvedProbeTiming } from '../../src/spec/resolved.js';
 import type { ProbeContext, ProbeResult } from '../../src/api/types.js';
 import { FakeClock, flushPromises } from '../clock.js';
-import { NODE, alive, delay, fixture, until } from '../helpers.js';
+import { spawn } from 'node:child_process';
+import { NODE, alive, delay, firstLine, fixture, until } from '../helpers.js';
 import { startFixture, type FixtureProcess } from './fixture-process.js';
 
 const timing: ResolvedProbeTiming = { initialDelay: 0, interval: 100, timeout: 2000, successThreshold: 1, failureThreshold: 3 };
@@ -187,6 +188,23 @@ describe('http probe', () => {
 });
 
 describe('tcp probe', () => {
+  it('closes a passed connection gently: a server that greets, with no error handler, survives 40 checks', async () => {
+    // As a database does: write at once on every connection. A probe that cut the connection with
+    // unread data in its buffer would reset it, and this server would die of ECONNRESET.
+    const server = spawn(NODE, ['-e', "const s = require('node:net').createServer((c) => c.end('ready\\n')).listen(0, '127.0.0.1', () => console.log(s.address().port))"], {
+      stdio: ['ignore', 'pipe', 'inherit'],
+    });
+    try {
+      const port = Number(await firstLine(server, 'the greeting server to listen'));
+      for (let i = 0; i < 40; i++) expect((await checkOnce(tcp(port), context())).ok).toBe(true);
+      // A reset reaches the server after the check: give its event loop a round trip to crash on it.
+      expect(await checkOnce(tcp(port), context())).toMatchObject({ ok: true });
+      expect(server.exitCode).toBeNull();
+    } finally {
+      server.kill('SIGKILL');
+    }
+  });
+
   it('fails before the listener is up and passes once it listens', async () => {
     const port = await closedPort();
     const early = await checkOnce(tcp(port), context());
