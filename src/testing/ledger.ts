@@ -19,7 +19,7 @@ import { threadId } from 'node:worker_threads';
 import { dirname, join, resolve } from 'node:path';
 import { findByCookie } from '../os/cookie.js';
 import { isSameProcessAlive, startTimeOf } from '../os/start-time.js';
-import { readProcessTree, signalTree, type ProcessId } from '../os/tree.js';
+import { readProcessTree, signalTree, waitGone, type ProcessId } from '../os/tree.js';
 
 /** The project a directory belongs to: the nearest directory upward holding a package.json, else itself. */
 export function projectRoot(cwd: string): string {
@@ -118,15 +118,6 @@ function readLedger(path: string): { host: HostLine; forks: ForkLine[] } | undef
   return { host, forks: forks.filter((f) => typeof f?.pid === 'number') };
 }
 
-/** Resolves once none of `pids` lives, or after `ms`. */
-async function goneWithin(ids: readonly ProcessId[], ms: number): Promise<void> {
-  const deadline = performance.now() + ms;
-  while (ids.some((id) => isSameProcessAlive(id.pid, id.starttime === undefined ? undefined : String(id.starttime)))) {
-    if (performance.now() > deadline) return;
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
-
 /**
  * Kills what the fixtures of finished runs of the project at `cwd` left running: for each ledger
  * whose host is gone, every recorded incarnation still alive with its recorded start time, its
@@ -162,7 +153,7 @@ export async function reap(cwd: string = process.cwd()): Promise<number> {
   const all = [...killed.values()];
   if (all.length > 0) {
     signalTree(all, 'SIGKILL', { groups: true });
-    await goneWithin(all, 2000);
+    await waitGone(all, { timeout: 2000 });
   }
   return all.length;
 }

@@ -59,7 +59,7 @@ async function pickFreePort(): Promise<number> {
   if (below > MIN_PORT + 1000) {
     for (let i = 0; i < 20; i++) {
       const port = MIN_PORT + Math.floor(Math.random() * (below - MIN_PORT));
-      if (await listensOn(port)) return port;
+      if ((await tryListen(port)) === undefined) return port;
     }
   }
   return listenOnAny();
@@ -78,13 +78,13 @@ function ephemeralStart(): number {
   }
 }
 
-/** True when `port` could be listened on (127.0.0.1) just now. */
-function listensOn(port: number): Promise<boolean> {
+/** Listens on `port` of 127.0.0.1 and closes at once: undefined when that worked, else the error. */
+function tryListen(port: number): Promise<NodeJS.ErrnoException | undefined> {
   return new Promise((resolve) => {
     const server = createServer();
     server.unref();
-    server.once('error', () => resolve(false));
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(true)));
+    server.once('error', resolve);
+    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve(undefined)));
   });
 }
 
@@ -223,22 +223,11 @@ export function claimPort(port: number, dir: string = portLockDir()): PortLease 
  * cannot listen would otherwise fail later, as an exit whose reason is buried in its output.
  * @throws PortUnavailableError naming the port, when it is in use
  */
-export function checkPortFree(port: number): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.unref();
-    server.once('error', (error: NodeJS.ErrnoException) => {
-      if (error.code !== 'EADDRINUSE') {
-        // Not ours to judge (e.g. a privileged port): the fixture's own start tells.
-        resolve();
-        return;
-      }
-      reject(
-        new PortUnavailableError(port, `Port ${port} is in use on 127.0.0.1, so a fixture cannot listen on it — stop what holds it, or use \`port: 'auto'\` for a free one`, {
-          cause: error,
-        }),
-      );
-    });
-    server.listen({ port, host: '127.0.0.1', exclusive: true }, () => server.close(() => resolve()));
+export async function checkPortFree(port: number): Promise<void> {
+  const error = await tryListen(port);
+  // Anything but "in use" (e.g. a privileged port) is not ours to judge: the fixture's own start tells.
+  if (error?.code !== 'EADDRINUSE') return;
+  throw new PortUnavailableError(port, `Port ${port} is in use on 127.0.0.1, so a fixture cannot listen on it — stop what holds it, or use \`port: 'auto'\` for a free one`, {
+    cause: error,
   });
 }

@@ -9,12 +9,10 @@ import { join, resolve } from 'node:path';
 import { stringify } from 'yaml';
 import { EXIT } from '../exit-codes.js';
 import type { CommandIo } from '../io.js';
-import { ConfigNotFoundError } from '../config/load.js';
-import { prepareConfig } from '../config/prepare.js';
 import { colorEnabled, colors } from '../ui/colors.js';
 import { formatWarning, toCompose, toKubernetes, toSystemd, type ExportTarget, type ExportWarning } from '../../export/index.js';
 import type { ProcvisorConfig } from '../../config/types.js';
-import { renderIssues } from './check.js';
+import { prepareOrReport } from './check.js';
 
 /** The targets, in the order `--help` lists them. */
 export const EXPORT_TARGETS: readonly ExportTarget[] = Object.freeze(['kubernetes', 'compose', 'systemd']);
@@ -57,18 +55,8 @@ function render(target: ExportTarget, config: ProcvisorConfig, options: ExportCo
 /** Runs `export`; resolves with the exit code. */
 export async function exportCommand(target: ExportTarget, file: string | undefined, options: ExportCommandOptions, io: CommandIo): Promise<number> {
   const c = colors(colorEnabled(options.color, io.stderr, io.env));
-  let prepared;
-  try {
-    prepared = await prepareConfig({ file, cwd: io.cwd, env: io.env, flags: {} });
-  } catch (error) {
-    if (!(error instanceof ConfigNotFoundError)) throw error;
-    io.stderr.write(`${c.red(error.message)}\n`);
-    return EXIT.failure;
-  }
-  if (prepared.issues.length > 0) {
-    io.stderr.write(`${renderIssues(prepared, io.cwd).replace(/[^\n]+$/, (last) => c.red(last.replace('nothing was started', 'nothing was exported')))}\n`);
-    return EXIT.failure;
-  }
+  const prepared = await prepareOrReport({ file, cwd: io.cwd, env: io.env, flags: {} }, io, { outcome: 'nothing was exported', red: c.red, paintCount: true });
+  if (typeof prepared === 'number') return prepared;
   const config: ProcvisorConfig = { processes: prepared.validated.specs, manager: prepared.settings.manager };
   const files = render(target, config, options, (w) => io.stderr.write(`${c.yellow('warning')} ${formatWarning(w)}\n`));
   if (options.out === undefined) {

@@ -14,14 +14,13 @@ import { ProcessManager } from '../../manager.js';
 import type { Snapshot } from '../../api/types.js';
 import { EXIT, signalExitCode } from '../exit-codes.js';
 import type { CommandIo } from '../io.js';
-import { ConfigNotFoundError } from '../config/load.js';
 import type { SettingFlags } from '../config/merge.js';
-import { prepareConfig, type PreparedConfig } from '../config/prepare.js';
+import type { PreparedConfig } from '../config/prepare.js';
 import { onTermination } from '../signals.js';
 import { colorEnabled, colors } from '../ui/colors.js';
 import { createDisplay, type Display } from '../ui/display.js';
 import { LogDir } from '../ui/log-dir.js';
-import { displayPath, renderIssues } from './check.js';
+import { displayPath, prepareOrReport } from './check.js';
 
 /** Options of `start`: the settings flags, and `--no-color`. */
 export interface StartOptions extends SettingFlags {
@@ -34,18 +33,8 @@ const KILL_GRACE_MS = 5000;
 /** Runs `start`; resolves with the exit code once everything has stopped. */
 export async function startCommand(file: string | undefined, options: StartOptions, io: CommandIo): Promise<number> {
   const color = colorEnabled(options.color, io.stdout, io.env);
-  let prepared: PreparedConfig;
-  try {
-    prepared = await prepareConfig({ file, cwd: io.cwd, env: io.env, flags: options });
-  } catch (error) {
-    if (!(error instanceof ConfigNotFoundError)) throw error;
-    io.stderr.write(`${colors(color).red(error.message)}\n`);
-    return EXIT.failure;
-  }
-  if (prepared.issues.length > 0) {
-    io.stderr.write(`${renderIssues(prepared, io.cwd)}\n`);
-    return EXIT.failure;
-  }
+  const prepared = await prepareOrReport({ file, cwd: io.cwd, env: io.env, flags: options }, io, { outcome: 'nothing was started', red: colors(color).red, paintCount: false });
+  if (typeof prepared === 'number') return prepared;
   return supervise(prepared, color, io);
 }
 
