@@ -1,30 +1,23 @@
 import { defineConfig } from 'tsup';
 
+/** The package's entry points (package.json `exports`), each with its declarations. */
+const libraries = {
+  index: 'src/index.ts',
+  child: 'src/child/index.ts',
+  testing: 'src/testing/index.ts',
+  vitest: 'src/vitest/index.ts',
+  'node-test': 'src/node-test/index.ts',
+  prometheus: 'src/prometheus/index.ts',
+  export: 'src/export/index.ts',
+};
+
 export default defineConfig({
-  entry: {
-    index: 'src/index.ts',
-    child: 'src/child/index.ts',
-    testing: 'src/testing/index.ts',
-    vitest: 'src/vitest/index.ts',
-    'node-test': 'src/node-test/index.ts',
-    prometheus: 'src/prometheus/index.ts',
-    export: 'src/export/index.ts',
-    cli: 'src/cli/index.ts',
-  },
+  // The command (package.json `bin`) is built too, without declarations: nothing imports it.
+  entry: { ...libraries, cli: 'src/cli/index.ts' },
   format: ['esm'],
   target: 'node20',
   platform: 'node',
-  dts: {
-    entry: {
-      index: 'src/index.ts',
-      child: 'src/child/index.ts',
-      testing: 'src/testing/index.ts',
-      vitest: 'src/vitest/index.ts',
-      'node-test': 'src/node-test/index.ts',
-      prometheus: 'src/prometheus/index.ts',
-      export: 'src/export/index.ts',
-    },
-  },
+  dts: { entry: libraries },
   sourcemap: true,
   clean: true,
   splitting: true,

@@ -5,10 +5,10 @@
  */
 import type { ResolvedProcessSpec, ResolvedRlimits } from '../spec/resolved.js';
 import { argvOf, ceilingsOf, environmentOf, probeCommand, timeSpan, warnHostOnly } from './mapping.js';
-import { buildModel, isSet, predecessorOf, processesOf, type ProcessNode } from './model.js';
-import { DEFAULT_IMAGE, type ComposeExportOptions, type ExportInput } from './types.js';
-import { checkOptions } from './options.js';
-import { createWarn, type Warn } from './warnings.js';
+import { isSet, predecessorOf, processesOf, type ProcessNode } from './model.js';
+import { type ComposeExportOptions, type ExportInput } from './types.js';
+import { beginExport, imageOf } from './options.js';
+import type { Warn } from './warnings.js';
 
 /** A Compose file as plain data: `{ services: { [name]: service } }`. */
 export interface ComposeFile {
@@ -129,11 +129,8 @@ function dependsOnOf(node: ProcessNode, health: ReadonlyMap<string, boolean>, wa
  * @throws InvalidSpecError for an invalid spec, as a manager would; InvalidArgumentError for bad options.
  */
 export function toCompose(config: ExportInput, options: ComposeExportOptions = {}): ComposeFile {
-  checkOptions(options);
-  const warn = createWarn('compose', options);
-  const model = buildModel(config);
-  const image = options.image ?? DEFAULT_IMAGE;
-  if (options.image === undefined) warn('*', 'image', `no image given: every service runs \`${DEFAULT_IMAGE}\`, which must hold the programs and files the commands need`);
+  const { warn, model } = beginExport('compose', config, options);
+  const image = imageOf(options, warn, 'every service');
   for (const sup of model.supervisors) {
     if (sup.spec.strategy === 'one-for-all') {
       warn(sup.spec.name, 'strategy', '`one-for-all` maps to rest-for-one: a service restarts with the ones it depends on (depends_on restart: true), never with the ones after it');

@@ -5,10 +5,10 @@
  */
 import type { ResolvedProbe, ResolvedProcessSpec } from '../spec/resolved.js';
 import { argvOf, ceilSeconds, ceilingsOf, environmentOf, isLoopback, warnHostOnly, warnNotPortable } from './mapping.js';
-import { buildModel, isSet, predecessorOf, processesOf, type ProcessNode } from './model.js';
-import { DEFAULT_IMAGE, type ExportInput, type KubernetesExportOptions } from './types.js';
-import { checkOptions } from './options.js';
-import { createWarn, type Warn } from './warnings.js';
+import { isSet, predecessorOf, processesOf, type ProcessNode } from './model.js';
+import { type ExportInput, type KubernetesExportOptions } from './types.js';
+import { beginExport, imageOf } from './options.js';
+import type { Warn } from './warnings.js';
 
 /** A Kubernetes object as plain data (`apiVersion`, `kind`, `metadata`, `spec`). */
 export type KubernetesObject = { apiVersion: string; kind: string; metadata: Record<string, unknown> } & Record<string, unknown>;
@@ -236,11 +236,8 @@ function serviceOf(node: ProcessNode, namespace: string | undefined, warn: Warn)
  * @throws InvalidSpecError for an invalid spec, as a manager would; InvalidArgumentError for bad options.
  */
 export function toKubernetes(config: ExportInput, options: KubernetesExportOptions = {}): KubernetesObject[] {
-  checkOptions(options);
-  const warn = createWarn('kubernetes', options);
-  const model = buildModel(config);
-  const image = options.image ?? DEFAULT_IMAGE;
-  if (options.image === undefined) warn('*', 'image', `no image given: every container runs \`${DEFAULT_IMAGE}\`, which must hold the programs and files the commands need`);
+  const { warn, model } = beginExport('kubernetes', config, options);
+  const image = imageOf(options, warn, 'every container');
   for (const sup of model.supervisors) {
     if (sup.spec.strategy !== 'one-for-one') {
       warn(sup.spec.name, 'strategy', `\`${sup.spec.strategy}\` does not map: Kubernetes restarts each container on its own (put processes that must restart together in one container under procvisor)`);

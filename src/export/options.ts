@@ -3,7 +3,9 @@
  * type): a malformed option fails before anything is exported.
  */
 import { InvalidArgumentError } from '../api/errors.js';
-import type { KubernetesExportOptions } from './types.js';
+import { buildModel, type ExportModel } from './model.js';
+import { DEFAULT_IMAGE, type ExportInput, type ExportOptions, type ExportTarget, type KubernetesExportOptions } from './types.js';
+import { createWarn, type Warn } from './warnings.js';
 
 function describe(value: unknown): string {
   return `\`${typeof value === 'string' ? `'${value}'` : String(value)}\` (${typeof value})`;
@@ -23,4 +25,17 @@ export function checkOptions(options: unknown): void {
   if (onWarning !== undefined && typeof onWarning !== 'function') {
     throw new InvalidArgumentError('onWarning', onWarning, `Expected \`onWarning\` to be a function, got ${describe(onWarning)}`);
   }
+}
+
+/** What every exporter starts from: its options checked, its warning channel, the resolved model. */
+export function beginExport(target: ExportTarget, config: ExportInput, options: ExportOptions): { warn: Warn; model: ExportModel } {
+  checkOptions(options);
+  return { warn: createWarn(target, options), model: buildModel(config) };
+}
+
+/** The image of a container export: the option, or the default with a warning that names it. */
+export function imageOf(options: { image?: string | undefined }, warn: Warn, runs: 'every service' | 'every container'): string {
+  if (options.image !== undefined) return options.image;
+  warn('*', 'image', `no image given: ${runs} runs \`${DEFAULT_IMAGE}\`, which must hold the programs and files the commands need`);
+  return DEFAULT_IMAGE;
 }

@@ -5,11 +5,11 @@
  */
 import type { ResolvedBackoff, ResolvedProcessSpec } from '../spec/resolved.js';
 import { argvOf, ceilingsOf, environmentOf, probeCommand, shellWord, timeSpan, warnHostOnly } from './mapping.js';
-import { buildModel, isSet, predecessorOf, type ExportNode, type ProcessNode, type SupervisorNode } from './model.js';
+import { isSet, predecessorOf, type ExportNode, type ProcessNode, type SupervisorNode } from './model.js';
 import { commandLine, environmentLine, noSpecifiers, unitFile, unitName, type Section } from './systemd-syntax.js';
 import type { ExportInput, SystemdExportOptions } from './types.js';
-import { checkOptions } from './options.js';
-import { createWarn, type Warn } from './warnings.js';
+import { beginExport } from './options.js';
+import type { Warn } from './warnings.js';
 
 type Entries = [key: string, value: string][];
 
@@ -215,9 +215,7 @@ function supervisorTarget(node: SupervisorNode, warn: Warn): [string, string] {
  * @throws InvalidSpecError for an invalid spec, as a manager would; InvalidArgumentError for bad options.
  */
 export function toSystemd(config: ExportInput, options: SystemdExportOptions = {}): Record<string, string> {
-  checkOptions(options);
-  const warn = createWarn('systemd', options);
-  const model = buildModel(config);
+  const { warn, model } = beginExport('systemd', config, options);
   const files: Record<string, string> = {};
   const add = ([name, text]: [string, string]): void => {
     files[name] = text;
