@@ -625,7 +625,6 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
     const current = group.spec.children as readonly ResolvedProcessSpec[];
     const template = current[0] as ResolvedProcessSpec;
     const children = Array.from({ length: instances }, (_, i) => current[i] ?? replicaSpec(template, name, i));
-    this.sockets.open(group.spec);
     await this.loop.hold(group.resize(children));
     this.publish('scale', { name, time: this.options.clock.now(), path: [...group.path], from: current.length, to: instances });
   }
