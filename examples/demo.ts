@@ -19,10 +19,10 @@ await using pm = new ProcessManager();
 pm.on('spawn', (e) => log(`spawn    ${e.name} (pid ${e.pid}${e.restarts ? `, restart #${e.restarts}` : ''})`));
 pm.on('ready', (e) => log(`ready    ${e.name}`));
 pm.on('output', (e) => log(`output   ${e.name}: ${e.line}`));
-pm.on('exit', (e) => log(`exit     ${e.name}: code ${e.code}, ${e.class}${e.willRestart ? ', will restart' : ''}`));
+pm.on('exit', (e) => log(`exit     ${e.name}: code ${e.exitCode}, ${e.class}${e.willRestart ? ', will restart' : ''}`));
 pm.on('restart', (e) => log(`restart  ${e.name}: attempt ${e.attempt} in ${e.delay} ms`));
 pm.on('give-up', (e) => log(`give-up  ${e.name}: more than ${e.maxRestarts} restarts in ${e.period} ms`));
-pm.on('stop', (e) => log(`stop     ${e.name} (${e.signal ?? `code ${e.code}`})`));
+pm.on('stop', (e) => log(`stop     ${e.name} (${e.signal ?? `code ${e.exitCode}`})`));
 
 // A "database" that takes a moment to be ready: `start` resolves only once it says so.
 await pm.start({

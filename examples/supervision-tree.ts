@@ -47,7 +47,7 @@ const worker = `console.log('worker ' + process.env.PROCVISOR_INSTANCE + ' up');
 // JavaScript on Node 20 write `const pm = new ProcessManager(); try { … } finally { await pm.shutdown(); }`.
 await using pm = new ProcessManager({ backoff: { type: 'fixed', delay: 100 } });
 pm.on('ready', (e) => console.log(`ready             ${e.path.join(' / ')}`));
-pm.on('exit', (e) => console.log(`exit              ${e.path.join(' / ')} (${e.signal ?? e.code}, ${e.class})`));
+pm.on('exit', (e) => console.log(`exit              ${e.path.join(' / ')} (${e.signal ?? e.exitCode}, ${e.class})`));
 pm.on('supervisor:restart', (e) => console.log(`supervisor:restart ${e.name}: ${e.strategy} after ${e.child} → ${e.children.join(', ')}`));
 
 await pm.start({

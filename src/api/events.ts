@@ -44,7 +44,8 @@ export interface OutputEvent extends EventBase {
 }
 /** An incarnation ended by itself (not stopped by the supervisor). */
 export interface ExitEvent extends EventBase {
-  code: number | null;
+  /** Exit code, or null when a signal ended it. */
+  exitCode: number | null;
   signal: Signal | null;
   class: ExitClass;
   reason: ExitInfo['reason'];
@@ -65,7 +66,8 @@ export interface RestartEvent extends EventBase {
 }
 /** A child was stopped by the supervisor (stop, restart, shutdown). */
 export interface StopEvent extends EventBase {
-  code: number | null;
+  /** Exit code, or null when a signal ended it. */
+  exitCode: number | null;
   signal: Signal | null;
 }
 /** A stop escalated to SIGKILL of the whole tree. */
@@ -178,7 +180,7 @@ export interface JobQueuedEvent extends EventBase {
  * counts toward restart intensity. Occurrences that find the process in any other state (stopped,
  * failed, waiting for a restart) are skipped without an event.
  */
-export interface ScheduledRestartEvent extends EventBase {
+export interface ScheduleDueEvent extends EventBase {
   /** The cron expression that came due. */
   schedule: string;
 }
@@ -257,7 +259,7 @@ export interface ProcvisorEvents {
   unstopped: (event: UnstoppedEvent) => void;
   job: (event: JobEvent) => void;
   'job-queued': (event: JobQueuedEvent) => void;
-  'scheduled-restart': (event: ScheduledRestartEvent) => void;
+  'schedule-due': (event: ScheduleDueEvent) => void;
   'restart-delayed': (event: RestartDelayedEvent) => void;
   'recover-scheduled': (event: RecoverScheduledEvent) => void;
   recover: (event: RecoverEvent) => void;
@@ -299,7 +301,7 @@ export const EVENTS = [
   'unstopped',
   'job',
   'job-queued',
-  'scheduled-restart',
+  'schedule-due',
   'restart-delayed',
   'recover-scheduled',
   'recover',

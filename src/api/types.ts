@@ -296,7 +296,7 @@ export interface ProcessSpec {
   minUptime?: Duration;
   /**
    * Restarts the process on a schedule (a cron expression): gracefully, through its stop ladder,
-   * never counted toward intensity; a scheduled-restart event tells each one.
+   * never counted toward intensity; a schedule-due event tells each one.
    */
   schedule?: ScheduleSpec;
   /**
@@ -537,7 +537,7 @@ export type ExitClass = 'normal' | 'shutdown' | 'abnormal';
 /** The last exit of a child. */
 export interface ExitInfo {
   /** Exit code, or null when killed by a signal. */
-  code: number | null;
+  exitCode: number | null;
   /** Signal that ended it, or null. */
   signal: Signal | null;
   /** Classification. */

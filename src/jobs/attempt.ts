@@ -96,7 +96,7 @@ export async function runAttempt(
     // Started: the attempt ends by itself (exited) or by our stop, whichever comes first. A stop
     // that comes after the process ended is a no-op, and then the exit has already been reported.
     const ended = await Promise.race([exited.promise, stopped.promise]);
-    if (ended) return outcome(ended.class === 'normal' ? 'succeeded' : 'failed', { exitCode: ended.code, signal: ended.signal, exit: ended });
+    if (ended) return outcome(ended.class === 'normal' ? 'succeeded' : 'failed', { exitCode: ended.exitCode, signal: ended.signal, exit: ended });
     return await stoppedOutcome(stopReason ?? 'cancelled');
   } finally {
     signal.removeEventListener('abort', onAbort);

@@ -229,7 +229,7 @@ export class JobRunner {
   private emitExit(job: ResolvedJobSpec, last: AttemptOutcome, willRestart: boolean): void {
     const exit = last.exit;
     if (!exit) return;
-    const event = { name: job.process.name, time: exit.time, path: [job.process.name], code: exit.code, signal: exit.signal, class: exit.class, reason: exit.reason, willRestart };
+    const event = { name: job.process.name, time: exit.time, path: [job.process.name], exitCode: exit.exitCode, signal: exit.signal, class: exit.class, reason: exit.reason, willRestart };
     this.host.emit('exit', last.pid === undefined ? event : { ...event, pid: last.pid });
   }
 }

@@ -521,7 +521,7 @@ export class ProcessWorker {
 
   private exitInfo(exit: OsExit, reason: ExitReason): ExitInfo {
     const cls = reason === 'exit' ? classifyExit(exit.code, exit.signal, this.spec.successExitCodes) : 'abnormal';
-    return { code: exit.code, signal: exit.signal, class: cls, reason, time: this.host.clock.now() };
+    return { exitCode: exit.code, signal: exit.signal, class: cls, reason, time: this.host.clock.now() };
   }
 
   /**
@@ -591,7 +591,7 @@ export class ProcessWorker {
       const exit = inc.osExit ?? { code: null, signal: 'SIGKILL' };
       if (inc !== this.current) return;
       if (inc.terminationReason === 'stopped') {
-        this.host.emit('stop', { ...this.base(pid), code: exit.code, signal: exit.signal });
+        this.host.emit('stop', { ...this.base(pid), exitCode: exit.code, signal: exit.signal });
       } else if (inc.terminationReason !== 'start-timeout' && inc.started) {
         inc.listener.exited(this.exitInfo(exit, inc.terminationReason ?? 'exit'));
       }

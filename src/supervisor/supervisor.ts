@@ -547,7 +547,7 @@ export class Supervisor implements Child {
   private async scheduledRestart(record: ChildRecord): Promise<void> {
     const { child } = record;
     const schedule = child.spec.kind === 'process' ? (child.spec.schedule?.restart ?? '') : '';
-    this.host.emit('scheduled-restart', { ...base(child, this.host.clock), ...(child.pid !== undefined ? { pid: child.pid } : {}), schedule });
+    this.host.emit('schedule-due', { ...base(child, this.host.clock), ...(child.pid !== undefined ? { pid: child.pid } : {}), schedule });
     // A process that shares its listening sockets is reloaded instead: a surge copy serves while
     // it restarts. The reload runs after this message, through the manager.
     if (record.state === 'running' && child.spec.kind === 'process' && child.spec.sockets.length > 0 && this.host.reload) {
@@ -637,7 +637,7 @@ export class Supervisor implements Child {
     this.listener?.ending();
     this.cancelAll();
     await this.stopAll(reason === 'auto-shutdown' ? 'stopped' : 'failed');
-    const exit: ExitInfo = { code: null, signal: null, class: reason === 'fault' ? 'abnormal' : 'shutdown', reason, time: this.host.clock.now() };
+    const exit: ExitInfo = { exitCode: null, signal: null, class: reason === 'fault' ? 'abnormal' : 'shutdown', reason, time: this.host.clock.now() };
     this.listener?.exited(exit);
   }
 
@@ -788,7 +788,7 @@ export class Supervisor implements Child {
     this.host.emit('exit', {
       ...base(child, this.host.clock),
       ...(child.lastPid !== undefined ? { pid: child.lastPid } : {}),
-      code: exit.code,
+      exitCode: exit.exitCode,
       signal: exit.signal,
       class: exit.class,
       reason: exit.reason,

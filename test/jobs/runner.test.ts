@@ -64,7 +64,7 @@ describe('JobRunner: how a job ends', () => {
     const result = await runner.run(job('bad', 'job-print.mjs', ['3', 'oops']));
     expect(result).toMatchObject({ status: 'failed', exitCode: 3, signal: null, attempts: 1 });
     expect(lines(result)).toEqual(['oops']);
-    expect(of('exit')).toMatchObject([{ name: 'bad', code: 3, class: 'abnormal', willRestart: false }]);
+    expect(of('exit')).toMatchObject([{ name: 'bad', exitCode: 3, class: 'abnormal', willRestart: false }]);
   });
 
   it('counts `successExitCodes` as success', async () => {

@@ -161,7 +161,7 @@ describe.runIf(posix)('reload', () => {
     const handle = await pm.start({ ...web(port), schedule: { restart: '*/5 * * * * *' } });
     const before = handle.pid;
     const reloaded = new Promise<Parameters<ProcvisorEvents['reload']>[0]>((resolve) => pm.once('reload', resolve));
-    const scheduled = record(pm, 'scheduled-restart');
+    const scheduled = record(pm, 'schedule-due');
     await clock.advance(4900);
     expect(await reloaded).toMatchObject({ name: 'web', surge: true });
     expect(scheduled).toHaveLength(1);

@@ -56,7 +56,7 @@ describe.concurrent('restart types × exit classes', () => {
       name,
       pid,
       path: [name],
-      code: outcome.code,
+      exitCode: outcome.code,
       signal: outcome.signal,
       class: outcome.class,
       reason: 'exit',
@@ -71,7 +71,7 @@ describe.concurrent('restart types × exit classes', () => {
       expect(second.pid).not.toBe(pid);
       expect(second.restarts).toBe(1);
       expect(payloads(seen, 'restart')).toEqual([expect.objectContaining({ name, attempt: 1, delay: 20 })]);
-      expect(handle.lastExit).toMatchObject({ code: outcome.code, signal: outcome.signal, class: outcome.class });
+      expect(handle.lastExit).toMatchObject({ exitCode: outcome.code, signal: outcome.signal, class: outcome.class });
       await pm.stop(name);
       return;
     }
@@ -84,7 +84,7 @@ describe.concurrent('restart types × exit classes', () => {
       expect(pm.get(name)).toBeUndefined();
       expect(pm.list()).toEqual([]);
       expect(handle.state).toBe('exited');
-      expect(handle.lastExit).toMatchObject({ code: outcome.code, signal: outcome.signal, class: outcome.class });
+      expect(handle.lastExit).toMatchObject({ exitCode: outcome.code, signal: outcome.signal, class: outcome.class });
     }
     // Nothing is scheduled, and time passing brings no restart.
     expect(clock.pending).toBe(0);
@@ -103,7 +103,7 @@ describe('exits the supervisor did not decide on', () => {
     const handle = await pm.start(nodeSpec('t', 'term-exit.mjs', ['1'], { readiness: READY_LINE }));
     await pm.stop('t');
     expect(handle.state).toBe('stopped');
-    expect(payloads(seen, 'stop')).toEqual([expect.objectContaining({ name: 't', code: 1, signal: null })]);
+    expect(payloads(seen, 'stop')).toEqual([expect.objectContaining({ name: 't', exitCode: 1, signal: null })]);
     expect(clock.pending).toBe(0);
     await clock.advance(200);
     expect(payloads(seen, 'exit')).toEqual([]);

@@ -20,7 +20,7 @@ describe.runIf(process.platform === 'linux')('a SIGSTOPped child that handles SI
     await until(() => processState(pid) === 'T', 5000, 'the child to be stopped');
     await pm.stop('paused');
     expect(payloads(seen, 'kill')).toEqual([]);
-    expect(payloads(seen, 'stop')).toEqual([expect.objectContaining({ code: 0, signal: null })]);
+    expect(payloads(seen, 'stop')).toEqual([expect.objectContaining({ exitCode: 0, signal: null })]);
   });
 });
 

@@ -104,7 +104,7 @@ describe.concurrent('list()', () => {
     await handle.waitFor('exited', { timeout: 5000 });
     const snap = pm.list()[0] as Snapshot;
     expect(snap).toMatchObject({ state: 'exited', pid: undefined, startedAt: undefined });
-    expect(snap.lastExit).toMatchObject({ code: 0, signal: null, class: 'normal', reason: 'exit' });
+    expect(snap.lastExit).toMatchObject({ exitCode: 0, signal: null, class: 'normal', reason: 'exit' });
     expect(snap.lastExit?.time).toBeTypeOf('number');
     expect(JSON.parse(JSON.stringify(snap))).toEqual(snap);
   });

@@ -30,7 +30,7 @@ describe('a backoff function that throws', () => {
     process.kill(handle.pid as number, 'SIGUSR1');
     await gaveUp;
     expect(handle.state).toBe('failed');
-    expect(payloads(seen, 'exit')).toEqual([expect.objectContaining({ name: 'p', code: 1, willRestart: false })]);
+    expect(payloads(seen, 'exit')).toEqual([expect.objectContaining({ name: 'p', exitCode: 1, willRestart: false })]);
     expect(payloads(seen, 'error')).toEqual([expect.objectContaining({ name: 'p', error: boom })]);
     expect(payloads(seen, 'restart')).toEqual([]);
     // Nothing is scheduled: no restart will ever come.
@@ -209,7 +209,7 @@ describe('a temporary child that ends by itself', () => {
     await nextEvent(pm, 'exit');
     await until(() => pm.get('fixture') === undefined, 5000, 'removal');
     expect(handle.state).toBe('exited');
-    expect(handle.lastExit).toMatchObject({ code: 3, class: 'abnormal', reason: 'exit' });
+    expect(handle.lastExit).toMatchObject({ exitCode: 3, class: 'abnormal', reason: 'exit' });
     expect(handle.logs().map((l) => l.line)).toEqual(['ready', 'database is gone']);
     // Its name is free again.
     await pm.start(nodeSpec('fixture', 'idle.mjs', [], { readiness: READY_LINE }));

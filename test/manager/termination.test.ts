@@ -24,7 +24,7 @@ describe.concurrent('the ladder', () => {
     expect(performance.now() - started).toBeLessThan(3000);
     expect(alive(pid)).toBe(false);
     expect(payloads(seen, 'kill')).toEqual([]);
-    expect(payloads(seen, 'stop')).toEqual([expect.objectContaining({ name: 'a', pid, code: null, signal: 'SIGTERM' })]);
+    expect(payloads(seen, 'stop')).toEqual([expect.objectContaining({ name: 'a', pid, exitCode: null, signal: 'SIGTERM' })]);
   });
 
   it('sends the configured signal', async ({ expect }) => {
@@ -163,7 +163,7 @@ describe.runIf(linux).concurrent('whole trees', () => {
     const tree = treeOf(handle.readyData);
     try {
       expect(living(tree.group)).toEqual(tree.group);
-      expect(await exited).toMatchObject({ name: 'tree', pid: tree.pid, code: 1 });
+      expect(await exited).toMatchObject({ name: 'tree', pid: tree.pid, exitCode: 1 });
       await until(() => living(tree.group).length === 0, 2000, 'the group members to die');
     } finally {
       killAll(treePids(tree));

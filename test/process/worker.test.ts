@@ -91,7 +91,7 @@ describe('ProcessWorker', () => {
     const { w, rec } = worker('exit-with.mjs', ['4']);
     await w.start(rec.listener);
     await until(() => rec.exits.length > 0, 5000, 'the exit');
-    expect(rec.exits).toEqual([expect.objectContaining({ code: 4, signal: null, class: 'abnormal', reason: 'exit' })]);
+    expect(rec.exits).toEqual([expect.objectContaining({ exitCode: 4, signal: null, class: 'abnormal', reason: 'exit' })]);
     expect(w.pid).toBeUndefined();
     expect(rec.events.map((e) => e.event)).not.toContain('stop');
   });

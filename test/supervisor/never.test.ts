@@ -18,9 +18,9 @@ describe("restart: 'never'", () => {
     poke(pm, 'once', signal);
     await reach(pm, 'once', 'exited');
     const exit = events.find((e) => e.event === 'exit' && e.name === 'once')?.payload as ExitEvent;
-    expect([exit.code, exit.class, exit.willRestart]).toEqual([code, cls, false]);
+    expect([exit.exitCode, exit.class, exit.willRestart]).toEqual([code, cls, false]);
     expect(pm.list().map((s) => [s.name, s.state])).toEqual([['once', 'exited']]);
-    expect(handle.lastExit).toMatchObject({ code, class: cls });
+    expect(handle.lastExit).toMatchObject({ exitCode: code, class: cls });
     expect(handle.logs().map((l) => l.line)).toContain('ready');
     expect(handle.restarts).toBe(0);
     expect(events.filter((e) => e.event === 'spawn')).toHaveLength(1);

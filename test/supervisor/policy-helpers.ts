@@ -7,7 +7,7 @@ import type { EventName, EventPayload, ProcessManager } from '../../src/index.js
 /** The events the restart-policy tests follow. */
 const KINDS: EventName[] = [
   'spawn', 'ready', 'exit', 'restart', 'stop', 'give-up', 'start-failed', 'error',
-  'scheduled-restart', 'restart-delayed', 'recover-scheduled', 'recover',
+  'schedule-due', 'restart-delayed', 'recover-scheduled', 'recover',
 ];
 
 /** One recorded event. */

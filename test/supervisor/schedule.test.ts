@@ -27,7 +27,7 @@ describe('schedule.restart', () => {
     expect(clock.nextDue).toBe(start + 4900);
     const first = pidOf(pm, 'cron');
     await clock.advance(4899);
-    expect(of(seen, 'scheduled-restart')).toEqual([]);
+    expect(of(seen, 'schedule-due')).toEqual([]);
     await clock.advance(1);
     await runningAgain(pm, { cron: first });
     expect(alive(first)).toBe(false);
@@ -37,21 +37,21 @@ describe('schedule.restart', () => {
     await clock.advance(5000);
     await runningAgain(pm, { cron: second });
 
-    expect(of(seen, 'scheduled-restart').map((e) => [e.schedule, e.time])).toEqual([
+    expect(of(seen, 'schedule-due').map((e) => [e.schedule, e.time])).toEqual([
       [EVERY_5S, start + 4900],
       [EVERY_5S, start + 9900],
     ]);
-    expect(of(seen, 'scheduled-restart')[0]?.pid).toBe(first);
+    expect(of(seen, 'schedule-due')[0]?.pid).toBe(first);
     // Graceful (the stop ladder, then a start); not an exit, not a policy restart.
-    expect(steps(seen, ['scheduled-restart', 'stop', 'spawn', 'exit', 'restart'])).toEqual([
-      'spawn:cron', 'scheduled-restart:cron', 'stop:cron', 'spawn:cron', 'scheduled-restart:cron', 'stop:cron', 'spawn:cron',
+    expect(steps(seen, ['schedule-due', 'stop', 'spawn', 'exit', 'restart'])).toEqual([
+      'spawn:cron', 'schedule-due:cron', 'stop:cron', 'spawn:cron', 'schedule-due:cron', 'stop:cron', 'spawn:cron',
     ]);
     expect(pm.get('cron')?.restarts).toBe(0);
 
     await pm.stop('cron');
     expect(clock.pending).toBe(0);
     await clock.advance(20_000);
-    expect(of(seen, 'scheduled-restart')).toHaveLength(2);
+    expect(of(seen, 'schedule-due')).toHaveLength(2);
     expect(pm.get('cron')?.state).toBe('stopped');
   });
 
@@ -65,12 +65,12 @@ describe('schedule.restart', () => {
     await reach(pm, 'job', 'exited');
     await clock.advance(4900);
     await reach(pm, 'job', 'running');
-    expect(steps(seen, ['scheduled-restart', 'stop', 'spawn', 'exit'])).toEqual(['spawn:job', 'exit:job', 'scheduled-restart:job', 'spawn:job']);
+    expect(steps(seen, ['schedule-due', 'stop', 'spawn', 'exit'])).toEqual(['spawn:job', 'exit:job', 'schedule-due:job', 'spawn:job']);
 
     await pm.remove('job');
     expect(clock.pending).toBe(0);
     await clock.advance(20_000);
-    expect(of(seen, 'scheduled-restart')).toHaveLength(1);
+    expect(of(seen, 'schedule-due')).toHaveLength(1);
   });
 
   it('rejects an invalid cron expression up front, naming `schedule.restart` and croner’s reason', () => {

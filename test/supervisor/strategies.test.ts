@@ -34,7 +34,7 @@ describe('one-for-one', () => {
     expect(pids(pm, ['a', 'c'])).toEqual({ a: before.a, c: before.c });
     expect(restarts(events)).toEqual([{ strategy: 'one-for-one', child: 'b', children: ['b'] }]);
     const exit = events.find(crashOf('b'))?.payload as ExitEvent;
-    expect([exit.code, exit.class, exit.willRestart]).toEqual([1, 'abnormal', true]);
+    expect([exit.exitCode, exit.class, exit.willRestart]).toEqual([1, 'abnormal', true]);
     expect(pm.get('b')?.restarts).toBe(1);
   });
 });

@@ -59,7 +59,7 @@ export function describeLifecycle<E extends LifecycleEventName>(event: E, payloa
     case 'exit': {
       const e = payload as EventPayload<'exit'>;
       const why = e.reason === 'exit' ? '' : ` (${e.reason})`;
-      return `${name} exited ${ending(e.code, e.signal)}${why}; ${e.willRestart ? 'it will be restarted' : 'not restarted'}`;
+      return `${name} exited ${ending(e.exitCode, e.signal)}${why}; ${e.willRestart ? 'it will be restarted' : 'not restarted'}`;
     }
     case 'restart': {
       const e = payload as EventPayload<'restart'>;
@@ -73,7 +73,7 @@ export function describeLifecycle<E extends LifecycleEventName>(event: E, payloa
       return `${name} failed to start: ${firstLine((payload as EventPayload<'start-failed'>).error)}`;
     case 'stop': {
       const e = payload as EventPayload<'stop'>;
-      return `${name} stopped (${e.signal ?? (e.code === null ? 'no exit code' : `code ${e.code}`)})`;
+      return `${name} stopped (${e.signal ?? (e.exitCode === null ? 'no exit code' : `code ${e.exitCode}`)})`;
     }
     case 'kill':
       return `${name} did not stop in time: SIGKILL sent to ${(payload as EventPayload<'kill'>).pids.length} process(es)`;

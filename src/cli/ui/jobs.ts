@@ -36,7 +36,7 @@ export function attachJobLines(pm: ProcessManager, write: (line: string) => void
   // A retry's `restart` event follows the `exit` event of the attempt that failed: say how it ended.
   const endings = new Map<string, string>();
   const onExit = (e: EventPayload<'exit'>): void => {
-    if (e.job) endings.set(e.name, e.signal === null ? `exited with code ${e.code ?? '?'}` : `was ended by ${e.signal}`);
+    if (e.job) endings.set(e.name, e.signal === null ? `exited with code ${e.exitCode ?? '?'}` : `was ended by ${e.signal}`);
   };
   const onRestart = (e: EventPayload<'restart'>): void => {
     if (!e.job) return;
