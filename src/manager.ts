@@ -154,7 +154,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
               reaper.track(pid, starttime, cookie);
               forkObservers.get(this)?.({ pid, starttime, cookie });
             },
-            untrack: (pid: number) => reaper.untrack(pid),
+            untrack: (pid: number, exited?: boolean) => reaper.untrack(pid, exited),
           }
         : {}),
     };

@@ -72,7 +72,7 @@ export interface WorkerHost {
   /** Registers a live process group so it dies with the host (`orphans: 'kill'`). */
   readonly track?: (pid: number, starttime: number | undefined, cookie?: string) => void;
   /** Forgets a process group that is gone. */
-  readonly untrack?: (pid: number) => void;
+  readonly untrack?: (pid: number, exited?: boolean) => void;
   /** Per-incarnation machinery. */
   readonly attachments?: Attachments;
   /** Takes over a stop's final cookie sweep (a shutdown sweeps all stopped trees in one pass). */
@@ -513,7 +513,7 @@ export class ProcessWorker {
     // And descendants that left the group and lost their parent link, found by the tree cookie
     // (on the next turn: the restart this exit may trigger spawns first).
     if (!inc.stopping && inc.cookie !== undefined) sweepSoon(inc.cookie, { pid: inc.pid, bornAt: inc.bornAt });
-    this.host.untrack?.(inc.pid);
+    this.host.untrack?.(inc.pid, true);
     // A stop, a termination for a reason, or a start still under way report the end themselves.
     if (inc !== this.current || inc.terminationReason || !inc.started) return;
     inc.listener.exited(this.exitInfo(exit, 'exit'));

@@ -37,8 +37,11 @@ export interface Reaper {
    * in its environment (`PROCVISOR_TREE`), if it has one.
    */
   track(pid: number, starttime: number | undefined, cookie?: string): void;
-  /** Forgets a child, typically once it has exited. */
-  untrack(pid: number): void;
+  /**
+   * Forgets a child. With `exited` (it has been reaped), the line may wait a moment for another to
+   * travel with; the reaper checks start times, so a reused PID never matches the stale entry.
+   */
+  untrack(pid: number, exited?: boolean): void;
   /**
    * Closes the pipe as if the host had exited: the reaper kills every tree still tracked, then
    * exits. The instance stays usable; the next `track()` starts a new reaper.
@@ -57,6 +60,8 @@ export interface ReaperOptions {
 const SHELL = '/bin/sh';
 /** A reaper that lived longer than this (ms) is replaced as soon as it dies (a younger one waits for the next track()). */
 const RESPAWN_AFTER = 1000;
+/** Longest time an un-registration waits for another line to travel with (ms). */
+const UNTRACK_BATCH_MS = 50;
 
 /** True where a reaper process can run: a POSIX platform with `/bin/sh`. */
 export function reaperSupported(): boolean {
@@ -100,6 +105,9 @@ class ReaperClient implements Reaper {
   #stdin: Socket | undefined;
   #hooked = false;
   #startedAt = 0;
+  /** Un-registrations not written yet: they go out with the next write, or after {@link UNTRACK_BATCH_MS}. */
+  #untracks = '';
+  #untrackTimer: NodeJS.Timeout | undefined;
   readonly #onExit = (): void => {
     // The host exits by itself (process.exit, an uncaught exception, a signal Node handles): kill
     // what is still tracked now, synchronously, whether or not a reaper runs. The reaper would do
@@ -134,13 +142,31 @@ class ReaperClient implements Reaper {
     else this.#start();
   }
 
-  untrack(pid: number): void {
-    if (!this.#tracked.delete(pid)) return;
-    if (this.#running()) this.#write(`- ${pid}\n`);
+  /**
+   * A child that exited and is checked by its start time is forgotten lazily: its line waits for
+   * the next write (the restart's registration, usually) or a short batching window. Until then
+   * the reaper holds a dead child's PID with its start time, which a reused PID never matches;
+   * each line costs the host a pipe write and the reaper a wake-up, which a restart loop or a
+   * shutdown of many children would otherwise pay twice per child. A child that may still run,
+   * or one without a start time (no `/proc`: a PID is all the reaper could check), goes at once.
+   */
+  untrack(pid: number, exited = false): void {
+    const entry = this.#tracked.get(pid);
+    if (!entry) return;
+    this.#tracked.delete(pid);
+    if (!this.#running()) return;
+    if (!exited || entry.starttime === undefined) return this.#write(`- ${pid}\n`);
+    this.#untracks += `- ${pid}\n`;
+    // A real timer, unref'd: a batching window for a pipe, not a delay anything waits for.
+    this.#untrackTimer ??= setTimeout(() => {
+      this.#untrackTimer = undefined;
+      this.#write('');
+    }, UNTRACK_BATCH_MS).unref();
   }
 
   close(): void {
     this.#tracked.clear();
+    this.#write('');
     if (this.#hooked) process.off('exit', this.#onExit);
     this.#hooked = false;
     this.#stdin?.end();
@@ -198,12 +224,21 @@ class ReaperClient implements Reaper {
    * before the host can die (a pipe write of a line is one syscall, a few microseconds).
    */
   #write(text: string): void {
-    if (text && this.#stdin?.writable) this.#stdin.write(text);
+    const lines = this.#untracks + text;
+    this.#dropUntracks();
+    if (lines && this.#stdin?.writable) this.#stdin.write(lines);
+  }
+
+  #dropUntracks(): void {
+    this.#untracks = '';
+    if (this.#untrackTimer) clearTimeout(this.#untrackTimer);
+    this.#untrackTimer = undefined;
   }
 
   #forget(): void {
     this.#child = undefined;
     this.#stdin = undefined;
+    this.#dropUntracks();
   }
 }
 

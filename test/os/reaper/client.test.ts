@@ -86,6 +86,27 @@ describe.runIf(process.platform === 'linux')('reaper client', () => {
     }
   });
 
+  it('an exited child is forgotten with the next line, and close() sends what still waits', async () => {
+    const reaper = createReaper();
+    const groups = [await startGroup(), await startGroup(), await startGroup()];
+    const [kept, batched, late] = groups as [Awaited<ReturnType<typeof startGroup>>, Awaited<ReturnType<typeof startGroup>>, Awaited<ReturnType<typeof startGroup>>];
+    try {
+      reaper.track(kept.pid, kept.starttime);
+      reaper.track(batched.pid, batched.starttime);
+      const pid = reaper.pid as number;
+      // Lazily forgotten (the caller says it exited; here it still runs, so a lost line would show
+      // as a kill): it travels with the next registration, or with close().
+      reaper.untrack(batched.pid, true);
+      reaper.track(late.pid, late.starttime);
+      reaper.untrack(late.pid, true);
+      reaper.close();
+      await until(() => kept.pids.every((p) => !alive(p)) && !alive(pid), 5000, 'the tracked tree and reaper to go');
+      expect([...batched.pids, ...late.pids].every(alive)).toBe(true);
+    } finally {
+      killAll([...kept.pids, ...batched.pids, ...late.pids], reaper);
+    }
+  });
+
   it('starts a new reaper on the next track() after one died, and registers everything again', async () => {
     const reaper = createReaper();
     const first = await startGroup();
