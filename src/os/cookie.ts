@@ -18,7 +18,7 @@
  */
 import { lstatSync, readFileSync } from 'node:fs';
 import { HAS_PROC, kernelThreads, listPids, readEnvironRaw, readLink, readStat } from './proc.js';
-import { signalTree, type ProcessId } from './tree.js';
+import { signalTree, waitGone, type ProcessId } from './tree.js';
 
 /** The environment variable carrying an incarnation's tree cookie. */
 export const TREE_COOKIE_ENV = 'PROCVISOR_TREE';
@@ -240,6 +240,35 @@ const SWEEP_DELAY = 20;
 const later = new Map<string, TreeOrigin | undefined>();
 /** The sweeps {@link sweepSoon} has queued or runs, until they found nothing more. */
 let settling: Promise<void> | undefined;
+
+/**
+ * The cookie sweeps of several stops made one after another (a supervisor stopping its children in
+ * reverse order), collected and run as one {@link sweepUntilQuiet} once the last stop is done:
+ * each sweep lists every process created since its tree began, so one per stop costs a `/proc`
+ * pass each. Escapees (processes that lost their parent link) are SIGKILLed a few stops later
+ * than they would be alone, and always before the caller goes on.
+ */
+export class SweepBatch {
+  readonly #cookies = new Map<string, TreeOrigin | undefined>();
+
+  /** A ladder's `deferSweep` hook: takes the sweep over. */
+  readonly defer = (cookie: string, origin: TreeOrigin | undefined): boolean => {
+    this.#cookies.set(cookie, origin);
+    return true;
+  };
+
+  /**
+   * Sweeps what was collected (nothing when no stop deferred a sweep) and starts afresh. Resolves
+   * once what it SIGKILLed is gone, or after `grace` ms (as a stop's own sweep waits).
+   */
+  async run(grace: number): Promise<void> {
+    if (this.#cookies.size === 0) return;
+    const cookies = new Map(this.#cookies);
+    this.#cookies.clear();
+    const swept = await sweepUntilQuiet(cookies);
+    if (swept.length > 0) await waitGone(swept, { timeout: grace });
+  }
+}
 
 /**
  * Most rounds one sweep makes: a process that keeps escaping (forks, exits, its child calls

@@ -17,7 +17,7 @@ import type { EventName, EventPayload } from '../api/events.js';
 import type { Clock, ExitInfo, ExitReason, HealthStatus, OutputLine, ProbeResult, Signal } from '../api/types.js';
 import type { HealthSource } from '../health/aggregate.js';
 import { cgroupHost, enableControllers, TreeCgroup } from '../os/cgroup.js';
-import { newTreeCookie, settleAlso, sweepSoon, type TreeOrigin } from '../os/cookie.js';
+import { newTreeCookie, settleAlso, sweepSoon } from '../os/cookie.js';
 import { readStat } from '../os/proc.js';
 import { spawnChild, USE_PROCESS_GROUPS, type LaunchExtras } from '../os/spawn.js';
 import { readProcessTree, signalTree } from '../os/tree.js';
@@ -25,7 +25,7 @@ import { createMasker, LineSplitter, parseOutputCommand, PartialFlusher, RingBuf
 import { classifyExit } from '../policy/classify.js';
 import type { ResolvedProcessSpec } from '../spec/resolved.js';
 import { invalid, type Subject } from '../spec/validate.js';
-import type { ChildListener, RunInfo } from '../supervisor/child.js';
+import type { ChildListener, DeferSweep, RunInfo } from '../supervisor/child.js';
 import { Incarnation, type OsExit } from './incarnation.js';
 import { awaitReadiness, describeProbe, ReadinessTrace, type PolledReadiness } from './readiness.js';
 import { runLadder } from './stop.js';
@@ -76,7 +76,7 @@ export interface WorkerHost {
   /** Per-incarnation machinery. */
   readonly attachments?: Attachments;
   /** Takes over a stop's final cookie sweep (a shutdown sweeps all stopped trees in one pass). */
-  readonly deferSweep?: (cookie: string, origin: TreeOrigin | undefined) => boolean;
+  readonly deferSweep?: DeferSweep;
   /** False: a child and its pipes never hold the host's event loop open (`keepAlive: false`). Default true. */
   readonly keepAlive?: boolean;
   /**
@@ -529,13 +529,13 @@ export class ProcessWorker {
    * during a stop returns the same promise; a stop of a process that is not running resolves at
    * once. Never rejects.
    */
-  stop(): Promise<void> {
+  stop(deferSweep?: DeferSweep): Promise<void> {
     if (this.spawning) this.spawning.stopRequested = true;
     const inc = this.current;
     if (!inc || inc.ended) return Promise.resolve();
     // A manual stop outranks an automatic termination already under way: it must not restart.
     if (inc.terminationReason !== 'start-timeout') inc.terminationReason = 'stopped';
-    return this.runTermination(inc);
+    return this.runTermination(inc, deferSweep);
   }
 
   /** Cuts a start in flight short (the owner's stop is on its way). */
@@ -557,7 +557,7 @@ export class ProcessWorker {
     return this.runTermination(inc);
   }
 
-  private runTermination(inc: Incarnation): Promise<void> {
+  private runTermination(inc: Incarnation, batch?: DeferSweep): Promise<void> {
     if (inc.stopping) return inc.stopping;
     inc.stopping = (async () => {
       const pid = inc.pid;
@@ -575,7 +575,8 @@ export class ProcessWorker {
           {
             unstoppedGrace: TUNING.unstoppedGrace,
             clock: this.host.clock,
-            ...(this.host.deferSweep ? { deferSweep: this.host.deferSweep } : {}),
+            // A shutdown's single final pass first; else the batch of the supervisor stopping us.
+            deferSweep: (cookie, origin) => this.host.deferSweep?.(cookie, origin) === true || batch?.(cookie, origin) === true,
             onKill: (pids) => this.host.emit('kill', { ...this.base(pid), pids }),
             onUnstopped: (pids) => this.host.emit('unstopped', { ...this.base(pid), pids }),
           },

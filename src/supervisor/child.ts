@@ -4,6 +4,7 @@
  * callback given to `start`; it never writes its supervisor's record.
  */
 import type { ExitInfo, HealthStatus, OutputLine } from '../api/types.js';
+import type { TreeOrigin } from '../os/cookie.js';
 import type { ResolvedChildSpec } from '../spec/resolved.js';
 
 /** Facts a child reports to its supervisor while it runs. */
@@ -41,8 +42,12 @@ export interface Child {
    * child started in order). Rejects when it could not start; `listener` hears of its end.
    */
   start(listener: ChildListener, info?: RunInfo): Promise<void>;
-  /** Stops the run; resolves when it and everything it started are gone. Never rejects. */
-  stop(): Promise<void>;
+  /**
+   * Stops the run; resolves when it and everything it started are gone, except for the cookie
+   * sweep a process leaves to `deferSweep` when given (a supervisor stopping several children in a
+   * row sweeps once after the last). Never rejects.
+   */
+  stop(deferSweep?: DeferSweep): Promise<void>;
   /** Cancels at once whatever would start a process (a start in flight, pending restarts). */
   cancel(): void;
   /** SIGKILLs every process of the child at once. */
@@ -50,3 +55,6 @@ export interface Child {
   /** The retained output (processes), oldest first. */
   logs(n?: number): OutputLine[];
 }
+
+/** Takes over a stop's final cookie sweep (returns true) or leaves it to the stop (false). */
+export type DeferSweep = (cookie: string, origin: TreeOrigin | undefined) => boolean;

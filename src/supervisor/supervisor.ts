@@ -17,6 +17,7 @@
  * the manager's `restartBudget` (budget.ts) is asked once a restart's backoff delay is over.
  */
 import { InvalidStateError } from '../api/errors.js';
+import { TUNING } from '../api/tuning.js';
 import type { EventName, EventPayload } from '../api/events.js';
 import type { Clock, ClockTimer, ExitInfo, ExitReason, HealthStatus, OutputLine, State } from '../api/types.js';
 import { backoffDelay, nextAttempt } from '../policy/backoff.js';
@@ -32,6 +33,7 @@ import type { Child, ChildListener } from './child.js';
 import { Mailbox } from './mailbox.js';
 import type { QueuedMessage, RestartPlan, UrgentMessage } from './messages.js';
 import { isActive, resetRecord, type ChildRecord } from './record.js';
+import { SweepBatch } from '../os/cookie.js';
 import { isStoppedWhileStarting, stoppedWhileStarting } from '../process/worker.js';
 import { childStartError } from './start-error.js';
 import { affectedChildren } from './strategy.js';
@@ -357,18 +359,24 @@ export class Supervisor implements Child {
     this.phase = final;
   }
 
+  /** Stops `records` one at a time, last first; their cookie sweeps run once, after the last. */
   private async stopInReverse(records: readonly ChildRecord[]): Promise<void> {
+    const sweeps = new SweepBatch();
     for (const record of [...records].reverse()) {
       record.plan = undefined;
       this.disarmSchedule(record);
-      await this.stopChildNow(record);
+      await this.stopChildNow(record, sweeps);
     }
+    await sweeps.run(TUNING.unstoppedGrace);
   }
 
-  /** Stops one child by its own shutdown spec; it shows `stopping`, then `stopped`. */
-  private async stopChildNow(record: ChildRecord): Promise<void> {
+  /**
+   * Stops one child by its own shutdown spec; it shows `stopping`, then `stopped`. With `sweeps`,
+   * the stop's cookie sweep is left to the batch (the caller runs it after its last stop).
+   */
+  private async stopChildNow(record: ChildRecord, sweeps?: SweepBatch): Promise<void> {
     if (record.state === 'running' || record.state === 'starting') this.setState(record, 'stopping');
-    await record.child.stop();
+    await record.child.stop(sweeps?.defer);
     if (!record.removed) this.setState(record, 'stopped');
   }
 
@@ -432,12 +440,14 @@ export class Supervisor implements Child {
     // Bystanders stop in reverse start order; temporary ones are removed, and `never` ones kept
     // (stopped), not restarted.
     const kept = new Set<ChildRecord>();
+    const sweeps = new SweepBatch();
     for (const bystander of group.filter((r) => r !== record).reverse()) {
       const pending = this.leavePlan(bystander);
-      if (!pending) await this.stopChildNow(bystander);
+      if (!pending) await this.stopChildNow(bystander, sweeps);
       if (bystander.child.spec.restart === 'temporary') this.drop(bystander);
       if (bystander.child.spec.restart === 'never') kept.add(bystander);
     }
+    await sweeps.run(TUNING.unstoppedGrace);
     if (this.stopping) return;
     const restarting = group.filter((r) => this.holds(r) && !r.manuallyStopped && !kept.has(r));
     this.leavePlan(record);

@@ -207,6 +207,39 @@ describe.runIf(linux).concurrent('whole trees', () => {
     }
   });
 
+  it('a tree stop and a group restart leave no unlinked grandchild of any child (one sweep after the last stop)', async ({ expect }) => {
+    const pm = track(new ProcessManager({ shutdown: { timeout: 3000 } }));
+    const handle = await pm.start({
+      name: 'tree',
+      strategy: 'one-for-all',
+      children: [unlinkedSpec('a'), unlinkedSpec('b'), { name: 'c', command: 'sh', args: [fixture('sup-puppet.sh')], readiness: { type: 'log', pattern: 'ready' } }],
+    });
+    const escapees = () => ['a', 'b'].map((name) => unlinkedPid(pm.get(name)?.readyData));
+    const first = escapees();
+    const spawnedAgain = new Promise<unknown[]>((resolve) => {
+      const seen: unknown[] = [];
+      pm.on('spawn', (e) => {
+        // When the group starts again, every bystander's escapee is already gone.
+        if (e.name === 'a') seen.push(living(first));
+        if (e.name === 'c') resolve(seen);
+      });
+    });
+    let second: number[] = [];
+    try {
+      expect(living(first)).toEqual(first);
+      process.kill(pm.get('c')?.pid as number, 'SIGUSR1');
+      expect(await spawnedAgain).toEqual([[]]);
+      await pm.waitFor('tree', 'running');
+      await until(() => ['a', 'b'].every((name) => pm.get(name)?.readyData !== undefined), 5000, 'the group to be ready again');
+      second = escapees();
+      expect(living(second)).toEqual(second);
+      await pm.stop(handle.name);
+      expect(living(second)).toEqual([]);
+    } finally {
+      killAll([...first, ...second]);
+    }
+  });
+
   it('kills the setsid grandchild whose parent died, when the leader crashes', async () => {
     const pm = track(new ProcessManager());
     const exited = nextEvent(pm, 'exit');
