@@ -108,11 +108,19 @@ async function treeGone(target: LadderTarget, tree: { current: ProcessId[] }, ca
     leaderExited = true;
   });
   // Real time on purpose: it only catches forks, and stops that took effect after the signal,
-  // sooner or later (see the top of this file).
-  const rescan = setInterval(() => {
-    if (leaderExited) return;
-    tree.current = refreshTree(tree.current, target.pid, { wake });
-  }, 100);
+  // sooner or later (see the top of this file). 100 ms after the signal, then each wait twice as
+  // long up to a second: a tree that handles its signal forks early if at all, and a shutdown of
+  // a thousand slow trees would otherwise walk each of them ten times a second. A fork the walks
+  // miss (its parent exited between two) is still found by the cookie sweep.
+  let rescan: NodeJS.Timeout | undefined;
+  const scheduleRescan = (delay: number): void => {
+    rescan = setTimeout(() => {
+      if (leaderExited) return;
+      tree.current = refreshTree(tree.current, target.pid, { wake });
+      scheduleRescan(Math.min(delay * 2, RESCAN_MAX_MS));
+    }, delay);
+  };
+  scheduleRescan(RESCAN_FIRST_MS);
   const aborted = new Promise<void>((resolve) => cancel.addEventListener('abort', () => resolve(), { once: true }));
   try {
     await Promise.race([target.exited, aborted]);
@@ -121,9 +129,13 @@ async function treeGone(target: LadderTarget, tree: { current: ProcessId[] }, ca
     const rest = tree.current.filter((id) => id.pid !== target.pid);
     if (rest.length > 0) await waitGone(rest, { timeout: Infinity, signal: cancel });
   } finally {
-    clearInterval(rescan);
+    clearTimeout(rescan);
   }
 }
+
+/** First re-walk of a tree that has not ended since its signal, and the longest wait between two (ms). */
+const RESCAN_FIRST_MS = 100;
+const RESCAN_MAX_MS = 1000;
 
 /**
  * SIGKILLs what carries the target's cookie and is not in `spare`, scanning again after each find:
