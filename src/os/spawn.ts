@@ -48,10 +48,10 @@ export function applyColor(env: NodeJS.ProcessEnv, color: ResolvedProcessSpec['c
   const on = color === 'auto' ? host.isTTY && !host.env.NO_COLOR : color;
   if (on === true) {
     env.FORCE_COLOR = '1';
-    env.NO_COLOR = undefined;
+    delete env.NO_COLOR;
   } else if (color === false) {
     env.NO_COLOR = '1';
-    env.FORCE_COLOR = undefined;
+    delete env.FORCE_COLOR;
   }
 }
 
@@ -68,11 +68,10 @@ export function childEnv(
   restarts?: number,
   host?: HostTerminal,
 ): NodeJS.ProcessEnv {
-  // The host's variables by inheritance, not a copy: `spawn` reads inherited keys too (on purpose,
-  // in Node's own code) and skips undefined values, so the host's environment is read once per
-  // spawn, as a bare spawn reads it, instead of twice (a copy cost ~0.1 ms a spawn). Variables are
-  // therefore removed by setting them undefined, never by `delete`.
-  const env: NodeJS.ProcessEnv = spec.extendEnv ? (Object.create(process.env) as NodeJS.ProcessEnv) : {};
+  // A copy, not an object inheriting from process.env: spawn() would read inherited keys too, but
+  // V8 caches the keys a for-in finds on the prototype, so a variable the host sets later would
+  // be missed (measured: it is).
+  const env: NodeJS.ProcessEnv = spec.extendEnv ? { ...process.env } : {};
   for (const [key, value] of Object.entries(DEFAULTS.unbufferedEnv)) {
     if (env[key] === undefined && !(key in spec.env)) env[key] = value;
   }
@@ -82,7 +81,8 @@ export function childEnv(
   // procvisor/child helpers act only when this is set (and delete it, so grandchildren don't inherit it).
   if (spec.ipc) env[SUPERVISED_ENV] = String(process.pid);
   for (const [key, value] of Object.entries(spec.env)) {
-    env[key] = value;
+    if (value === undefined) delete env[key];
+    else env[key] = value;
   }
   // Every descendant inherits it: how an escapee that lost its parent link is still found.
   if (cookie !== undefined) env[TREE_COOKIE_ENV] = cookie;

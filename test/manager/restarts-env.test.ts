@@ -44,3 +44,20 @@ describe.concurrent('PROCVISOR_RESTARTS', () => {
     await pm.shutdown();
   });
 });
+
+describe('the host environment', () => {
+  it('is read at each spawn: a variable the host sets after the first start reaches the next incarnation', async ({ expect }) => {
+    const pm = manager();
+    const key = `PROCVISOR_TEST_LATE_${process.pid}`;
+    try {
+      const first = await pm.start(nodeSpec('late', 'echo-env.mjs', [key], { readiness: { type: 'log', pattern: key } }));
+      expect(first.logs().map((l) => l.line)).toEqual([`${key} is unset`]);
+      process.env[key] = 'set later';
+      const again = await pm.restart('late');
+      expect(again.logs().map((l) => l.line).at(-1)).toBe(`${key}=set later`);
+    } finally {
+      delete process.env[key];
+      await pm.shutdown();
+    }
+  });
+});
