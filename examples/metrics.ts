@@ -11,6 +11,8 @@ import { Registry } from 'prom-client';
 import { ProcessManager } from '../src/index.js';
 import { collectMetrics } from '../src/prometheus/index.js';
 
+// `await using` (TypeScript 5.2+, or tsx) shuts the manager down when the module ends; in plain
+// JavaScript on Node 20 write `const pm = new ProcessManager(); try { … } finally { await pm.shutdown(); }`.
 await using pm = new ProcessManager({ sampling: { interval: '250ms' } });
 const registry = new Registry();
 collectMetrics(pm, { registry });

@@ -16,6 +16,8 @@ const summary = (r: RunAllResult): string =>
   `ok=${r.ok} exit=${r.exitCode}: ` + r.results.map((c) => `${c.name} ${c.status}${c.killed ? ' (killed)' : ''}${c.restarts ? `, ${c.restarts} restart(s)` : ''}`).join('; ');
 
 // One job slot per command at least: runAll's commands are jobs of the manager.
+// `await using` (TypeScript 5.2+, or tsx) shuts the manager down when the module ends; in plain
+// JavaScript on Node 20 write `const pm = new ProcessManager(); try { … } finally { await pm.shutdown(); }`.
 await using pm = new ProcessManager({ maxConcurrentJobs: 8 });
 const detach = pm.pipeOutput(process.stdout, { timestamps: true });
 

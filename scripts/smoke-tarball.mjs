@@ -6,6 +6,8 @@
  *     readiness probe and shuts it down, the program then exits by itself and leaves no process;
  *   - `require('procvisor')` and `require('procvisor/child')` work (require of ESM, Node >= 20.19);
  *   - `procvisor/child` imports;
+ *   - the declarations declare no class but the manager and the errors, and declare or export no
+ *     name of src/'s internals (INTERNAL_NAMES: the worker, supervisors, resolved specs, …);
  *   - the types compile under strict `tsc --noEmit`, with module/moduleResolution node16 and with
  *     module esnext/moduleResolution bundler;
  *   - the test entries work as a user's suite uses them: the example vitest project (several files
@@ -116,7 +118,9 @@ export const off: () => void = onShutdown(async () => {});
 export { bad };
 
 // The public surface as users meet it, on the built declarations.
-import type { Duration, Handle, Size, WaitOptions } from 'procvisor';
+import type { Duration, RunOptions, Size, WaitOptions } from 'procvisor';
+// Handle is exported as a type only; imported here without \`type\`, so a value use below is checked.
+import { Handle } from 'procvisor';
 
 export async function surface(pm: ProcessManager): Promise<void> {
   // readyData follows the readiness probe of the spec given to start().
@@ -126,15 +130,37 @@ export async function surface(pm: ProcessManager): Promise<void> {
   const status: number | undefined = http.readyData?.status;
   // @ts-expect-error: an http probe's readyData is { status }, not a match
   const wrong: RegExpExecArray | undefined = http.readyData;
+  // A custom probe's readyData is the data its check returns, typed.
+  const custom = await pm.start({ name: 'c', command: 'node', readiness: { type: 'custom', check: async () => ({ ok: true, data: { port: 8080 } }) } });
+  const port: number | undefined = custom.readyData?.port;
+  // @ts-expect-error: the custom data's port is a number
+  const portText: string | undefined = custom.readyData?.port;
+  // An ipc probe's readyData is what the child passed to ready(): unknown, not \`any\`.
+  const worker = await pm.start({ name: 'w', command: 'node', ipc: true, readiness: { type: 'ipc' } });
+  const sent: unknown = worker.readyData;
+  // @ts-expect-error: unknown must be narrowed before use
+  const sentText: string = worker.readyData;
   const plain: Handle = web;
   // Every wait takes an options object.
   const wait: WaitOptions = { timeout: '5s', signal: AbortSignal.timeout(10_000) };
   await pm.waitFor('web', 'running', wait);
   await web.waitFor('running', { timeout: 250 });
+  const runOptions: RunOptions = { timeout: '1m', signal: AbortSignal.timeout(60_000) };
+  const job = { name: 'job', command: 'node', args: ['-e', ''] };
+  const result = await pm.run(job, runOptions);
+  await worker.request({ ping: true }, { timeout: '2s' });
   // @ts-expect-error: no positional timeouts
   await pm.waitFor('web', 'running', '5s');
+  // @ts-expect-error: no positional timeouts
+  await pm.waitFor('web', 'running', 1000);
+  // @ts-expect-error: no positional timeouts
+  await pm.run(job, 1000);
+  // @ts-expect-error: no positional timeouts
+  await worker.request({ ping: true }, 1000);
+  // @ts-expect-error: no positional timeouts
+  await pm.start(spec, 1000);
   await pm.shutdown({ timeout: '10s' });
-  void [match, status, wrong, plain];
+  void [match, status, wrong, port, portText, sent, sentText, plain, result.status];
 }
 
 // Durations and sizes are checked at compile time.
@@ -145,8 +171,8 @@ export const words: Duration = 'ten seconds';
 // @ts-expect-error: not a size
 export const parsecs: Size = '3 parsecs';
 
-// @ts-expect-error: Handle is a type: users receive handles, never construct them
-export const made = new Handle();
+// @ts-expect-error: Handle is exported as a type only: users receive handles, never construct them
+export const HandleValue = Handle;
 
 // ── later names: uses of names added to src/index.ts later go here ──
 
@@ -173,6 +199,17 @@ export async function fixtures(): Promise<void> {
   }
   void [port, url, status, none, bad, typed, useNodeTestFixture];
 }
+
+// The option types of the backoff builders, and the argument of defineGlobalSetup()'s function.
+import { backoff, type ExponentialBackoffOptions, type FixedBackoffOptions, type LinearBackoffOptions } from 'procvisor';
+import { defineGlobalSetup, type GlobalSetupContext } from 'procvisor/vitest';
+
+const slow: ExponentialBackoffOptions = { initial: '1s', factor: 3, max: '1m' };
+const steady: FixedBackoffOptions = { resetAfter: '5m' };
+export const backoffs: ProcessSpec['backoff'][] = [backoff.exponential(slow), backoff.linear({ step: '1s' } satisfies LinearBackoffOptions), backoff.fixed('1s', steady)];
+// @ts-expect-error: the type is the builder's, not an option
+export const linear: ExponentialBackoffOptions = { type: 'linear' };
+export const setup: (context: GlobalSetupContext) => Promise<() => Promise<void>> = defineGlobalSetup({});
 `;
 
 /** The command-line project: two scripts for `run`, a config and a Procfile for `start`. */
@@ -238,6 +275,33 @@ test('starts a fixture and forgets it', async () => {
 
 /** The only classes the declarations may contain: the manager and the errors. Nothing internal. */
 const PUBLIC_CLASSES = new Set(['ProcessManager', ...EXPORTS.filter((name) => name.endsWith('Error'))]);
+
+/**
+ * Names of src/'s internals, which no declaration file may declare or export (as a class, an
+ * interface, a type, a function or a constant, or in an \`export { … }\` list): the process worker, its
+ * host and incarnations; supervisors, their child records and mailboxes; the handle class behind
+ * the \`Handle\` type; output ring buffers and line splitters; the job runner and its slots; resource
+ * samplers and monitors; health aggregation; the IPC channel; the socket registry; the reaper; tree
+ * tracking and cgroups; fixture internals; the tuning values; and every resolved spec type
+ * (\`ResolvedProcessSpec\`: defaults filled, durations parsed). Public names that merely start the
+ * same way (\`SupervisorSpec\`, \`UsageHistoryOptions\`, \`RestartBudgetSpec\`, \`ReapOptions\`) do not match.
+ */
+const INTERNAL_NAMES =
+  /^(?:ProcessWorker|WorkerHost|Supervisor|SupervisorHost|Incarnation\w*|ChildRecord|ChildHandle|Mailbox|RingBuffer|LineSplitter|PartialFlusher|JobRunner|Slots|Sampler|SamplerBackend|ResourceMonitor|LimitMonitor|HealthAggregator|HeartbeatMonitor|IpcChannel|SocketRegistry|Reaper\w*|TreeTracker|TreeCgroup|ProcTable|DeferredFixture|ReadinessTrace|RestartBudget|UsageHistory|LoopHold|TUNING|Resolved[A-Z]\w*)$/;
+
+/** The names a declaration file declares at its top level or lists in its \`export { … }\` clauses (both sides of \`as\`). */
+function declaredNames(text) {
+  const names = new Set();
+  const declaration = /^(?:export\s+)?(?:declare\s+)?(?:abstract\s+)?(?:class|interface|type|enum|function|const|let|var|namespace)\s+([A-Za-z_$][\w$]*)/gm;
+  for (const m of text.matchAll(declaration)) names.add(m[1]);
+  for (const m of text.matchAll(/^export\s+(?:type\s+)?\{([^}]*)\}/gm)) {
+    for (const item of m[1].split(',')) {
+      const parts = item.trim().replace(/^type\s+/, '').split(/\s+as\s+/);
+      for (const part of parts) if (part) names.add(part.trim());
+    }
+  }
+  return names;
+}
 
 /** The ESM check: start and shut down a tiny process, report its pid. */
 const ESM_CHECK = `\
@@ -466,14 +530,19 @@ try {
   if (!cjs.ok) show(cjs);
 
   // 5. The declarations name no internal class (process worker, supervisor, incarnation, ring
-  // buffer, resolved specs): users get the manager, the errors, and types.
+  // buffer, resolved specs): users get the manager, the errors, and types. Nor any internal type:
+  // no declared or exported name is one of src/'s internals (INTERNAL_NAMES).
   const dist = join(project, 'node_modules', 'procvisor', 'dist');
   const declared = new Set();
+  const internalNames = new Set();
   for (const file of readdirSync(dist).filter((f) => f.endsWith('.d.ts'))) {
-    for (const m of readFileSync(join(dist, file), 'utf8').matchAll(/declare (?:abstract )?class (\w+)/g)) declared.add(m[1]);
+    const text = readFileSync(join(dist, file), 'utf8');
+    for (const m of text.matchAll(/declare (?:abstract )?class (\w+)/g)) declared.add(m[1]);
+    for (const name of declaredNames(text)) if (INTERNAL_NAMES.test(name)) internalNames.add(`${name} (${file})`);
   }
   const internal = [...declared].filter((name) => !PUBLIC_CLASSES.has(name));
   report(internal.length === 0, 'declarations hold no internal class', internal.length ? `found: ${internal.join(', ')}` : '');
+  report(internalNames.size === 0, 'declarations declare and export no internal name', internalNames.size ? `found: ${[...internalNames].join(', ')}` : '');
 
   // 6. The types, under both module resolutions a user is likely to pick.
   writeFileSync(join(project, 'check.mts'), TYPE_CHECK);

@@ -1,9 +1,10 @@
 /**
  * ProcessManager: the registry of named children and the public entry to everything. Each
- * top-level entry runs under a supervisor of its own (supervisor.ts, `topLevel`), so entries never
- * wait on each other and the manager never gives up as a whole (docs/semantics.md: "the manager itself never
- * gives up"). The manager turns names into records and reads them; it never writes a record: every
- * change goes to the supervisor that holds the child.
+ * top-level entry runs under a supervisor of its own, so entries never wait on each other and the
+ * manager never gives up as a whole
+ * (https://github.com/procvisor/procvisor/blob/main/docs/semantics.md#restart-intensity). The
+ * manager turns names into records and reads them; it never writes a record: every change goes to
+ * the supervisor that holds the child.
  */
 import { EventEmitter } from 'eventemitter3';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError, ShutdownError, InvalidStateError, TimeoutError } from './api/errors.js';

@@ -1,12 +1,18 @@
 /**
  * Type tests of the public surface: the event map, spec unions and handles.
  */
-import { describe, expectTypeOf, it } from 'vitest';
+import { describe, expect, expectTypeOf, it } from 'vitest';
 import {
+  DEFAULTS,
+  EVENTS,
   ProcessManager,
   InvalidSpecError,
   isProcvisorError,
   type Duration,
+  type EventName,
+  type ExponentialBackoffOptions,
+  type FixedBackoffOptions,
+  type LinearBackoffOptions,
   type ProcvisorError,
   type Size,
   backoff,
@@ -34,6 +40,56 @@ describe('public types', () => {
     // @ts-expect-error unknown events are rejected
     pm.on('exited', () => {});
     void pm.shutdown();
+  });
+
+  it('lists every event in EVENTS, once, and nothing else', () => {
+    // Both directions: a name missing from EVENTS, or one that is not an event, fails to compile.
+    expectTypeOf<(typeof EVENTS)[number]>().toEqualTypeOf<keyof ProcvisorEvents>();
+    expectTypeOf<EventName>().toEqualTypeOf<keyof ProcvisorEvents>();
+    expect(new Set(EVENTS).size).toBe(EVENTS.length);
+  });
+
+  it('keeps DEFAULTS to its user-facing keys (an internal tuning value fails to compile here)', () => {
+    expectTypeOf<keyof typeof DEFAULTS>().toEqualTypeOf<
+      | 'restart'
+      | 'successExitCodes'
+      | 'extendEnv'
+      | 'backoff'
+      | 'intensity'
+      | 'minUptime'
+      | 'restartBudget'
+      | 'shutdown'
+      | 'supervisorShutdownTimeout'
+      | 'startTimeout'
+      | 'output'
+      | 'probe'
+      | 'heartbeat'
+      | 'limits'
+      | 'sampling'
+      | 'watch'
+      | 'maxConcurrentJobs'
+      | 'job'
+      | 'orphans'
+      | 'handleSignals'
+      | 'keepAlive'
+      | 'cgroups'
+      | 'autoShutdown'
+      | 'ipcRequestTimeout'
+      | 'stdin'
+      | 'unbufferedEnv'
+    >();
+  });
+
+  it('types the backoff builders with the exported option types', () => {
+    expectTypeOf(backoff.exponential).parameter(0).toEqualTypeOf<ExponentialBackoffOptions | undefined>();
+    expectTypeOf(backoff.linear).parameter(0).toEqualTypeOf<LinearBackoffOptions | undefined>();
+    expectTypeOf(backoff.fixed).parameter(1).toEqualTypeOf<FixedBackoffOptions | undefined>();
+    expectTypeOf<keyof ExponentialBackoffOptions>().toEqualTypeOf<'initial' | 'factor' | 'max' | 'jitter' | 'resetAfter'>();
+    expectTypeOf<keyof LinearBackoffOptions>().toEqualTypeOf<'initial' | 'step' | 'max' | 'jitter' | 'resetAfter'>();
+    expectTypeOf<keyof FixedBackoffOptions>().toEqualTypeOf<'resetAfter'>();
+    // @ts-expect-error the type is the builder's, not an option
+    backoff.exponential({ type: 'linear' });
+    expect(backoff.fixed('1s', { resetAfter: '1m' })).toEqual({ type: 'fixed', delay: '1s', resetAfter: '1m' });
   });
 
   it('accepts process and supervisor specs as ChildSpec', () => {

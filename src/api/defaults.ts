@@ -1,6 +1,6 @@
 /**
  * Every user-facing default of procvisor, in one place: what an option is when it is not given.
- * Docs quote this file. Internal tuning values live in tuning.ts and are not exported.
+ * Only user-facing defaults are here; the docs quote these values.
  */
 export const DEFAULTS = Object.freeze({
   restart: 'permanent' as const,

@@ -25,8 +25,9 @@ export interface RlimitsSpec {
 
 /**
  * cgroup v2 limits of the child's own cgroup (where the host has a delegated, writable cgroup; see
- * docs/resources.md). A spec with `cgroup` (even `{}`) joins its cgroup before its program runs.
- * Where they cannot be applied, a `warning` event says so once per process and it runs without.
+ * https://github.com/procvisor/procvisor/blob/main/docs/resources.md#cgroup-cgroup-v2).
+ * A spec with `cgroup` (even `{}`) joins its cgroup before its program runs. Where they cannot be
+ * applied, a `warning` event says so once per process and it runs without.
  */
 export interface CgroupSpec {
   /** `memory.max`: the tree is OOM-killed past it. */

@@ -1,7 +1,8 @@
 /**
  * Public types of the runner methods: `pm.pipeOutput()` (every process's output to one stream,
  * prefixed) and `pm.runAll()` (commands side by side with concurrently's rules). The behaviour is
- * in `src/runner/` and on the methods' TSDoc in `manager.ts`; the guide is docs/runners.md.
+ * described on the methods' TSDoc; the guide is
+ * https://github.com/procvisor/procvisor/blob/main/docs/runners.md.
  * @packageDocumentation
  */
 import type { Duration, JobResult, Signal } from './types.js';
@@ -41,7 +42,10 @@ export type KillOthersOn = 'failure' | 'success';
  */
 export type SuccessCondition = 'all' | 'first' | 'last' | `command-${string}` | `!command-${string}`;
 
-/** Options of `pm.runAll()`; see its TSDoc and docs/runners.md for the exact rules. */
+/**
+ * Options of `pm.runAll()`; see its TSDoc and
+ * https://github.com/procvisor/procvisor/blob/main/docs/runners.md#the-rules-exactly for the exact rules.
+ */
 export interface RunAllOptions {
   /**
    * When a command ends with one of these outcomes, stop every other running command (by its

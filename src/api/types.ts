@@ -1,6 +1,6 @@
 /**
- * Public spec and option types of procvisor. Everything a user writes is typed here; the
- * resolved (defaults filled, durations parsed) forms live in `spec/resolved.ts`.
+ * Public spec and option types of procvisor. Everything a user writes is typed here; procvisor
+ * fills in the defaults (`DEFAULTS`) and parses durations and sizes itself.
  * @packageDocumentation
  */
 
@@ -120,6 +120,24 @@ export type BackoffSpec =
       /** Uptime after which the attempt counter resets. Default 30 s. */
       resetAfter?: Duration;
     };
+
+/**
+ * Options of `backoff.exponential()`: an exponential {@link BackoffSpec} without its `type`.
+ * Delays start at `initial` and grow by `factor` up to `max`, with `jitter`.
+ */
+export type ExponentialBackoffOptions = Omit<Extract<BackoffSpec, { type: 'exponential' }>, 'type'>;
+
+/**
+ * Options of `backoff.linear()`: a linear {@link BackoffSpec} without its `type`. Delays start at
+ * `initial` and grow by `step` up to `max`, with `jitter`.
+ */
+export type LinearBackoffOptions = Omit<Extract<BackoffSpec, { type: 'linear' }>, 'type'>;
+
+/**
+ * Options of `backoff.fixed(delay, options)`: a fixed {@link BackoffSpec} without its `type` and
+ * `delay` (the delay is the builder's first argument).
+ */
+export type FixedBackoffOptions = Omit<Extract<BackoffSpec, { type: 'fixed' }>, 'type' | 'delay'>;
 
 /** A backoff function: given the 1-based attempt number, returns the delay in ms. */
 export type BackoffFunction = (attempt: number) => number;

@@ -103,7 +103,7 @@ export function createProgram(io: CommandIo, done: (code: number) => void): Comm
     .option('--no-color', 'no colours')
     .addHelpText(
       'after',
-      `\n${DISCOVERY}\nPrints YAML (kubernetes: one document per object; compose: one document) or the unit files, each after a \`# <file>\` line.\nWarnings go to stderr. Exit code: 0 when exported, 1 for an invalid config. See docs/export.md.`,
+      `\n${DISCOVERY}\nPrints YAML (kubernetes: one document per object; compose: one document) or the unit files, each after a \`# <file>\` line.\nWarnings go to stderr. Exit code: 0 when exported, 1 for an invalid config.\nSee https://github.com/procvisor/procvisor/blob/main/docs/export.md`,
     )
     .action(async (target: ExportTarget, file: string | undefined, options: ExportCommandOptions) =>
       done(await (await import('./commands/export.js')).exportCommand(target, file, options, io)),

@@ -125,7 +125,8 @@ function dependsOnOf(node: ProcessNode, health: ReadonlyMap<string, boolean>, wa
 
 /**
  * The Compose file that runs what `config` declares: a service per process, in the config's start
- * order. Warnings name every field Compose cannot express (docs/export.md#docker-compose).
+ * order. Warnings name every field Compose cannot express
+ * (https://github.com/procvisor/procvisor/blob/main/docs/export.md#docker-compose).
  * @throws InvalidSpecError for an invalid spec, as a manager would; InvalidArgumentError for bad options.
  */
 export function toCompose(config: ExportInput, options: ComposeExportOptions = {}): ComposeFile {

@@ -232,7 +232,8 @@ function serviceOf(node: ProcessNode, namespace: string | undefined, warn: Warn)
 /**
  * The Kubernetes objects that run what `config` declares: per process, a Deployment (`permanent`)
  * or a Job (`transient`, `temporary`, `never`), and a Service when it has `sockets`. Warnings
- * name every field Kubernetes cannot express (docs/export.md#kubernetes).
+ * name every field Kubernetes cannot express
+ * (https://github.com/procvisor/procvisor/blob/main/docs/export.md#kubernetes).
  * @throws InvalidSpecError for an invalid spec, as a manager would; InvalidArgumentError for bad options.
  */
 export function toKubernetes(config: ExportInput, options: KubernetesExportOptions = {}): KubernetesObject[] {

@@ -4,10 +4,11 @@
  * count events as they come.
  */
 import type { Registry } from 'prom-client';
-import { registerEventMetrics, type EventSource } from './events.js';
+import type { ProcessManager } from '../manager.js';
+import { registerEventMetrics } from './events.js';
 import { registerGauges } from './gauges.js';
 import { resolveMetricsOptions, type MetricsOptions } from './options.js';
-import { scrapeView, type Lister } from './view.js';
+import { scrapeView } from './view.js';
 
 /** What `collectMetrics()` returns. */
 export interface MetricsCollector {
@@ -21,12 +22,13 @@ export interface MetricsCollector {
   [Symbol.dispose](): void;
 }
 
-/** The part of a ProcessManager the metrics read. */
-export type MetricsSource = Lister & EventSource;
+/** The part of a ProcessManager the metrics read: its `list()` when scraped, and its events. */
+export type MetricsSource = Pick<ProcessManager, 'list' | 'on' | 'off'>;
 
 /**
  * Registers Prometheus metrics of `pm` with `registry` (default prom-client's global `register`),
- * every name starting with `prefix` (default `'procvisor_'`). See docs/metrics.md for the list.
+ * every name starting with `prefix` (default `'procvisor_'`). See
+ * https://github.com/procvisor/procvisor/blob/main/docs/metrics.md#metrics for the list.
  * @throws InvalidArgumentError for a malformed prefix or registry; prom-client's `Error` when a
  * metric of the same name is already registered (call `stop()` of the earlier collector first, or
  * use another prefix or registry).

@@ -37,7 +37,7 @@ export function registerEventMetrics(pm: EventSource, registry: Registry, prefix
 
   const exits: Counter<'name' | 'class'> = new Counter({
     name: `${prefix}exits_total`,
-    help: 'Incarnations that ended by themselves, by exit class (normal, shutdown, abnormal: see docs/semantics.md).',
+    help: 'Incarnations that ended by themselves, by exit class (normal, shutdown, abnormal: see https://github.com/procvisor/procvisor/blob/main/docs/semantics.md#exit-classes).',
     labelNames: ['name', 'class'],
     registers: [registry],
     collect() {

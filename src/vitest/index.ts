@@ -72,9 +72,13 @@ export function useFixture<const S extends FixtureSpec>(spec: S): FixtureOf<S> {
 
 /** What `injectFixture()` returns: a fixture started by the global setup, as a test file sees it. */
 export interface SharedFixture {
+  /** Its name: the spec's `name`, else its key in {@link defineGlobalSetup}'s `fixtures`. */
   readonly name: string;
+  /** PID of its process, started in vitest's main process. */
   readonly pid: number;
+  /** Its port: `undefined` when the spec has no `port`. */
   readonly port: number | undefined;
+  /** `http://127.0.0.1:<port>` when it has a port. */
   readonly url: string | undefined;
 }
 
@@ -86,8 +90,13 @@ export interface GlobalSetupOptions {
   assertNoLeaks?: boolean;
 }
 
-/** The part of vitest's global-setup argument used here (`TestProject` in vitest 3+, the setup context before). */
-interface ProvideContext {
+/**
+ * What the function returned by {@link defineGlobalSetup} receives: the part of vitest's
+ * global-setup argument it uses (`TestProject` in vitest 3+, the setup context before). vitest
+ * passes it; a test of a global setup can pass any object with `provide`.
+ */
+export interface GlobalSetupContext {
+  /** Hands `value` to every test file under `key` (read there with vitest's `inject`). */
   provide(key: string, value: unknown): void;
 }
 
@@ -108,7 +117,7 @@ const KEY_PREFIX = 'procvisor:fixture:';
  * const db = injectFixture('db');   // { name, pid, port, url }
  * ```
  */
-export function defineGlobalSetup(fixtures: Record<string, FixtureSpec> = {}, options: GlobalSetupOptions = {}): (context: ProvideContext) => Promise<() => Promise<void>> {
+export function defineGlobalSetup(fixtures: Record<string, FixtureSpec> = {}, options: GlobalSetupOptions = {}): (context: GlobalSetupContext) => Promise<() => Promise<void>> {
   for (const [key, spec] of Object.entries(fixtures)) {
     if (typeof spec !== 'object' || spec === null) {
       throw new InvalidArgumentError(`fixtures.${key}`, spec, `Invalid global setup: \`fixtures.${key}\` must be a fixture spec object`);

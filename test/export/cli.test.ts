@@ -72,6 +72,13 @@ describe('procvisor export', () => {
     validateKubernetes([parse(readFileSync(join(out, 'web.deployment.yaml'), 'utf8'), { version: '1.1' }) as Record<string, unknown>]);
   });
 
+  it('--help points at the published docs page (docs/ does not ship)', async () => {
+    const run = await procvisor('export', '--help');
+    expect(run.code).toBe(0);
+    expect(run.stdout).toContain('See https://github.com/procvisor/procvisor/blob/main/docs/export.md');
+    expect(run.stdout).not.toMatch(/(?<!github\.com\/procvisor\/procvisor\/blob\/main\/)docs\//);
+  });
+
   it('an invalid config exports nothing and exits 1', async () => {
     const run = await procvisor('export', 'systemd', 'test/fixtures/cli-bad');
     expect(run.code).toBe(1);

@@ -94,7 +94,7 @@ describe.concurrent('IPC through the manager', () => {
       expect(performance.now() - started).toBeLessThan(5000);
       expect(readFileSync(marker, 'utf8')).toBe('ipc');
       expect(payloads(seen, 'kill')).toEqual([]);
-      expect(payloads(seen, 'stop')).toEqual([expect.objectContaining({ name: 'graceful', code: 0, signal: null })]);
+      expect(payloads(seen, 'stop')).toEqual([expect.objectContaining({ name: 'graceful', exitCode: 0, signal: null })]);
     } finally {
       rmSync(marker, { force: true });
     }
@@ -110,7 +110,7 @@ describe.concurrent('IPC through the manager', () => {
       // The request and the signal leave together; whichever arrives first runs the handler, once.
       expect(['ipc', 'SIGTERM']).toContain(readFileSync(marker, 'utf8'));
       expect(payloads(seen, 'kill')).toEqual([]);
-      expect(payloads(seen, 'stop')).toEqual([expect.objectContaining({ code: 0, signal: null })]);
+      expect(payloads(seen, 'stop')).toEqual([expect.objectContaining({ exitCode: 0, signal: null })]);
     } finally {
       rmSync(marker, { force: true });
     }

@@ -73,7 +73,7 @@ describe('JobRunner: how a job ends', () => {
     expect(result).toMatchObject({ status: 'succeeded', exitCode: 3 });
   });
 
-  it('fails with a missing binary instead of rejecting, and emits `failed-start`', async () => {
+  it('fails with a missing binary instead of rejecting, and emits `start-failed`', async () => {
     const { runner, of } = setup();
     const result = await runner.run({ name: 'nobin', command: 'procvisor-no-such-binary-xyz' });
     expect(result).toMatchObject({ status: 'failed', exitCode: null, signal: null, attempts: 1, output: [] });

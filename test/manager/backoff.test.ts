@@ -67,7 +67,7 @@ describe.concurrent('backoff', () => {
 });
 
 describe.concurrent('restart intensity at the root', () => {
-  it('gives up on an entry that exceeds it: giveup, state failed, other entries untouched', async ({ expect }) => {
+  it('gives up on an entry that exceeds it: give-up, state failed, other entries untouched', async ({ expect }) => {
     const pm = track(new ProcessManager({ backoff: { type: 'fixed', delay: 10 } }));
     const seen = record(pm, ['spawn', 'exit', 'give-up', 'restart']);
     const bystander = await pm.start(nodeSpec('steady', 'idle.mjs', [], { readiness: READY_LINE }));

@@ -76,7 +76,7 @@ describe('spawn failures', () => {
     { label: 'a file that is not executable', spec: () => ({ name: 'x', command: fixture('idle.mjs') }), errno: 'EACCES', message: /permission denied/ },
   ];
 
-  it.for(cases)('$label: SpawnFailedError, state failed, failed-start, manager still usable', async ({ spec, errno, message }) => {
+  it.for(cases)('$label: SpawnFailedError, state failed, start-failed, manager still usable', async ({ spec, errno, message }) => {
     const pm = manager();
     const seen = record(pm, ['start-failed', 'spawn', 'error']);
     const error = await pm.start(spec()).catch((e: unknown) => e);
@@ -100,7 +100,7 @@ describe('spawn failures', () => {
     expect(payloads(seen, 'error')).toEqual([]);
   });
 
-  it('a spawn failure during automatic restarts ends in giveup, never an unhandled rejection', async () => {
+  it('a spawn failure during automatic restarts ends in give-up, never an unhandled rejection', async () => {
     scratch = mkdtempSync(join(tmpdir(), 'procvisor-cwd-'));
     const pm = manager();
     const seen = record(pm, ['start-failed', 'give-up', 'error']);

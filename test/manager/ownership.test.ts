@@ -20,7 +20,7 @@ const puppet = (name: string) => ({
 });
 
 describe('a backoff function that throws', () => {
-  it('ends a top-level entry failed with giveup and an error event; the exit says no restart', async () => {
+  it('ends a top-level entry failed with give-up and an error event; the exit says no restart', async () => {
     const clock = new FakeClock(Date.now());
     const pm = track(new ProcessManager({ clock }));
     const seen = record(pm, ['exit', 'restart', 'give-up', 'error', 'spawn']);

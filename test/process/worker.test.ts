@@ -106,7 +106,7 @@ describe('ProcessWorker', () => {
     expect(w.pid).not.toBe(pid);
   });
 
-  it('a stop while spawning: start rejects as stopped-while-starting, no failed-start', async () => {
+  it('a stop while spawning: start rejects as stopped-while-starting, no start-failed', async () => {
     const { w, rec } = worker('idle.mjs');
     const starting = w.start(rec.listener);
     const stopping = w.stop(); // the spawn is still in flight

@@ -165,6 +165,18 @@ describe.concurrent('collectMetrics', () => {
     expect(() => collectMetrics(pm, { registry, prefix: 'bad-prefix' })).toThrow(InvalidArgumentError);
   });
 
+  it('links its help texts to the published docs, never to a docs/ path (docs do not ship)', async ({ expect }) => {
+    const pm = manager();
+    const registry = new Registry();
+    const collector = collectMetrics(pm, { registry });
+    const helps = (await registry.getMetricsAsJSON()).map((metric) => metric.help);
+    collector.stop();
+    expect(helps.filter((help) => /(?<!github\.com\/procvisor\/procvisor\/blob\/main\/)docs\//.test(help))).toEqual([]);
+    expect(helps).toContain(
+      'Incarnations that ended by themselves, by exit class (normal, shutdown, abnormal: see https://github.com/procvisor/procvisor/blob/main/docs/semantics.md#exit-classes).',
+    );
+  });
+
   it("registers with prom-client's global register by default", async ({ expect }) => {
     const pm = manager();
     using collector = collectMetrics(pm);

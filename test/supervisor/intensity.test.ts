@@ -96,7 +96,7 @@ describe('restart intensity', () => {
     ]);
   });
 
-  it('marks a top-level process failed with a giveup event; the others run on', async () => {
+  it('marks a top-level process failed with a give-up event; the others run on', async () => {
     const pm = manager();
     const events = record(pm);
     await pm.start(puppet('steady'));
