@@ -4,7 +4,7 @@
  * a bare word where the event is the process's own (`spawn`, `exit`); events of a supervisor
  * itself are prefixed `supervisor:`. The same fact has the same field name in every payload.
  */
-import type { ExitClass, ExitInfo, HealthSource, HealthStatus, JobResult, ProbeResult, Signal, Strategy, Usage } from './types.js';
+import type { ExitClass, ExitInfo, HealthSource, HealthStatus, JobResult, Probe, ProbeResult, Signal, Strategy, Usage } from './types.js';
 
 /** Fields every event payload carries. */
 export interface EventBase {
@@ -93,6 +93,24 @@ export interface HealthEvent extends EventBase {
   /** Which check produced it. */
   source: HealthSource;
   result?: ProbeResult;
+}
+/**
+ * One check of a polled probe (http, tcp, exec, custom, and `ipc` liveness) finished: every check,
+ * passed or not, of a readiness probe while the process starts and of each liveness probe while it
+ * runs. `health` tells the changes of the verdict; this tells each check and how long it took.
+ */
+export interface ProbeCheckedEvent extends EventBase {
+  pid: number;
+  /** Which probe: the readiness probe, or one of the liveness probes. */
+  role: 'readiness' | 'liveness';
+  /** The probe's `type`, as written in the spec. */
+  type: Probe['type'];
+  /** Whether the check passed. */
+  ok: boolean;
+  /** How long the check took, in ms (real time: the latency of the check's own I/O). */
+  duration: number;
+  /** The check's explanation (`HTTP 503 …`, `ECONNREFUSED …`, a custom probe's `message`), when it gave one. */
+  message?: string;
 }
 /** A resource sample. */
 export interface UsageEvent extends EventBase {
@@ -245,6 +263,7 @@ export interface ProcvisorEvents {
   'give-up': (event: GiveUpEvent) => void;
   'start-failed': (event: StartFailedEvent) => void;
   health: (event: HealthEvent) => void;
+  'probe-checked': (event: ProbeCheckedEvent) => void;
   usage: (event: UsageEvent) => void;
   limit: (event: LimitEvent) => void;
   watch: (event: WatchEvent) => void;
@@ -287,6 +306,7 @@ export const EVENTS = [
   'give-up',
   'start-failed',
   'health',
+  'probe-checked',
   'usage',
   'limit',
   'watch',

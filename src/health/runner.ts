@@ -23,6 +23,12 @@ export interface RunnerContext extends ProbeCheckContext {
    * the waits between checks are unref'd).
    */
   readonly clock?: Clock;
+  /**
+   * Called after every check that was not cut short by the signal, with how long it took in ms
+   * (real time, `performance.now()`: the latency of the check's own I/O, which an injected clock
+   * cannot measure) and the index of its probe. Must not throw.
+   */
+  readonly onCheck?: (result: ProbeResult, duration: number, probeIndex: number) => void;
 }
 
 /** Options of {@link waitReady}. */
@@ -89,8 +95,10 @@ export async function waitReady(probe: ResolvedProbe, ctx: WaitReadyContext): Pr
     if (probe.initialDelay > 0) await sleep(coalesced(probe.initialDelay, clock.now()), clock, own.signal);
     let passes = 0;
     for (;;) {
+      const began = performance.now();
       const result = await checkOnce(probe, check);
       if (own.signal.aborted) throw abortReason(ctx.signal);
+      ctx.onCheck?.(result, performance.now() - began, 0);
       ctx.onResult?.(result);
       passes = result.ok ? passes + 1 : 0;
       if (passes >= probe.successThreshold) return result;
@@ -140,8 +148,10 @@ export function startLiveness(
     let failures = 0;
     let passes = 0;
     for (;;) {
+      const began = performance.now();
       const result = await checkOnce(probe, check);
       if (own.signal.aborted) return;
+      ctx.onCheck?.(result, performance.now() - began, index);
       if (result.ok) {
         failures = 0;
         passes += 1;

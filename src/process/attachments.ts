@@ -13,7 +13,7 @@ import { createHeartbeatMonitor } from '../health/heartbeat.js';
 import { IpcChannel } from '../ipc/channel.js';
 import type { ResourceMonitor } from '../resources/monitor.js';
 import type { ResolvedProbe } from '../spec/resolved.js';
-import type { PolledReadiness } from './readiness.js';
+import { checked, type PolledReadiness } from './readiness.js';
 import type { Attachments, ProcessWorker, RunContext } from './worker.js';
 
 /**
@@ -63,7 +63,8 @@ export class IncarnationAttachments implements Attachments {
   /** Runs a polled readiness probe (http, tcp, exec, custom) until it passes; its data becomes `readyData`. */
   readonly polledReadiness: PolledReadiness = async (probe, ctx) => {
     const { waitReady } = await loadRunner();
-    const result = await waitReady(probe, { ...ctx, clock: this.clock });
+    const { onCheck, ...rest } = ctx;
+    const result = await waitReady(probe, { ...rest, clock: this.clock, ...(onCheck ? { onCheck: (checkResult, duration) => onCheck(checkResult, duration) } : {}) });
     return result.data ?? result;
   };
 
@@ -130,9 +131,21 @@ export class IncarnationAttachments implements Attachments {
     const { startLiveness } = await loadRunner();
     const { worker, inc } = run;
     if (inc.signal.aborted) return;
+    // Each probe by its type as written: an `ipc` probe runs as a custom heartbeat count.
+    const types = worker.spec.liveness.map((probe) => probe.type);
+    const onCheck = (result: ProbeResult, duration: number, index: number): void =>
+      run.emit('probe-checked', {
+        name: worker.name,
+        time: this.clock.now(),
+        path: worker.path,
+        pid: inc.pid,
+        role: 'liveness',
+        type: types[index] ?? 'custom',
+        ...checked(result, duration),
+      });
     const liveness = startLiveness(
       probes,
-      { name: worker.name, pid: inc.pid, signal: inc.signal, initialStatus: 'healthy', clock: this.clock, cookie: inc.cookie },
+      { name: worker.name, pid: inc.pid, signal: inc.signal, initialStatus: 'healthy', clock: this.clock, cookie: inc.cookie, onCheck },
       {
         onStatus: (status, result) => run.reportHealth('liveness', status, result),
         onFailed: () => run.terminate('liveness'),

@@ -116,6 +116,8 @@ export interface PolledReadinessContext {
   readonly cookie: string | undefined;
   /** Called after every check, so a start that times out can quote the last result. */
   readonly onResult?: (result: ProbeResult) => void;
+  /** Called after every check with how long it took in ms (the `probe-checked` event). */
+  readonly onCheck?: (result: ProbeResult, duration: number) => void;
 }
 
 /** The probe runner for polled readiness kinds, installed by the health module. */
@@ -133,6 +135,7 @@ export function awaitReadiness(
   signal: AbortSignal,
   polled: PolledReadiness,
   trace?: ReadinessTrace,
+  onCheck?: (result: ProbeResult, duration: number) => void,
 ): Promise<unknown> {
   if (probe === undefined) return Promise.resolve(undefined);
   let waiting: Promise<unknown>;
@@ -144,7 +147,19 @@ export function awaitReadiness(
       waiting = byAnnouncement(inc);
       break;
     default:
-      waiting = polled(probe, { name, pid: inc.pid, signal, cookie: inc.cookie, ...(trace ? { onResult: (result: ProbeResult) => trace.result(result) } : {}) });
+      waiting = polled(probe, {
+        name,
+        pid: inc.pid,
+        signal,
+        cookie: inc.cookie,
+        ...(trace ? { onResult: (result: ProbeResult) => trace.result(result) } : {}),
+        ...(onCheck ? { onCheck } : {}),
+      });
   }
   return Promise.race([waiting, aborted(signal)]);
+}
+
+/** The fields of a `probe-checked` event that come from the check itself. */
+export function checked(result: ProbeResult, duration: number): { ok: boolean; duration: number; message?: string } {
+  return { ok: result.ok, duration, ...(result.message === undefined ? {} : { message: result.message }) };
 }

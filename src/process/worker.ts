@@ -27,7 +27,7 @@ import type { ResolvedProcessSpec } from '../spec/resolved.js';
 import { invalid, type Subject } from '../spec/validate.js';
 import type { ChildListener, DeferSweep, RunInfo } from '../supervisor/child.js';
 import { Incarnation, type OsExit } from './incarnation.js';
-import { awaitReadiness, describeProbe, ReadinessTrace, type PolledReadiness } from './readiness.js';
+import { awaitReadiness, checked, describeProbe, ReadinessTrace, type PolledReadiness } from './readiness.js';
 import { runLadder } from './stop.js';
 
 /** The error of a start that a stop cut short. */
@@ -323,7 +323,10 @@ export class ProcessWorker {
     const until = AbortSignal.any([inc.signal, timeout.signal]);
     const trace = this.spec.readiness ? new ReadinessTrace(this.spec.readiness) : undefined;
     try {
-      this.ready = await awaitReadiness(this.spec.readiness, inc, this.name, until, this.host.polledReadiness, trace);
+      const probe = this.spec.readiness;
+      const onCheck = (result: ProbeResult, duration: number): void =>
+        this.host.emit('probe-checked', { ...this.base(inc.pid), pid: inc.pid, role: 'readiness', type: probe?.type ?? 'custom', ...checked(result, duration) });
+      this.ready = await awaitReadiness(probe, inc, this.name, until, this.host.polledReadiness, trace, onCheck);
     } catch (cause) {
       const error = await this.whyNotStarted(inc, timeout.signal.aborted, cause, trace);
       if (!isStoppedWhileStarting(error)) this.failStart(error);

@@ -1,10 +1,10 @@
 /**
- * The metrics fed by events: exits by class, failed starts, jobs by status, and the time from spawn
- * to ready. Counts are kept here per entry; each scrape writes them into their counters and drops
+ * The metrics fed by events: exits by class, failed starts, jobs by status, the time from spawn
+ * to ready, and how long probe checks take. Counts are kept here per entry; each scrape writes them into their counters and drops
  * the entries no longer registered (removed, or temporary ones that ended), so their series go.
  */
 import { Counter, Histogram, type Registry } from 'prom-client';
-import type { EventBase, ExitEvent, JobEvent, ReadyEvent, SpawnEvent, StartFailedEvent } from '../api/events.js';
+import type { EventBase, ExitEvent, JobEvent, ProbeCheckedEvent, ReadyEvent, SpawnEvent, StartFailedEvent } from '../api/events.js';
 import type { ProcvisorEvents } from '../api/events.js';
 import type { ProcessManager } from '../manager.js';
 import { JOB_STATUSES } from './enums.js';
@@ -15,6 +15,9 @@ export type EventSource = Pick<ProcessManager, 'on' | 'off'>;
 
 /** Buckets of `readiness_seconds`, in seconds: 5 ms to 2 min. */
 export const READINESS_BUCKETS = Object.freeze([0.01, 0.05, 0.1, 0.5, 1, 5, 30, 120]);
+
+/** Buckets of `probe_duration_seconds`, in seconds: 1 ms (a local TCP connect) to 10 s (a slow exec probe). */
+export const PROBE_BUCKETS = Object.freeze([0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10]);
 
 /** Drops from `map` every key not registered in `view`. */
 function prune<V>(map: Map<string, V>, view: ScrapeView): void {
@@ -96,8 +99,17 @@ export function registerEventMetrics(pm: EventSource, registry: Registry, prefix
   });
 
   names.push(`${prefix}readiness_seconds`);
+  // Over every process too, for the same reason: labels say which kind of check, not whose.
+  const probes: Histogram<'role' | 'type' | 'result'> = new Histogram({
+    name: `${prefix}probe_duration_seconds`,
+    help: 'Time each check of a polled probe took (readiness while starting, liveness while running), in seconds, over every process, by role, probe type and result (pass or fail).',
+    labelNames: ['role', 'type', 'result'],
+    buckets: [...PROBE_BUCKETS],
+    registers: [registry],
+  });
+  names.push(`${prefix}probe_duration_seconds`);
 
-  const listeners: { [E in 'exit' | 'start-failed' | 'job' | 'spawn' | 'ready']: ProcvisorEvents[E] } = {
+  const listeners: { [E in 'exit' | 'start-failed' | 'job' | 'spawn' | 'ready' | 'probe-checked']: ProcvisorEvents[E] } = {
     exit: (e: ExitEvent) => {
       if (!supervised(e)) return;
       spawnedAt.delete(e.name);
@@ -121,6 +133,9 @@ export function registerEventMetrics(pm: EventSource, registry: Registry, prefix
       if (!supervised(e) || since === undefined) return;
       spawnedAt.delete(e.name);
       readiness.observe(Math.max(0, e.time - since) / 1000);
+    },
+    'probe-checked': (e: ProbeCheckedEvent) => {
+      if (supervised(e)) probes.observe({ role: e.role, type: e.type, result: e.ok ? 'pass' : 'fail' }, e.duration / 1000);
     },
   };
   for (const [event, listener] of Object.entries(listeners)) pm.on(event as 'exit', listener as ProcvisorEvents['exit']);

@@ -7,4 +7,4 @@
  */
 export { collectMetrics, type MetricsCollector, type MetricsSource } from './collect.js';
 export { METRICS_DEFAULTS, type MetricsOptions } from './options.js';
-export { READINESS_BUCKETS } from './events.js';
+export { PROBE_BUCKETS, READINESS_BUCKETS } from './events.js';

@@ -106,6 +106,29 @@ describe.concurrent('collectMetrics', () => {
     expect(valueOf(after, 'procvisor_up', { name: 'steady' })).toBe(1);
   });
 
+  it('times every probe check: a histogram by role, type and result, over every process', async ({ expect }) => {
+    const pm = manager();
+    const registry = new Registry();
+    collectMetrics(pm, { registry });
+    let readinessChecks = 0;
+    let livenessChecks = 0;
+    await pm.start(
+      idle('probed', {
+        // Fails once, then passes: two readiness checks, one of each result.
+        readiness: { type: 'custom', interval: '10ms', check: () => Promise.resolve(++readinessChecks > 1) },
+        liveness: [{ type: 'custom', interval: '10ms', check: () => Promise.resolve(++livenessChecks > 0) }],
+      }),
+    );
+    await until(() => livenessChecks >= 2, 10_000, 'two liveness checks');
+    const m = await scrape(registry);
+    expect(m.get('procvisor_probe_duration_seconds')?.type).toBe('histogram');
+    expect(valueOf(m, 'procvisor_probe_duration_seconds_count', { role: 'readiness', type: 'custom', result: 'fail' })).toBe(1);
+    expect(valueOf(m, 'procvisor_probe_duration_seconds_count', { role: 'readiness', type: 'custom', result: 'pass' })).toBe(1);
+    expect(valueOf(m, 'procvisor_probe_duration_seconds_count', { role: 'liveness', type: 'custom', result: 'pass' })).toBeGreaterThanOrEqual(2);
+    expect(valueOf(m, 'procvisor_probe_duration_seconds_sum', { role: 'readiness', type: 'custom', result: 'pass' })).toBeGreaterThanOrEqual(0);
+    expect(m.get('procvisor_probe_duration_seconds')?.samples.every((s) => s.labels.name === undefined)).toBe(true);
+  });
+
   it('counts a failed start', async ({ expect }) => {
     const pm = manager();
     const registry = new Registry();
