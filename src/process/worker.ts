@@ -24,6 +24,7 @@ import { readProcessTree, signalTree } from '../os/tree.js';
 import { createMasker, LineSplitter, parseOutputCommand, PartialFlusher, RingBuffer } from '../output/index.js';
 import { classifyExit } from '../policy/classify.js';
 import type { ResolvedProcessSpec } from '../spec/resolved.js';
+import { follow } from '../util/abort.js';
 import { invalid, type Subject } from '../spec/validate.js';
 import type { ChildListener, DeferSweep, RunInfo } from '../supervisor/child.js';
 import { Incarnation, type OsExit } from './incarnation.js';
@@ -258,6 +259,39 @@ export class ProcessWorker {
     return this.mask ? this.mask(text) : text;
   }
 
+  /**
+   * Waits for the readiness probe of a fresh incarnation, bounded by `startTimeout` and by the
+   * incarnation's end; a failure is reported (failed start) and thrown. The start timeout is a
+   * controller of its own that follows the incarnation's signal by one listener, removed at the
+   * end: `AbortSignal.any` would leave a dependant signal (and a WeakRef) on the incarnation's
+   * signal for the collector to find, per start.
+   */
+  private async awaitReady(inc: Incarnation, probe: NonNullable<ResolvedProcessSpec['readiness']>, trace: ReadinessTrace): Promise<unknown> {
+    const { clock } = this.host;
+    const until = new AbortController();
+    const unfollow = follow(until, inc.signal);
+    let timedOut = false;
+    const timer =
+      this.spec.startTimeout === Infinity
+        ? undefined
+        : clock.setTimeout(() => {
+            timedOut = true;
+            until.abort(new TimeoutError('start timeout'));
+          }, this.spec.startTimeout);
+    const onCheck = (result: ProbeResult, duration: number): void =>
+      this.host.emit('probe-checked', { ...this.base(inc.pid), pid: inc.pid, role: 'readiness', type: probe.type, ...checked(result, duration) });
+    try {
+      return await awaitReadiness(probe, inc, this.name, until.signal, this.host.polledReadiness, trace, onCheck);
+    } catch (cause) {
+      const error = await this.whyNotStarted(inc, timedOut, cause, trace);
+      if (!isStoppedWhileStarting(error)) this.failStart(error);
+      throw error;
+    } finally {
+      if (timer !== undefined) clock.clearTimeout(timer);
+      unfollow();
+    }
+  }
+
   private base(pid?: number): { name: string; time: number; path: readonly string[]; pid?: number } {
     const event: { name: string; time: number; path: readonly string[]; pid?: number } = {
       name: this.spec.name,
@@ -317,23 +351,10 @@ export class ProcessWorker {
     this.host.emit('spawn', { ...this.base(pid), pid, restarts: info.restarts });
     if (attempt.stopRequested) void this.stop();
 
-    const { clock } = this.host;
-    const timeout = new AbortController();
-    const timer = this.spec.startTimeout === Infinity ? undefined : clock.setTimeout(() => timeout.abort(new TimeoutError('start timeout')), this.spec.startTimeout);
-    const until = AbortSignal.any([inc.signal, timeout.signal]);
-    const trace = this.spec.readiness ? new ReadinessTrace(this.spec.readiness) : undefined;
-    try {
-      const probe = this.spec.readiness;
-      const onCheck = (result: ProbeResult, duration: number): void =>
-        this.host.emit('probe-checked', { ...this.base(inc.pid), pid: inc.pid, role: 'readiness', type: probe?.type ?? 'custom', ...checked(result, duration) });
-      this.ready = await awaitReadiness(probe, inc, this.name, until, this.host.polledReadiness, trace, onCheck);
-    } catch (cause) {
-      const error = await this.whyNotStarted(inc, timeout.signal.aborted, cause, trace);
-      if (!isStoppedWhileStarting(error)) this.failStart(error);
-      throw error;
-    } finally {
-      if (timer !== undefined) clock.clearTimeout(timer);
-    }
+    const probe = this.spec.readiness;
+    const trace = probe ? new ReadinessTrace(probe) : undefined;
+    // Without a probe, started once spawned (one turn later, as with a probe that passes at once).
+    this.ready = probe && trace ? await this.awaitReady(inc, probe, trace) : await Promise.resolve(undefined);
     if (inc.ended || inc.terminationReason) {
       // Ready and ended in the same turn: a failed start, unless a stop asked for the end (a stop
       // that arrived while spawning lands here when there is no readiness probe to wait on).
