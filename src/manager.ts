@@ -6,7 +6,7 @@
  * manager turns names into records and reads them; it never writes a record: every change goes to
  * the supervisor that holds the child.
  */
-import { EventEmitter } from 'eventemitter3';
+import { createRequire } from 'node:module';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError, ShutdownError, InvalidStateError, TimeoutError } from './api/errors.js';
 import type { EventName, EventPayload, ProcvisorEvents } from './api/events.js';
 import type { Handle } from './api/handle.js';
@@ -53,6 +53,13 @@ import { checkReload, isInstanceGroup, replicaSpec } from './lifecycle/scale.js'
 import { reload, type ReloadHost, type ReloadMember, type SurgeHandle } from './lifecycle/reload.js';
 import { SocketRegistry } from './sockets/registry.js';
 import { createWatcher, type Watcher } from './watch/watcher.js';
+
+/**
+ * eventemitter3 through require, not an ESM import: it is CommonJS, and Node's ESM wrapper of a
+ * CommonJS module (parsing it for its exports) was the largest single cost of importing procvisor.
+ * The class is the same, so `instanceof` a user's own eventemitter3 still holds.
+ */
+const { EventEmitter } = createRequire(import.meta.url)('eventemitter3') as typeof import('eventemitter3');
 
 /** A process the manager has just forked, as the reaper is told of it. */
 export interface ForkedProcess {

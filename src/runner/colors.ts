@@ -2,10 +2,14 @@
  * Colour for runner output: whether to colour a stream (`color: 'auto'`), and the fixed palette a
  * process's prefix takes its colour from. Red is kept out of the palette: it marks stderr.
  */
-import picocolors from 'picocolors';
+import { createRequire } from 'node:module';
+import type Picocolors from 'picocolors';
+
+/** Loaded on the first colours asked for: a host that never pipes output never pays for it (nor for `tty`). */
+let picocolors: typeof Picocolors | undefined;
 
 /** picocolors' formatters, enabled or not. */
-export type Colors = ReturnType<typeof picocolors.createColors>;
+export type Colors = ReturnType<typeof Picocolors.createColors>;
 
 /** A formatter from {@link Colors}. */
 export type Paint = Colors['cyan'];
@@ -18,6 +22,7 @@ export const PALETTE: readonly ColorName[] = Object.freeze(['cyan', 'magenta', '
 
 /** picocolors' formatters, colouring or not. */
 export function colors(enabled: boolean): Colors {
+  picocolors ??= createRequire(import.meta.url)('picocolors') as typeof Picocolors;
   return picocolors.createColors(enabled);
 }
 
