@@ -23,14 +23,21 @@ export interface WeightLimit<T> {
 
 /**
  * The last `capacity` items pushed, oldest first, and, with a weight limit, no more than `max` total
- * weight: one chatty child printing huge lines cannot pin the host's memory. `push` is amortised
- * O(1): the oldest items are dropped by moving a start index, and the array is compacted once the
- * dropped part outweighs the kept part. A capacity of 0 keeps nothing.
+ * weight: one chatty child printing huge lines cannot pin the host's memory. A circular array: `push`
+ * is O(1) (amortised while the array grows), and once `capacity` items are held a push overwrites
+ * the oldest in place, with no copying and no allocation (measured: the `output` bench). The array
+ * grows by doubling up to `capacity`, so a large capacity costs nothing until it is used. Each item
+ * is weighed once, when pushed. A capacity of 0 keeps nothing.
  */
 export class RingBuffer<T> {
+  /** The items, circular: the oldest at `head`, then `count` of them (wrapping around the end). */
   private items: (T | undefined)[] = [];
+  /** The weight of the item in the same slot of `items` (with a weight limit only). */
+  private weights: Float64Array | undefined;
   /** Index of the oldest kept item. */
-  private start = 0;
+  private head = 0;
+  /** Items kept. */
+  private count = 0;
   private weight = 0;
 
   /**
@@ -44,11 +51,12 @@ export class RingBuffer<T> {
     if (!Number.isInteger(capacity) || capacity < 0) {
       throw new RangeError(`Expected \`capacity\` to be a non-negative integer, got \`${String(capacity)}\` (${typeof capacity})`);
     }
+    if (limit) this.weights = new Float64Array(0);
   }
 
   /** Items currently kept. */
   get size(): number {
-    return this.items.length - this.start;
+    return this.count;
   }
 
   /** Total weight of the kept items (0 without a weight limit). */
@@ -58,38 +66,80 @@ export class RingBuffer<T> {
 
   /** Adds an item, dropping the oldest while over the capacity or the weight limit. */
   push(item: T): void {
-    if (this.capacity === 0) return;
-    this.items.push(item);
+    let items = this.items;
+    const length = items.length;
+    let at: number;
+    if (this.count < length) {
+      // Room in the array: the slot after the newest.
+      at = this.head + this.count;
+      if (at >= length) at -= length;
+      this.count++;
+    } else if (length < this.capacity) {
+      items = this.grow();
+      at = this.count++;
+    } else {
+      if (length === 0) return; // capacity 0
+      // Full: the newest takes the oldest's slot.
+      at = this.head;
+      this.head = at + 1 === length ? 0 : at + 1;
+      if (this.weights) this.weight -= this.weights[at] as number;
+    }
+    items[at] = item;
     const limit = this.limit;
-    if (limit) this.weight += limit.weigh(item);
-    if (this.items.length - this.start > this.capacity) this.dropOldest();
-    if (limit) while (this.weight > limit.max && this.items.length - this.start > 1) this.dropOldest();
+    if (limit) {
+      const weight = limit.weigh(item);
+      (this.weights as Float64Array)[at] = weight;
+      this.weight += weight;
+      while (this.weight > limit.max && this.count > 1) this.dropOldest();
+    }
+  }
+
+  /** Doubles the array (up to `capacity`), the oldest item first, and returns it. */
+  private grow(): (T | undefined)[] {
+    const old = this.items;
+    const size = Math.min(this.capacity, Math.max(16, old.length * 2));
+    const items: (T | undefined)[] = [];
+    for (let i = 0; i < this.count; i++) items.push(old[this.slot(i)]);
+    while (items.length < size) items.push(undefined);
+    if (this.weights) {
+      const weights = new Float64Array(size);
+      for (let i = 0; i < this.count; i++) weights[i] = this.weights[this.slot(i)] as number;
+      this.weights = weights;
+    }
+    this.items = items;
+    this.head = 0;
+    return items;
+  }
+
+  /** The slot of the `i`th oldest kept item. */
+  private slot(i: number): number {
+    const at = this.head + i;
+    return at >= this.items.length ? at - this.items.length : at;
   }
 
   private dropOldest(): void {
-    const oldest = this.items[this.start] as T;
-    this.items[this.start] = undefined;
-    this.start++;
-    if (this.limit) this.weight -= this.limit.weigh(oldest);
-    // Compact once the dropped prefix is longer than what is kept (and worth a copy).
-    if (this.start >= 64 && this.start * 2 >= this.items.length) {
-      this.items = this.items.slice(this.start);
-      this.start = 0;
-    }
+    const at = this.head;
+    this.items[at] = undefined;
+    if (this.weights) this.weight -= this.weights[at] as number;
+    this.head = at + 1 === this.items.length ? 0 : at + 1;
+    this.count--;
   }
 
   /** The kept items oldest first, or only the newest `last` of them (still oldest first). */
   toArray(last?: number): T[] {
-    const size = this.items.length - this.start;
+    const size = this.count;
     const n = last === undefined || last >= size ? size : last > 0 ? Math.floor(last) : 0;
-    if (n === 0) return [];
-    return this.items.slice(this.items.length - n) as T[];
+    const out: T[] = [];
+    for (let i = size - n; i < size; i++) out.push(this.items[this.slot(i)] as T);
+    return out;
   }
 
   /** Drops every item. */
   clear(): void {
     this.items = [];
-    this.start = 0;
+    if (this.weights) this.weights = new Float64Array(0);
+    this.head = 0;
+    this.count = 0;
     this.weight = 0;
   }
 }

@@ -1,5 +1,6 @@
 import fc from 'fast-check';
-import { describe, expect, it } from 'vitest';
+import { StringDecoder } from 'node:string_decoder';
+import { describe, expect, it, vi } from 'vitest';
 import { LineSplitter, truncationMarker } from '../../src/output/lines.js';
 
 /** Feeds `chunks` to a fresh splitter, ends it, and returns every line emitted. */
@@ -142,5 +143,75 @@ describe('LineSplitter', () => {
 
   it('takes strings as already decoded text', () => {
     expect(splitAll(['a€', '\r', '\nb', '\n'])).toEqual(['a€', 'b']);
+  });
+
+  describe('chunks with multi-byte characters, decoded in blocks between line ends', () => {
+    /** Log lines, every 7th with a character of 2, 3 or 4 bytes, some CRLF, some empty. */
+    function logText(lines: number): string {
+      const extra = ['é', '€', '𝄞'];
+      let text = '';
+      for (let i = 0; i < lines; i++) {
+        const char = i % 7 === 0 ? extra[i % 3] : 'x';
+        text += i % 13 === 0 ? '\r\n' : `[${String(i).padStart(5, '0')}] worker ${i % 4} handled ${char}${i % 5 === 0 ? '\r' : ''}\n`;
+      }
+      return text;
+    }
+
+    it('gives the same lines as decoding whole chunks, chunks cut inside characters included', () => {
+      const text = logText(3000);
+      const bytes = Buffer.from(text);
+      const toString = vi.spyOn(Buffer.prototype, 'toString');
+      try {
+        for (const size of [4096, 4097, 4098, 4099, 64 * 1024]) {
+          const chunks: Buffer[] = [];
+          for (let at = 0; at < bytes.length; at += size) chunks.push(bytes.subarray(at, at + size));
+          toString.mockClear();
+          expect(splitAll(chunks), `chunks of ${size}`).toEqual(expected(text));
+          // The block path was taken (StringDecoder does not call Buffer#toString).
+          expect(toString.mock.calls.length, `chunks of ${size}`).toBeGreaterThan(chunks.length);
+        }
+      } finally {
+        toString.mockRestore();
+      }
+    });
+
+    it('goes back to whole chunks after an ASCII one, and to blocks after one with multi-byte characters', () => {
+      const ascii = 'plain ascii line\n'.repeat(400);
+      const mixed = logText(400);
+      const text = mixed + ascii + ascii + mixed + mixed;
+      const chunks = [mixed, ascii, ascii, mixed, mixed].map((part) => Buffer.from(part));
+      expect(splitAll(chunks)).toEqual(expected(text));
+    });
+
+    it('matches the decoder for any bytes, invalid UTF-8 included, however the chunks are cut', () => {
+      // Pieces of bytes: ASCII runs, line ends, characters of 2–4 bytes, and invalid sequences (a lone
+      // continuation byte, truncated characters, an overlong form, an encoded surrogate, 0xFF, a BOM).
+      const piece = fc.oneof(
+        { weight: 6, arbitrary: fc.constantFrom('abcdefghij', 'worker 1 handled request', 'x', ' ').map((t) => Buffer.from(t.repeat(3))) },
+        { weight: 4, arbitrary: fc.constantFrom('\n', '\r\n', '\r', '\n\n').map((t) => Buffer.from(t)) },
+        { weight: 2, arbitrary: fc.constantFrom('é', '€', '𝄞', '工作').map((t) => Buffer.from(t)) },
+        {
+          weight: 1,
+          arbitrary: fc
+            .constantFrom([0x80], [0xc3], [0xe2, 0x82], [0xf0, 0x9d, 0x84], [0xc0, 0x80], [0xed, 0xa0, 0x80], [0xff], [0xef, 0xbb, 0xbf])
+            .map((b) => Buffer.from(b)),
+        },
+      );
+      fc.assert(
+        fc.property(
+          fc.array(piece, { minLength: 1, maxLength: 1500, size: 'max' }),
+          fc.array(fc.nat(), { maxLength: 6, size: 'max' }),
+          fc.option(fc.integer({ min: 1, max: 300 }), { nil: undefined, freq: 3 }),
+          (pieces, offsets, max) => {
+            const bytes = Buffer.concat(pieces);
+            const chunks = cut(bytes, offsets.map((o) => o % (bytes.length + 1)));
+            const decoder = new StringDecoder('utf8');
+            const text = chunks.map((chunk) => decoder.write(chunk)).join('') + decoder.end();
+            expect(splitAll(chunks, max)).toEqual(expected(text, max));
+          },
+        ),
+        { numRuns: 300 },
+      );
+    });
   });
 });

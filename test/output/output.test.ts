@@ -61,6 +61,68 @@ describe('RingBuffer', () => {
   });
 });
 
+describe('RingBuffer with a weight limit', () => {
+  const weigh = (item: string): number => item.length;
+
+  it('drops the oldest while over the weight, but always keeps the newest', () => {
+    const ring = new RingBuffer<string>(10, { max: 6, weigh });
+    for (const item of ['ab', 'cd', 'ef']) ring.push(item);
+    expect(ring.toArray()).toEqual(['ab', 'cd', 'ef']);
+    expect(ring.totalWeight).toBe(6);
+    ring.push('g');
+    expect(ring.toArray()).toEqual(['cd', 'ef', 'g']);
+    expect(ring.totalWeight).toBe(5);
+    ring.push('longer than max');
+    expect(ring.toArray()).toEqual(['longer than max']);
+    expect(ring.totalWeight).toBe(15);
+    ring.push('x');
+    expect(ring.toArray()).toEqual(['x']);
+    ring.clear();
+    expect(ring.totalWeight).toBe(0);
+    ring.push('yz');
+    expect(ring.toArray()).toEqual(['yz']);
+  });
+
+  it('agrees with an array model over many pushes, wrapping around and growing, with reads and clears between', () => {
+    const op = fc.oneof(
+      { weight: 12, arbitrary: fc.string({ maxLength: 12 }).map((item) => ({ push: item })) },
+      { weight: 2, arbitrary: fc.nat(80).map((last) => ({ read: last })) },
+      { weight: 1, arbitrary: fc.constant({ clear: true }) },
+    );
+    fc.assert(
+      fc.property(fc.nat(70), fc.option(fc.nat(120), { nil: undefined }), fc.array(op, { maxLength: 400, size: 'max' }), (capacity, max, ops) => {
+        const ring = new RingBuffer<string>(capacity, max === undefined ? undefined : { max, weigh });
+        let model: string[] = [];
+        const total = (): number => model.reduce((sum, item) => sum + item.length, 0);
+        for (const step of ops) {
+          if ('push' in step) {
+            ring.push(step.push);
+            model.push(step.push);
+            if (model.length > capacity) model.shift();
+            if (max !== undefined) while (model.length > 1 && total() > max) model.shift();
+          } else if ('read' in step) {
+            expect(ring.toArray(step.read)).toEqual(step.read === 0 ? [] : model.slice(-step.read));
+          } else {
+            ring.clear();
+            model = [];
+          }
+          expect(ring.size).toBe(model.length);
+          expect(ring.totalWeight).toBe(max === undefined ? 0 : total());
+        }
+        expect(ring.toArray()).toEqual(model);
+      }),
+    );
+  });
+
+  it('does not hold on to what it dropped', () => {
+    const ring = new RingBuffer<{ n: number }>(3, { max: 2, weigh: () => 1 });
+    for (let n = 0; n < 40; n++) ring.push({ n });
+    const slots = (ring as unknown as { items: unknown[] }).items;
+    expect(slots.filter((slot) => slot !== undefined)).toHaveLength(2);
+    expect(ring.toArray()).toEqual([{ n: 38 }, { n: 39 }]);
+  });
+});
+
 describe('createMasker', () => {
   it('returns undefined when there is nothing to mask', () => {
     expect(createMasker([])).toBeUndefined();
