@@ -146,6 +146,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
     this.workerHost = {
       clock,
       emit,
+      listens: (event) => this.listenerCount(event) > 0,
       polledReadiness: this.attachments.polledReadiness,
       attachments: this.attachments,
       deferSweep: (cookie: string, origin: TreeOrigin | undefined) => {

@@ -68,6 +68,11 @@ export interface WorkerHost {
   readonly clock: Clock;
   /** Emits a manager event. */
   emit<E extends EventName>(event: E, payload: EventPayload<E>): void;
+  /**
+   * Whether anyone listens to `event` now: an event emitted per output line is not even built
+   * without a listener (a fast stream makes a million of them). Absent: always emitted.
+   */
+  listens?(event: EventName): boolean;
   /** Runs polled readiness probes (http, tcp, exec, custom). */
   readonly polledReadiness: PolledReadiness;
   /** Registers a live process group so it dies with the host (`orphans: 'kill'`). */
@@ -457,7 +462,7 @@ export class ProcessWorker {
       const time = chunkTime;
       this.output.push({ stream, line, time });
       inc.line(line, stream);
-      this.host.emit('output', { name: this.spec.name, time, path: this.path, pid, stream, line });
+      if (this.host.listens?.('output') !== false) this.host.emit('output', { name: this.spec.name, time, path: this.path, pid, stream, line });
     };
     // Text left without its line end (a prompt, a progress bar) is flushed as a partial line after
     // a short wait: one timer at most, armed by a chunk that ends mid-line, ended with the incarnation.
@@ -497,7 +502,7 @@ export class ProcessWorker {
     const time = this.host.clock.now();
     this.output.push({ stream, line, time, partial: true });
     inc.line(line, stream);
-    this.host.emit('output', { name: this.spec.name, time, path: this.path, pid: inc.pid, stream, line, partial: true });
+    if (this.host.listens?.('output') !== false) this.host.emit('output', { name: this.spec.name, time, path: this.path, pid: inc.pid, stream, line, partial: true });
   }
 
   /** Handles a `::procvisor::` output command. */
