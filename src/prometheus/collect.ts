@@ -1,13 +1,14 @@
 /**
  * `collectMetrics()`: registers the metrics of one ProcessManager with a prom-client registry.
- * Nothing here runs on a timer: gauges read `pm.list()` when scraped, counters and the histogram
- * count events as they come.
+ * Nothing here runs on a timer: the per-entry metrics read `pm.list()` when scraped (see
+ * series.ts), event counts and the histograms are kept as events come.
  */
 import type { Registry } from 'prom-client';
 import type { ProcessManager } from '../manager.js';
 import { registerEventMetrics } from './events.js';
 import { registerGauges } from './gauges.js';
 import { resolveMetricsOptions, type MetricsOptions } from './options.js';
+import { EntryNames } from './series.js';
 import { scrapeView } from './view.js';
 
 /** What `collectMetrics()` returns. */
@@ -36,6 +37,7 @@ export type MetricsSource = Pick<ProcessManager, 'list' | 'on' | 'off'>;
 export function collectMetrics(pm: MetricsSource, options?: MetricsOptions): MetricsCollector {
   const { registry, prefix } = resolveMetricsOptions(options);
   const view = scrapeView(pm);
+  const entryNames = new EntryNames();
   const names: string[] = [];
   let detach = (): void => {};
   const stop = (): void => {
@@ -44,8 +46,8 @@ export function collectMetrics(pm: MetricsSource, options?: MetricsOptions): Met
     for (const name of names.splice(0)) if (registry.getSingleMetric(name)) registry.removeSingleMetric(name);
   };
   try {
-    registerGauges(registry, prefix, view, names);
-    detach = registerEventMetrics(pm, registry, prefix, view, names);
+    registerGauges(registry, prefix, view, entryNames, names);
+    detach = registerEventMetrics(pm, registry, prefix, view, entryNames, names);
   } catch (error) {
     // A name already taken: leave the registry as it was.
     stop();

@@ -1,13 +1,15 @@
 /**
  * The metrics fed by events: exits by class, failed starts, jobs by status, the time from spawn
- * to ready, and how long probe checks take. Counts are kept here per entry; each scrape writes them into their counters and drops
- * the entries no longer registered (removed, or temporary ones that ended), so their series go.
+ * to ready, and how long probe checks take. Counts are kept here per entry; each scrape writes them
+ * out and drops the entries no longer registered (removed, or temporary ones that ended), so their
+ * series go.
  */
 import { Counter, Histogram, type Registry } from 'prom-client';
 import type { EventBase, ExitEvent, JobEvent, ProbeCheckedEvent, ReadyEvent, SpawnEvent, StartFailedEvent } from '../api/events.js';
 import type { ProcvisorEvents } from '../api/events.js';
 import type { ProcessManager } from '../manager.js';
 import { JOB_STATUSES } from './enums.js';
+import { registerEntryMetric, type EntryMetricSpec, type EntryNames } from './series.js';
 import type { ScrapeView } from './view.js';
 
 /** The manager's event subscription. */
@@ -31,49 +33,60 @@ const supervised = (event: EventBase): boolean => event.job !== true;
  * Registers the event-fed metrics, adding each name to `names` once registered, and subscribes to
  * `pm`; returns the unsubscribe.
  */
-export function registerEventMetrics(pm: EventSource, registry: Registry, prefix: string, view: () => ScrapeView, names: string[]): () => void {
+export function registerEventMetrics(
+  pm: EventSource,
+  registry: Registry,
+  prefix: string,
+  view: () => ScrapeView,
+  entryNames: EntryNames,
+  names: string[],
+): () => void {
   const exitCounts = new Map<string, Map<string, number>>();
   const failedStarts = new Map<string, number>();
   const jobCounts = new Map<string, number>(JOB_STATUSES.map((status) => [status, 0]));
   /** Spawn time (ms) of the incarnation not ready yet, per entry. */
   const spawnedAt = new Map<string, number>();
 
-  const exits: Counter<'name' | 'class'> = new Counter({
+  const exits: EntryMetricSpec = {
     name: `${prefix}exits_total`,
     help: 'Incarnations that ended by themselves, by exit class (normal, shutdown, abnormal: see https://github.com/procvisor/procvisor/blob/main/docs/semantics.md#exit-classes).',
-    labelNames: ['name', 'class'],
-    registers: [registry],
-    collect() {
-      const current = view();
+    type: 'counter',
+    second: 'class',
+    read(current, add) {
       prune(exitCounts, current);
-      exits.reset();
+      if (exitCounts.size === 0) return;
       const written = new Set<string>();
       for (const s of current.snapshots) {
-        if (s.kind !== 'process') continue;
+        const counts = s.kind === 'process' ? exitCounts.get(s.name) : undefined;
+        if (!counts) continue;
         written.add(s.name);
         // Only the classes it has had: a zero series per class and process would triple the scrape.
-        for (const [cls, n] of exitCounts.get(s.name) ?? []) exits.inc({ name: s.name, class: cls }, n);
+        for (const [cls, n] of counts) add(s.name, n, cls);
       }
       // A supervisor has series only once it has exited (a nested supervisor's fault).
       for (const [name, counts] of exitCounts) {
-        if (!written.has(name)) for (const [cls, n] of counts) exits.inc({ name, class: cls }, n);
+        if (!written.has(name)) for (const [cls, n] of counts) add(name, n, cls);
       }
     },
-  });
-  names.push(`${prefix}exits_total`);
-  const startFailures: Counter<'name'> = new Counter({
+  };
+  registerEntryMetric(registry, exits, view, entryNames);
+  names.push(exits.name);
+  const startFailures: EntryMetricSpec = {
     name: `${prefix}start_failures_total`,
     help: 'Start attempts that failed: spawn error, exit while starting, or not ready in time.',
-    labelNames: ['name'],
-    registers: [registry],
-    collect() {
-      const current = view();
+    type: 'counter',
+    read(current, add) {
       prune(failedStarts, current);
-      startFailures.reset();
-      for (const s of current.snapshots) if (s.kind === 'process') startFailures.inc({ name: s.name }, failedStarts.get(s.name) ?? 0);
+      if (failedStarts.size === 0) return;
+      // Only processes that have had one, as exits by class: a zero per process is a tenth of a scrape.
+      for (const s of current.snapshots) {
+        const failures = s.kind === 'process' ? failedStarts.get(s.name) : undefined;
+        if (failures !== undefined) add(s.name, failures);
+      }
     },
-  });
-  names.push(`${prefix}start_failures_total`);
+  };
+  registerEntryMetric(registry, startFailures, view, entryNames);
+  names.push(startFailures.name);
   const jobs: Counter<'status'> = new Counter({
     name: `${prefix}jobs_total`,
     help: 'Jobs run by pm.run() (and pm.runAll()) that finished, by status.',

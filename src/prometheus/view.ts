@@ -1,7 +1,8 @@
 /**
- * What one scrape sees: `pm.list()` read once, shared by every metric collected in the same
- * synchronous pass. prom-client's `registry.metrics()` calls each metric's `collect()` in one loop,
- * so the snapshot is cached until the next microtask; a later scrape reads a fresh one.
+ * What one scrape sees: `pm.list()` read once, shared by every metric read in the same synchronous
+ * pass. prom-client's `registry.metrics()` asks every metric for its values (`getForPromString()`,
+ * `get()`, a Histogram's `collect()`) in one loop, so the snapshot is cached until the next
+ * microtask; a later scrape reads a fresh one.
  */
 import type { Snapshot } from '../api/types.js';
 import type { ProcessManager } from '../manager.js';

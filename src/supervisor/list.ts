@@ -25,7 +25,7 @@ export function listChildren(tops: readonly Supervisor[], usageOf: (record: Chil
       startedAt: child.startedAt,
       lastExit: record.lastExit ? { ...record.lastExit } : undefined,
       health: child.health,
-      usage: usage ? structuredClone(usage) : undefined,
+      usage: usage ? copyUsage(usage) : undefined,
     });
     if (child.kind === 'supervisor') child.children.forEach((nested, order) => visit(nested, child, depth + 1, order));
   };
@@ -34,4 +34,14 @@ export function listChildren(tops: readonly Supervisor[], usageOf: (record: Chil
     if (record) visit(record, undefined, 0, order);
   });
   return out;
+}
+
+/**
+ * A copy of a usage sample the caller may keep or change: its two nested objects copied too. Not
+ * `structuredClone`, which took half of `pm.list()` for 500 sampled processes (a scrape's floor).
+ */
+function copyUsage(usage: Usage): Usage {
+  const copy: Usage = { ...usage, tree: { ...usage.tree } };
+  if (usage.io) copy.io = { ...usage.io };
+  return copy;
 }

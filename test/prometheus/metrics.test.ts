@@ -55,7 +55,9 @@ describe.concurrent('collectMetrics', () => {
     expect(valueOf(m, 'procvisor_resident_memory_bytes', { name: 'api' })).toBeGreaterThan(1e6);
     expect(valueOf(m, 'procvisor_tree_resident_memory_bytes', { name: 'api' })).toBeGreaterThan(1e6);
     expect(valueOf(m, 'procvisor_tree_processes', { name: 'api' })).toBeGreaterThanOrEqual(1);
-    expect(valueOf(m, 'procvisor_cpu_usage_ratio', { name: 'api' })).toBeGreaterThanOrEqual(0);
+    expect(valueOf(m, 'procvisor_tree_cpu_usage_ratio', { name: 'api' })).toBeGreaterThanOrEqual(0);
+    // No per-process CPU ratio: rate() of cpu_seconds_total gives it.
+    expect(m.has('procvisor_cpu_usage_ratio')).toBe(false);
     expect(valueOf(m, 'procvisor_cpu_seconds_total', { name: 'api' })).toBeGreaterThan(0);
     expect(m.get('procvisor_cpu_seconds_total')?.type).toBe('counter');
     if (process.platform === 'linux') {
@@ -66,7 +68,8 @@ describe.concurrent('collectMetrics', () => {
     expect(valueOf(m, 'procvisor_restarts_total', { name: 'api' })).toBe(0);
     // No exit yet: no exits_total series (a class appears with its first exit).
     expect(valueOf(m, 'procvisor_exits_total', { name: 'api', class: 'abnormal' })).toBeUndefined();
-    expect(valueOf(m, 'procvisor_start_failures_total', { name: 'api' })).toBe(0);
+    // No failed start yet: no series (one appears with the first, as exits by class).
+    expect(valueOf(m, 'procvisor_start_failures_total', { name: 'api' })).toBeUndefined();
     // Over every process, without a name label.
     expect(valueOf(m, 'procvisor_readiness_seconds_count', {})).toBe(1);
     expect(valueOf(m, 'procvisor_readiness_seconds_bucket', { le: '+Inf' })).toBe(1);
