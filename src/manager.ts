@@ -7,6 +7,7 @@
  * the supervisor that holds the child.
  */
 import { createRequire } from 'node:module';
+import { TUNING } from './api/tuning.js';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError, ShutdownError, InvalidStateError, TimeoutError } from './api/errors.js';
 import type { EventName, EventPayload, ProcvisorEvents } from './api/events.js';
 import type { Handle } from './api/handle.js';
@@ -32,7 +33,7 @@ import { ChildHandle, type HandleOwner } from './handle.js';
 import { onHostSignals } from './host/signals.js';
 import { resolveJobSpec } from './jobs/resolve.js';
 import { JobRunner } from './jobs/runner.js';
-import { sweepsSettled, sweepUntilQuiet, type TreeOrigin } from './os/cookie.js';
+import { SweepBatch, sweepsSettled, type TreeOrigin } from './os/cookie.js';
 import { getReaper } from './os/reaper/client.js';
 import { IncarnationAttachments } from './process/attachments.js';
 import { ProcessWorker, type WorkerHost } from './process/worker.js';
@@ -119,7 +120,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   private readonly budget: RestartBudget | undefined;
   private closing: Promise<void> | undefined;
   /** During a shutdown: the cookies of the trees it stopped, swept in one pass at its end. */
-  private finalSweep: Map<string, TreeOrigin | undefined> | undefined;
+  private finalSweep: SweepBatch | undefined;
   private unsubscribeSignals: (() => void) | undefined;
   /** With `keepAlive: false`, holds the event loop while a call is pending. */
   private readonly loop: LoopHold;
@@ -149,11 +150,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
       listens: (event) => this.listenerCount(event) > 0,
       polledReadiness: this.attachments.polledReadiness,
       attachments: this.attachments,
-      deferSweep: (cookie: string, origin: TreeOrigin | undefined) => {
-        if (!this.finalSweep) return false;
-        this.finalSweep.set(cookie, origin);
-        return true;
-      },
+      deferSweep: (cookie: string, origin: TreeOrigin | undefined) => this.finalSweep?.defer(cookie, origin) ?? false,
       keepAlive: this.options.keepAlive,
       cgroups: this.options.cgroups,
       launchExtras: (name: string) => this.sockets.launchExtras(name),
@@ -734,7 +731,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
     const { clock } = this.options;
     this.closing = (async () => {
       const tops = [...this.tops].reverse();
-      this.finalSweep = new Map();
+      this.finalSweep = new SweepBatch();
       // Nothing starts any more, anywhere: pending restarts and starts in flight end at once.
       for (const top of tops) top.cancel();
       // Top-level entries are independent of each other: they stop concurrently (each signalled in
@@ -750,9 +747,10 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
         // One pass for every tree the shutdown stopped (not one per stop: each reads every
         // process created since), then what crashed incarnations left behind: all before
         // shutdown() resolves.
+        // It waits for what it SIGKILLed to be gone: nothing runs once shutdown() resolves.
         const stopped = this.finalSweep;
         this.finalSweep = undefined;
-        await sweepUntilQuiet(stopped);
+        await stopped.run(TUNING.unstoppedGrace);
         await sweepsSettled();
         await Promise.all([...this.watchers.values()].map((w) => w.close()));
       } finally {

@@ -240,6 +240,19 @@ describe.runIf(linux).concurrent('whole trees', () => {
     }
   });
 
+  it('shutdown() resolves once the unlinked grandchildren its final sweep found are gone', async ({ expect }) => {
+    const pm = track(new ProcessManager({ shutdown: { timeout: 3000 } }));
+    const escapees: number[] = [];
+    try {
+      for (const name of ['u1', 'u2', 'u3']) escapees.push(unlinkedPid((await pm.start(unlinkedSpec(name))).readyData));
+      expect(living(escapees)).toEqual(escapees);
+      await pm.shutdown();
+      expect(living(escapees)).toEqual([]);
+    } finally {
+      killAll(escapees);
+    }
+  });
+
   it('kills the setsid grandchild whose parent died, when the leader crashes', async () => {
     const pm = track(new ProcessManager());
     const exited = nextEvent(pm, 'exit');
