@@ -33,6 +33,36 @@ export interface BenchFigure {
   notes?: string[];
 }
 
+/** Median costs of one run of a variant (see {@link interleaved}). */
+export interface Cost {
+  /** Median wall ms of one run. */
+  wall: number;
+  /** Median CPU ms of one run, every thread of this process (process.cpuUsage). */
+  cpu: number;
+}
+
+/**
+ * Runs each variant `runs` times after `warmUp` unmeasured rounds, the variants taking turns so that
+ * drift on the host hits all alike, and returns the median wall and CPU time of each.
+ */
+export async function interleaved(variants: Record<string, () => unknown>, runs: number, warmUp: number): Promise<Record<string, Cost>> {
+  const walls = new Map<string, number[]>(Object.keys(variants).map((name) => [name, []]));
+  const cpus = new Map<string, number[]>(Object.keys(variants).map((name) => [name, []]));
+  for (let run = -warmUp; run < runs; run++) {
+    for (const [name, fn] of Object.entries(variants)) {
+      const cpu = process.cpuUsage();
+      const start = performance.now();
+      await fn();
+      const wall = performance.now() - start;
+      const used = process.cpuUsage(cpu);
+      if (run < 0) continue;
+      walls.get(name)?.push(wall);
+      cpus.get(name)?.push((used.user + used.system) / 1000);
+    }
+  }
+  return Object.fromEntries(Object.keys(variants).map((name) => [name, { wall: median(walls.get(name) ?? []), cpu: median(cpus.get(name) ?? []) }]));
+}
+
 /** Median of numbers. */
 export function median(values: number[]): number {
   const sorted = [...values].sort((a, b) => a - b);

@@ -19,18 +19,12 @@ import { fileURLToPath } from 'node:url';
 import { collectDefaultMetrics, Gauge, Registry, type Metric } from 'prom-client';
 import { ProcessManager } from '../src/index.js';
 import { collectMetrics } from '../src/prometheus/index.js';
-import { formatFigure, median, type BenchFigure } from './lib.js';
+import { formatFigure, interleaved, type BenchFigure, type Cost } from './lib.js';
 
 const PROCESSES = 500;
 const RUNS = 51;
 const WARM_UP_RUNS = 5;
 
-interface Cost {
-  /** Median CPU ms of one run. */
-  cpu: number;
-  /** Median wall ms of one run. */
-  wall: number;
-}
 
 /** No labels: one object, as the registry caches the rendering of `sharedLabels` by identity. */
 const NO_LABELS = Object.freeze({});
@@ -56,24 +50,6 @@ function linesMetric(lines: readonly string[]): object {
   };
 }
 
-/** Costs of each variant, runs interleaved so drift on the host (a sampling round) hits all alike. */
-async function interleaved(variants: Record<string, () => unknown>): Promise<Record<string, Cost>> {
-  const cpus = new Map<string, number[]>(Object.keys(variants).map((name) => [name, []]));
-  const walls = new Map<string, number[]>(Object.keys(variants).map((name) => [name, []]));
-  for (let run = -WARM_UP_RUNS; run < RUNS; run++) {
-    for (const [name, fn] of Object.entries(variants)) {
-      const cpu = process.cpuUsage();
-      const start = performance.now();
-      await fn();
-      const wall = performance.now() - start;
-      const used = process.cpuUsage(cpu);
-      if (run < 0) continue;
-      cpus.get(name)?.push((used.user + used.system) / 1000);
-      walls.get(name)?.push(wall);
-    }
-  }
-  return Object.fromEntries(Object.keys(variants).map((name) => [name, { cpu: median(cpus.get(name) ?? []), wall: median(walls.get(name) ?? []) }]));
-}
 
 /** Runs the scrape bench and returns its figure. */
 export async function run(): Promise<BenchFigure[]> {
@@ -106,7 +82,7 @@ export async function run(): Promise<BenchFigure[]> {
       floor: () => floor.metrics(),
       lines: () => prerendered.metrics(),
       defaults: () => defaults.metrics(),
-    });
+    }, RUNS, WARM_UP_RUNS);
     const cost = (name: string): Cost => t[name] ?? { cpu: Number.NaN, wall: Number.NaN };
     return [
       {

@@ -11,8 +11,8 @@ import type { ChildProcess } from 'node:child_process';
 import { spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { BenchFigure } from './lib.js';
-import { formatFigure, median } from './lib.js';
+import type { BenchFigure, Cost } from './lib.js';
+import { formatFigure, interleaved } from './lib.js';
 import { HAS_PROC, readStat } from '../src/os/proc.js';
 import type { SampleTarget } from '../src/resources/backend.js';
 import { PidusageBackend } from '../src/resources/pidusage-backend.js';
@@ -69,37 +69,7 @@ function directRound(pids: readonly number[]): number {
   return sum;
 }
 
-interface Cost {
-  /** Median wall ms of one run. */
-  wall: number;
-  /** Median CPU ms of one run, every thread of this process (pidusage reads on the libuv pool). */
-  cpu: number;
-}
 
-/** Costs of each variant, runs interleaved so drift on the host hits all alike. */
-async function interleaved(variants: Record<string, () => unknown>): Promise<Record<string, Cost>> {
-  const walls: Record<string, number[]> = {};
-  const cpus: Record<string, number[]> = {};
-  for (const name of Object.keys(variants)) {
-    walls[name] = [];
-    cpus[name] = [];
-  }
-  for (let run = -3; run < RUNS; run++) {
-    for (const [name, fn] of Object.entries(variants)) {
-      const cpu = process.cpuUsage();
-      const start = performance.now();
-      await fn();
-      const wall = performance.now() - start;
-      const used = process.cpuUsage(cpu);
-      if (run < 0) continue;
-      walls[name]?.push(wall);
-      cpus[name]?.push((used.user + used.system) / 1000);
-    }
-  }
-  return Object.fromEntries(
-    Object.keys(variants).map((name) => [name, { wall: median(walls[name] ?? []), cpu: median(cpus[name] ?? []) }]),
-  );
-}
 
 const ms = (value: number): string => `${value.toFixed(2)} ms`;
 
@@ -164,7 +134,7 @@ export async function run(): Promise<BenchFigure[]> {
       lean: () => lean.round(targets),
       pidusage: () => pidusage([...pids]),
       portable: () => portable.round(targets),
-    });
+    }, RUNS, 3);
     const cost = (name: string): Cost => t[name] ?? { wall: Number.NaN, cpu: Number.NaN };
     const round: BenchFigure = {
       name: `one sampling round, ${PROCESSES} pids, tree totals + fds + io (/proc backend)`,
