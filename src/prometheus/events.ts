@@ -69,8 +69,7 @@ export function registerEventMetrics(
       }
     },
   };
-  registerEntryMetric(registry, exits, view, entryNames);
-  names.push(exits.name);
+  registerEntryMetric(registry, exits, view, entryNames, names);
   const startFailures: EntryMetricSpec = {
     name: `${prefix}start_failures_total`,
     help: 'Start attempts that failed: spawn error, exit while starting, or not ready in time.',
@@ -85,8 +84,7 @@ export function registerEventMetrics(
       }
     },
   };
-  registerEntryMetric(registry, startFailures, view, entryNames);
-  names.push(startFailures.name);
+  registerEntryMetric(registry, startFailures, view, entryNames, names);
   const jobs: Counter<'status'> = new Counter({
     name: `${prefix}jobs_total`,
     help: 'Jobs run by pm.run() (and pm.runAll()) that finished, by status.',

@@ -4,7 +4,7 @@
  */
 import type { Registry } from 'prom-client';
 import type { Snapshot, Usage } from '../api/types.js';
-import { registerEntryMetric, type EntryMetricSpec, type EntryNames } from './series.js';
+import { registerEntryMetric, type EntryMetric, type EntryMetricSpec, type EntryNames } from './series.js';
 import type { ScrapeView } from './view.js';
 
 /** A per-entry figure: its value for one snapshot, or undefined for no series. */
@@ -93,10 +93,7 @@ function figure(prefix: string, def: EntryFigure): EntryMetricSpec {
 
 /** Registers the scrape-time metrics, adding each name to `names` once registered. */
 export function registerGauges(registry: Registry, prefix: string, view: () => ScrapeView, entryNames: EntryNames, names: string[]): void {
-  const register = (spec: EntryMetricSpec): void => {
-    registerEntryMetric(registry, spec, view, entryNames);
-    names.push(spec.name);
-  };
+  const register = (spec: EntryMetricSpec): EntryMetric => registerEntryMetric(registry, spec, view, entryNames, names);
   for (const def of BEFORE_STATE) register(figure(prefix, def));
   register({
     name: `${prefix}state`,

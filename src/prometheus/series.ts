@@ -113,10 +113,13 @@ function hasNoDefaultLabels(registry: Registry): boolean {
 
 /**
  * Registers a per-entry metric with `registry` (prom-client's "already been registered" error when
- * its name is taken), reading `view()` at each scrape, its rendered names cached in `names`.
+ * its name is taken), reading `view()` at each scrape, its rendered names cached in `names`; its
+ * metric name is added to `registered` (what the collector unregisters when stopped).
  */
-export function registerEntryMetric(registry: Registry, spec: EntryMetricSpec, view: () => ScrapeView, names: EntryNames): EntryMetric {
-  return new EntryMetric(registry, spec, view, names);
+export function registerEntryMetric(registry: Registry, spec: EntryMetricSpec, view: () => ScrapeView, names: EntryNames, registered: string[]): EntryMetric {
+  const metric = new EntryMetric(registry, spec, view, names);
+  registered.push(spec.name);
+  return metric;
 }
 
 /**
