@@ -5,7 +5,7 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { Cli, fixturePath } from './support.js';
+import { Cli, CLI_BAD_PATHS, fixturePath } from './support.js';
 
 const empty = mkdtempSync(join(tmpdir(), 'procvisor-cli-check-'));
 afterAll(() => rmSync(empty, { recursive: true, force: true }));
@@ -22,15 +22,7 @@ describe('procvisor check', () => {
     expect((await run.ended).code).toBe(1);
     expect(run.lines).toEqual([]);
     const lines = run.stderr.trim().split('\n');
-    expect(lines.map((l) => l.slice(0, l.indexOf(': ')))).toEqual([
-      'proceses',
-      'manager.startTimeout',
-      'processes[0].readiness.url',
-      'processes[1].name',
-      'processes[2].restart',
-      'processes[3].command',
-      'procvisor.config.json',
-    ]);
+    expect(lines.map((l) => l.slice(0, l.indexOf(': ')))).toEqual([...CLI_BAD_PATHS, 'procvisor.config.json']);
     expect(lines.at(-1)).toBe('procvisor.config.json: 6 problems, nothing was started');
   });
 

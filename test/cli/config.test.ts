@@ -9,7 +9,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { ConfigNotFoundError, findConfig, loadConfig, locateConfig } from '../../src/cli/config/load.js';
 import { prepareConfig } from '../../src/cli/config/prepare.js';
 import { readShape, withBaseDir } from '../../src/cli/config/validate.js';
-import { fixturePath } from './support.js';
+import { CLI_BAD_PATHS, fixturePath } from './support.js';
 
 const root = mkdtempSync(join(tmpdir(), 'procvisor-cli-config-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -80,14 +80,7 @@ describe('loading', () => {
 describe('validation', () => {
   it('reports every problem of the bad fixture with its field path', async () => {
     const prepared = await prepare(undefined, fixturePath('cli-bad'));
-    expect(prepared.issues.map((i) => i.path)).toEqual([
-      'proceses',
-      'manager.startTimeout',
-      'processes[0].readiness.url',
-      'processes[1].name',
-      'processes[2].restart',
-      'processes[3].command',
-    ]);
+    expect(prepared.issues.map((i) => i.path)).toEqual([...CLI_BAD_PATHS]);
     expect(prepared.issues[0]?.message).toMatch(/did you mean `processes`\?/);
     expect(prepared.issues[3]?.message).toMatch(/`web` is the name of processes\[0\] already/);
   });

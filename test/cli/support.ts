@@ -20,6 +20,16 @@ export function fixturePath(name: string): string {
   return fileURLToPath(new URL(`../fixtures/${name}`, import.meta.url));
 }
 
+/** The field paths of the problems in the `cli-bad` fixture config, in the order they are reported. */
+export const CLI_BAD_PATHS = [
+  'proceses',
+  'manager.startTimeout',
+  'processes[0].readiness.url',
+  'processes[1].name',
+  'processes[2].restart',
+  'processes[3].command',
+] as const;
+
 const MARK = 'PROCVISOR_CLI_TEST';
 
 /** How the command ended. */
