@@ -63,8 +63,7 @@ export class IncarnationAttachments implements Attachments {
   /** Runs a polled readiness probe (http, tcp, exec, custom) until it passes; its data becomes `readyData`. */
   readonly polledReadiness: PolledReadiness = async (probe, ctx) => {
     const { waitReady } = await loadRunner();
-    const { onCheck, ...rest } = ctx;
-    const result = await waitReady(probe, { ...rest, clock: this.clock, ...(onCheck ? { onCheck: (checkResult, duration) => onCheck(checkResult, duration) } : {}) });
+    const result = await waitReady(probe, { ...ctx, clock: this.clock });
     return result.data ?? result;
   };
 
