@@ -31,11 +31,6 @@ export interface RunnerContext extends ProbeCheckContext {
   readonly onCheck?: (result: ProbeResult, duration: number, probeIndex: number) => void;
 }
 
-/** Options of {@link waitReady}. */
-export interface WaitReadyContext extends RunnerContext {
-  /** Called after every check, e.g. to keep the last failure for a StartFailedError message. */
-  readonly onResult?: (result: ProbeResult) => void;
-}
 
 /** Callbacks of {@link startLiveness}; they must not throw. */
 export interface LivenessCallbacks {
@@ -86,7 +81,7 @@ function assertPolled(probe: ResolvedProbe): void {
  * caller's signal (`startTimeout`, the exit of the process). Rejects with the signal's reason when
  * `ctx.signal` aborts, and with a TypeError for `log` and `ipc` probes, which are not polled.
  */
-export async function waitReady(probe: ResolvedProbe, ctx: WaitReadyContext): Promise<ProbeResult> {
+export async function waitReady(probe: ResolvedProbe, ctx: RunnerContext): Promise<ProbeResult> {
   assertPolled(probe);
   const clock = ctx.clock ?? systemClock;
   const own = linkedController(ctx.signal);
@@ -99,7 +94,6 @@ export async function waitReady(probe: ResolvedProbe, ctx: WaitReadyContext): Pr
       const result = await checkOnce(probe, check);
       if (own.signal.aborted) throw abortReason(ctx.signal);
       ctx.onCheck?.(result, performance.now() - began, 0);
-      ctx.onResult?.(result);
       passes = result.ok ? passes + 1 : 0;
       if (passes >= probe.successThreshold) return result;
       await sleep(coalesced(probe.interval, clock.now()), clock, own.signal);

@@ -114,9 +114,10 @@ export interface PolledReadinessContext {
   readonly pid: number;
   readonly signal: AbortSignal;
   readonly cookie: string | undefined;
-  /** Called after every check, so a start that times out can quote the last result. */
-  readonly onResult?: (result: ProbeResult) => void;
-  /** Called after every check with how long it took in ms (the `probe-checked` event). */
+  /**
+   * Called after every check with how long it took in ms: the `probe-checked` event, and the last
+   * result a start that times out quotes.
+   */
   readonly onCheck?: (result: ProbeResult, duration: number) => void;
 }
 
@@ -152,8 +153,14 @@ export function awaitReadiness(
         pid: inc.pid,
         signal,
         cookie: inc.cookie,
-        ...(trace ? { onResult: (result: ProbeResult) => trace.result(result) } : {}),
-        ...(onCheck ? { onCheck } : {}),
+        ...(trace || onCheck
+          ? {
+              onCheck: (result: ProbeResult, duration: number) => {
+                onCheck?.(result, duration);
+                trace?.result(result);
+              },
+            }
+          : {}),
       });
   }
   return Promise.race([waiting, aborted(signal)]);

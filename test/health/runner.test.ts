@@ -113,7 +113,7 @@ describe('waitReady', () => {
     const clock = new FakeClock();
     const { probe, starts } = scripted(clock, [true, true, false, true, true, true, false], { successThreshold: 3 });
     const seen: boolean[] = [];
-    const ready = tracked(waitReady(probe, { ...ctx(new AbortController().signal, clock), onResult: (r) => seen.push(r.ok) }));
+    const ready = tracked(waitReady(probe, { ...ctx(new AbortController().signal, clock), onCheck: (r) => seen.push(r.ok) }));
     await runUntil(clock, ready.settled, 'readiness');
     expect(await ready.promise).toEqual({ ok: true });
     expect(starts).toHaveLength(6);
@@ -157,7 +157,7 @@ describe('waitReady', () => {
     const clock = new FakeClock();
     const port = await closedPort();
     const results: ProbeResult[] = [];
-    const ready = waitReady({ ...timing, type: 'tcp', port, host: '127.0.0.1' }, { ...ctx(new AbortController().signal, clock), onResult: (r) => results.push(r) });
+    const ready = waitReady({ ...timing, type: 'tcp', port, host: '127.0.0.1' }, { ...ctx(new AbortController().signal, clock), onCheck: (r) => results.push(r) });
     await until(() => results.length > 0, 5000, 'the first check');
     expect(results[0]).toMatchObject({ ok: false, message: expect.stringMatching(/ECONNREFUSED/) });
     const listener = createTcpServer((socket) => socket.end()).listen(port, '127.0.0.1');
