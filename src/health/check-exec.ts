@@ -10,7 +10,7 @@ import { spawn } from 'node:child_process';
 import type { ProbeResult } from '../api/types.js';
 import { TREE_COOKIE_ENV } from '../os/cookie.js';
 import type { ResolvedProbe } from '../spec/resolved.js';
-import type { CheckEnd } from './check-end.js';
+import type { Ending } from '../util/ending.js';
 
 type ExecProbe = Extract<ResolvedProbe, { readonly type: 'exec' }>;
 
@@ -32,7 +32,7 @@ function killAll(pid: number | undefined, fallback: () => void): void {
  * Runs `probe.command` with `probe.args` (no shell; stdin closed; stdout and stderr captured).
  * Result data: `{ exitCode, signal }`; the message carries the tail of the output when it fails.
  */
-export function checkExec(probe: ExecProbe, end: CheckEnd, cookie?: string): Promise<ProbeResult> {
+export function checkExec(probe: ExecProbe, end: Ending, cookie?: string): Promise<ProbeResult> {
   return new Promise((resolve) => {
     if (end.ended) {
       resolve({ ok: false, message: 'aborted' });

@@ -13,7 +13,8 @@ import * as http from 'node:http';
 import type * as https from 'node:https';
 import type { ProbeResult } from '../api/types.js';
 import type { ResolvedProbe } from '../spec/resolved.js';
-import { whenAborted, type CheckEnd } from './check-end.js';
+import type { Ending } from '../util/ending.js';
+import { whenAborted } from './check-end.js';
 import { describeNetworkError } from './errno.js';
 import { BODY_LIMIT, IDLE_SOCKET_MS, liteRequest, prepareRequest, type LiteOutcome, type LiteRequest } from './http-lite.js';
 
@@ -106,7 +107,7 @@ function exchange(
   target: Target,
   agent: http.Agent,
   mod: typeof http | typeof https,
-  end: CheckEnd,
+  end: Ending,
   retried: boolean,
 ): Promise<ProbeResult> {
   return new Promise((resolve) => {
@@ -157,7 +158,7 @@ function exchange(
  * the check's timeout. `end` ends this check; `owner` (the incarnation's signal) owns the agent.
  * Result data: `{ status }`.
  */
-export function checkHttp(probe: HttpProbe, end: CheckEnd, owner: AbortSignal): Promise<ProbeResult> {
+export function checkHttp(probe: HttpProbe, end: Ending, owner: AbortSignal): Promise<ProbeResult> {
   const target = targetOf(probe);
   if (target instanceof Error) return Promise.resolve({ ok: false, message: `Bad probe URL ${probe.url}: ${target.message}` });
   if (end.ended || owner.aborted) return Promise.resolve({ ok: false, message: 'aborted' });

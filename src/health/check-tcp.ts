@@ -10,7 +10,7 @@
 import { connect, type Socket } from 'node:net';
 import type { ProbeResult } from '../api/types.js';
 import type { ResolvedProbe } from '../spec/resolved.js';
-import type { CheckEnd } from './check-end.js';
+import type { Ending } from '../util/ending.js';
 import { hostPort } from './errno.js';
 
 type TcpProbe = Extract<ResolvedProbe, { readonly type: 'tcp' }>;
@@ -41,7 +41,7 @@ function closeGently(socket: Socket): void {
 }
 
 /** Opens and closes one TCP connection to `probe.host:probe.port`. */
-export function checkTcp(probe: TcpProbe, end: CheckEnd): Promise<ProbeResult> {
+export function checkTcp(probe: TcpProbe, end: Ending): Promise<ProbeResult> {
   return new Promise((resolve) => {
     const data = { host: probe.host, port: probe.port };
     if (end.ended) {

@@ -11,7 +11,8 @@
  * - the check's end (timeout, abort) destroys the socket of a pending request.
  */
 import { connect, type Socket } from 'node:net';
-import { whenAborted, type CheckEnd } from './check-end.js';
+import type { Ending } from '../util/ending.js';
+import { whenAborted } from './check-end.js';
 import { describeNetworkError } from './errno.js';
 import { HttpParseError, ResponseParser } from './http-lite-parser.js';
 
@@ -280,7 +281,7 @@ class Exchange {
  * with a failure: network error, malformed response, or `aborted` when `end` fires first. Never
  * rejects; resolves `aborted` at once when `end` has fired or `owner` has aborted.
  */
-export function liteRequest(request: LiteRequest, owner: AbortSignal, end: CheckEnd, keepBody: boolean): Promise<LiteOutcome> {
+export function liteRequest(request: LiteRequest, owner: AbortSignal, end: Ending, keepBody: boolean): Promise<LiteOutcome> {
   return new Promise((resolve) => {
     // An aborted owner never fires again: a pool made for it now would never be closed.
     if (end.ended || owner.aborted) {

@@ -7,7 +7,8 @@
 import type { Clock, ProbeResult } from '../api/types.js';
 import type { ResolvedProbe } from '../spec/resolved.js';
 import { systemClock } from '../util/clock.js';
-import { CheckEnd, whenAborted } from './check-end.js';
+import { Ending } from '../util/ending.js';
+import { whenAborted } from './check-end.js';
 import { checkCustom } from './check-custom.js';
 import { checkExec } from './check-exec.js';
 import { checkHttp } from './check-http.js';
@@ -42,7 +43,7 @@ export function isEventDriven(probe: ResolvedProbe): probe is EventProbe {
 }
 
 /** Runs the kind's check; `owner` is the incarnation's signal (it owns the HTTP keep-alive agent). */
-function runKind(probe: PolledProbe, ctx: ProbeCheckContext, end: CheckEnd): Promise<ProbeResult> {
+function runKind(probe: PolledProbe, ctx: ProbeCheckContext, end: Ending): Promise<ProbeResult> {
   switch (probe.type) {
     case 'http':
       return checkHttp(probe, end, ctx.signal);
@@ -69,7 +70,7 @@ export async function checkOnce(probe: ResolvedProbe, ctx: ProbeCheckContext): P
   // The kind sees only `end`, which fires on timeout, on the incarnation's abort, and in `finally`
   // once the result is in (releasing anything left over). Settle first, then fire: a kind resolves
   // its own `aborted` result synchronously when cut, and the race must report why it was cut.
-  const end = new CheckEnd();
+  const end = new Ending();
   let settle!: (result: ProbeResult) => void;
   const cut = new Promise<ProbeResult>((resolve) => {
     settle = resolve;

@@ -16,6 +16,7 @@
 import { execFileSync } from 'node:child_process';
 import { descendantsOf, HAS_PROC, hasChildrenFiles, isAlive, readChildren, readLink, readNode, readStat, scanLinks } from './proc.js';
 import type { ProcLink, ProcNode } from './proc.js';
+import type { Ending } from '../util/ending.js';
 
 /** One process, named so that a reused PID never matches it. */
 export interface ProcessId {
@@ -43,6 +44,8 @@ export interface WaitGoneOptions {
   timeout: number;
   /** Stops the wait early; it then resolves `false`. */
   signal?: AbortSignal;
+  /** Also stops the wait early, the same way (the cheaper form the termination ladder uses). */
+  end?: Ending;
   /** Longest interval between two polls, in ms. Polls start 1 ms apart, each 25% later. Default 50. */
   pollMs?: number;
 }
@@ -348,9 +351,11 @@ export function waitGone(tree: readonly ProcessId[], opts: WaitGoneOptions): Pro
   return new Promise((resolve) => {
     let interval = Math.min(1, maxPoll);
     let timer: NodeJS.Timeout | undefined;
+    let forgetEnd: (() => void) | undefined;
     const finish = (gone: boolean): void => {
       if (timer) clearTimeout(timer);
       opts.signal?.removeEventListener('abort', onAbort);
+      forgetEnd?.();
       resolve(gone);
     };
     const onAbort = (): void => finish(false);
@@ -362,8 +367,9 @@ export function waitGone(tree: readonly ProcessId[], opts: WaitGoneOptions): Pro
       timer = setTimeout(poll, Math.min(interval, deadline - now));
       if (now - started >= TIGHT_POLL_MS) interval = Math.min(interval * 1.25, maxPoll);
     };
-    if (opts.signal?.aborted) return finish(false);
+    if (opts.signal?.aborted || opts.end?.ended) return finish(false);
     opts.signal?.addEventListener('abort', onAbort, { once: true });
+    if (opts.end) forgetEnd = opts.end.on(onAbort);
     poll();
   });
 }

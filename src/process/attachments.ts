@@ -82,14 +82,10 @@ export class IncarnationAttachments implements Attachments {
     );
     this.channels.set(worker, channel);
     inc.askToStop = () => void channel.requestShutdown();
-    inc.signal.addEventListener(
-      'abort',
-      () => {
-        channel.close();
-        if (this.channels.get(worker) === channel) this.channels.delete(worker);
-      },
-      { once: true },
-    );
+    inc.end.on(() => {
+      channel.close();
+      if (this.channels.get(worker) === channel) this.channels.delete(worker);
+    });
   }
 
   /**
@@ -115,21 +111,21 @@ export class IncarnationAttachments implements Attachments {
     const monitor = createHeartbeatMonitor(heartbeat, {
       clock: this.clock,
       onMissed: ({ silence, phi }) => {
-        if (inc.terminationReason !== undefined || inc.signal.aborted) return;
+        if (inc.terminationReason !== undefined || inc.end.ended) return;
         run.emit('heartbeat-missed', { name: worker.name, time: this.clock.now(), path: worker.path, pid: inc.pid, silence, ...(phi === undefined ? {} : { phi }) });
         run.reportHealth('heartbeat', 'failed');
         run.terminate('heartbeat');
       },
     });
     inc.watchHeartbeats(() => monitor.beat());
-    inc.signal.addEventListener('abort', () => monitor.stop(), { once: true });
+    inc.end.on(() => monitor.stop());
   }
 
   /** Starts the liveness loops once the probe runner is loaded (unless the incarnation ended meanwhile). */
   private async startLiveness(run: RunContext, probes: readonly ResolvedProbe[]): Promise<void> {
     const { startLiveness } = await loadRunner();
     const { worker, inc } = run;
-    if (inc.signal.aborted) return;
+    if (inc.end.ended) return;
     // Each probe by its type as written: an `ipc` probe runs as a custom heartbeat count.
     const types = worker.spec.liveness.map((probe) => probe.type);
     const onCheck = (result: ProbeResult, duration: number, index: number): void =>
@@ -150,7 +146,7 @@ export class IncarnationAttachments implements Attachments {
         onFailed: () => run.terminate('liveness'),
       },
     );
-    inc.signal.addEventListener('abort', () => liveness.stop(), { once: true });
+    inc.end.on(() => liveness.stop());
   }
 
   private channelOf(worker: ProcessWorker): IpcChannel {

@@ -1,6 +1,8 @@
 /**
- * One incarnation: one spawned OS process and everything attached to it. Its AbortController is the
- * single switch that tears down every timer, probe and listener of the incarnation when it ends.
+ * One incarnation: one spawned OS process and everything attached to it. Its `end` is the single
+ * switch that tears down every timer, probe and listener of the incarnation when it ends: a plain
+ * callback list (util/ending.ts), with an AbortSignal made only for what needs one (a liveness or
+ * readiness probe), since every live process has an incarnation.
  */
 import type { ChildProcess } from 'node:child_process';
 import type { ExitReason, Signal } from '../api/types.js';
@@ -8,6 +10,7 @@ import { HealthAggregator } from '../health/aggregate.js';
 import type { TreeCgroup } from '../os/cgroup.js';
 import type { ChildListener } from '../supervisor/child.js';
 import { deferred, type Deferred } from '../util/deferred.js';
+import { Ending } from '../util/ending.js';
 
 /** A subscriber to output lines. */
 export type LineWatcher = (line: string, stream: 'stdout' | 'stderr') => void;
@@ -25,8 +28,8 @@ export interface OsExit {
 
 /** One run of a process. */
 export class Incarnation {
-  /** Tears down everything of this incarnation when aborted. */
-  readonly controller = new AbortController();
+  /** Tears down everything of this incarnation when fired (with why it ended). */
+  readonly end = new Ending();
   /** Settles when the OS reports the exit. */
   readonly exit: Deferred<OsExit> = deferred<OsExit>();
   /** Set once its stdio is closed: every line it wrote has been read (worker.ts, `outputRead`). */
@@ -73,9 +76,9 @@ export class Incarnation {
     readonly cgroup?: TreeCgroup,
   ) {}
 
-  /** The incarnation's abort signal. */
+  /** An AbortSignal aborted when the incarnation ends, for consumers that need one (made on first use). */
   get signal(): AbortSignal {
-    return this.controller.signal;
+    return this.end.signal;
   }
 
   /** True once the OS reported the exit. */

@@ -94,7 +94,7 @@ function byLog(probe: Extract<ResolvedProbe, { type: 'log' }>, inc: Incarnation,
       stop();
       resolve(match);
     });
-    inc.signal.addEventListener('abort', stop, { once: true });
+    inc.end.on(stop);
   });
 }
 
@@ -104,7 +104,7 @@ function byAnnouncement(inc: Incarnation): Promise<unknown> {
       stop();
       resolve(data);
     });
-    inc.signal.addEventListener('abort', stop, { once: true });
+    inc.end.on(stop);
   });
 }
 

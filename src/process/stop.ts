@@ -26,6 +26,7 @@ import { sweepUntilQuiet, type TreeOrigin } from '../os/cookie.js';
 import { HAS_PROC, isAlive } from '../os/proc.js';
 import { killTreeWithoutProc, refreshTree, signalNewTree, signalTree, waitGone, type ProcessId } from '../os/tree.js';
 import { systemClock } from '../util/clock.js';
+import { Ending } from '../util/ending.js';
 
 /** What the ladder needs to know about the process it stops. */
 export interface LadderTarget {
@@ -89,9 +90,9 @@ function within(promise: Promise<unknown>, ms: number, clock: Clock): Promise<bo
  * True once every member of `ids` is gone, false when `ms` pass on `clock` first. The `/proc`
  * polling itself is real time (see the top of this file) and ends with the ladder (`cancel`).
  */
-async function goneWithin(ids: readonly ProcessId[], ms: number, clock: Clock, cancel: AbortSignal): Promise<boolean> {
+async function goneWithin(ids: readonly ProcessId[], ms: number, clock: Clock, cancel: Ending): Promise<boolean> {
   let gone = false;
-  const polled = waitGone(ids, { timeout: Infinity, signal: cancel }).then((result) => {
+  const polled = waitGone(ids, { timeout: Infinity, end: cancel }).then((result) => {
     gone = result;
   });
   return (await within(polled, ms, clock)) && gone;
@@ -102,7 +103,7 @@ async function goneWithin(ids: readonly ProcessId[], ms: number, clock: Clock, c
  * re-scanned now and then, since links to descendants are lost once their parent dies, and with
  * `wake` its stopped members are woken (a stop that was still pending when the signal went out).
  */
-async function treeGone(target: LadderTarget, tree: { current: ProcessId[] }, cancel: AbortSignal, wake = false): Promise<void> {
+async function treeGone(target: LadderTarget, tree: { current: ProcessId[] }, cancel: Ending, wake = false): Promise<void> {
   let leaderExited = false;
   void target.exited.then(() => {
     leaderExited = true;
@@ -112,24 +113,34 @@ async function treeGone(target: LadderTarget, tree: { current: ProcessId[] }, ca
   // long up to a second: a tree that handles its signal forks early if at all, and a shutdown of
   // a thousand slow trees would otherwise walk each of them ten times a second. A fork the walks
   // miss (its parent exited between two) is still found by the cookie sweep.
+  // The walk itself waits for the loop's check phase (setImmediate): when the timer is due, exits
+  // the kernel has already reported may not have been read yet (a busy loop runs due timers
+  // before it polls for I/O), and a shutdown of a thousand children re-walked most of the trees
+  // that had in fact ended, one `/proc` walk each.
   let rescan: NodeJS.Timeout | undefined;
+  let walk: NodeJS.Immediate | undefined;
   const scheduleRescan = (delay: number): void => {
     rescan = setTimeout(() => {
-      if (leaderExited) return;
-      tree.current = refreshTree(tree.current, target.pid, { wake });
-      scheduleRescan(Math.min(delay * 2, RESCAN_MAX_MS));
+      walk = setImmediate(() => {
+        if (leaderExited || cancel.ended) return;
+        tree.current = refreshTree(tree.current, target.pid, { wake });
+        scheduleRescan(Math.min(delay * 2, RESCAN_MAX_MS));
+      });
     }, delay);
   };
   scheduleRescan(RESCAN_FIRST_MS);
-  const aborted = new Promise<void>((resolve) => cancel.addEventListener('abort', () => resolve(), { once: true }));
+  let forget: (() => void) | undefined;
+  const aborted = new Promise<void>((resolve) => (forget = cancel.on(resolve)));
   try {
     await Promise.race([target.exited, aborted]);
-    if (cancel.aborted) return;
+    if (cancel.ended) return;
     // The leader has been reaped (its exit was reported): only descendants can still be alive.
     const rest = tree.current.filter((id) => id.pid !== target.pid);
-    if (rest.length > 0) await waitGone(rest, { timeout: Infinity, signal: cancel });
+    if (rest.length > 0) await waitGone(rest, { timeout: Infinity, end: cancel });
   } finally {
     clearTimeout(rescan);
+    clearImmediate(walk);
+    forget?.();
   }
 }
 
@@ -168,7 +179,7 @@ function pending(promise: Promise<unknown>): Promise<boolean> {
 export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown, hooks: LadderHooks): Promise<LadderOutcome> {
   const clock = hooks.clock ?? systemClock;
   const tree: { current: ProcessId[] } = { current: [] };
-  const cancel = new AbortController();
+  const cancel = new Ending();
   try {
     if (shutdown !== 'kill') {
       try {
@@ -181,14 +192,14 @@ export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown
       // On Windows only the IPC ask is graceful: without a channel there is nothing to wait for.
       if (CATCHABLE_SIGNALS) tree.current = signalNewTree(target.pid, shutdown.signal, { groups: true, wake: true }).tree;
       const wait = CATCHABLE_SIGNALS || target.askToStop !== undefined ? shutdown.timeout : 0;
-      if (await within(treeGone(target, tree, cancel.signal, true), wait, clock)) {
+      if (await within(treeGone(target, tree, cancel, true), wait, clock)) {
         // The tree is gone: what the cookie still finds escaped the walk (its parent died before
         // the walk could see it), and is SIGKILLed at once — it never got the shutdown signal. So
         // is what is left in its cgroup.
         target.killCgroup?.();
         const swept = await sweepLeftovers(target, [], hooks);
         const outcome = { escalated: false, swept: swept.map((id) => id.pid) };
-        if (swept.length === 0 || (await goneWithin(swept, hooks.unstoppedGrace, clock, cancel.signal))) return { ...outcome, unstopped: [] };
+        if (swept.length === 0 || (await goneWithin(swept, hooks.unstoppedGrace, clock, cancel))) return { ...outcome, unstopped: [] };
         const unstopped = swept.filter((p) => isAlive(p.pid, p.starttime)).map((p) => p.pid);
         hooks.onUnstopped?.(unstopped);
         return { ...outcome, unstopped };
@@ -212,19 +223,16 @@ export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown
     // Swept now rather than once the tree is gone: no member can fork any more, and the scan
     // overlaps the kernel's teardown of the tree.
     const sweeping = sweepLeftovers(target, tree.current, hooks);
-    const treeEnded = within(treeGone(target, tree, cancel.signal), hooks.unstoppedGrace, clock);
+    const treeEnded = within(treeGone(target, tree, cancel), hooks.unstoppedGrace, clock);
     const swept = await sweeping;
     const outcome = { escalated: true, swept: swept.map((id) => id.pid) };
-    const gone = (await treeEnded) && (swept.length === 0 || (await goneWithin(swept, hooks.unstoppedGrace, clock, cancel.signal)));
+    const gone = (await treeEnded) && (swept.length === 0 || (await goneWithin(swept, hooks.unstoppedGrace, clock, cancel)));
     tree.current = [...tree.current, ...swept];
     if (gone) return { ...outcome, unstopped: [] };
     const unstopped = tree.current.filter((p) => isAlive(p.pid, p.starttime)).map((p) => p.pid);
     hooks.onUnstopped?.(unstopped);
     return { ...outcome, unstopped };
   } finally {
-    cancel.abort(LADDER_DONE);
+    cancel.fire();
   }
 }
-
-/** The reason the ladder's own waits are cancelled with: one shared value, no error built per stop. */
-const LADDER_DONE = Symbol('ladder done');

@@ -24,7 +24,6 @@ import { readProcessTree, signalTree } from '../os/tree.js';
 import { createMasker, LineSplitter, parseOutputCommand, PartialFlusher, RingBuffer } from '../output/index.js';
 import { classifyExit } from '../policy/classify.js';
 import type { ResolvedProcessSpec } from '../spec/resolved.js';
-import { follow } from '../util/abort.js';
 import { invalid, type Subject } from '../spec/validate.js';
 import type { ChildListener, DeferSweep, RunInfo } from '../supervisor/child.js';
 import { Incarnation, type OsExit } from './incarnation.js';
@@ -267,14 +266,13 @@ export class ProcessWorker {
   /**
    * Waits for the readiness probe of a fresh incarnation, bounded by `startTimeout` and by the
    * incarnation's end; a failure is reported (failed start) and thrown. The start timeout is a
-   * controller of its own that follows the incarnation's signal by one listener, removed at the
-   * end: `AbortSignal.any` would leave a dependant signal (and a WeakRef) on the incarnation's
-   * signal for the collector to find, per start.
+   * controller of its own that follows the incarnation's end by one callback, removed at the end:
+   * `AbortSignal.any` would leave a dependant signal (and a WeakRef) for the collector, per start.
    */
   private async awaitReady(inc: Incarnation, probe: NonNullable<ResolvedProcessSpec['readiness']>, trace: ReadinessTrace): Promise<unknown> {
     const { clock } = this.host;
     const until = new AbortController();
-    const unfollow = follow(until, inc.signal);
+    const unfollow = inc.end.on(() => until.abort(inc.end.reason));
     let timedOut = false;
     const timer =
       this.spec.startTimeout === Infinity
@@ -376,7 +374,7 @@ export class ProcessWorker {
 
   /** The context the attachments of `inc` act through. */
   private runContext(inc: Incarnation): RunContext {
-    const ending = (): boolean => inc.terminationReason !== undefined || inc.signal.aborted;
+    const ending = (): boolean => inc.terminationReason !== undefined || inc.end.ended;
     return {
       worker: this,
       inc,
@@ -467,7 +465,7 @@ export class ProcessWorker {
     // Text left without its line end (a prompt, a progress bar) is flushed as a partial line after
     // a short wait: one timer at most, armed by a chunk that ends mid-line, ended with the incarnation.
     const partials = new PartialFlusher(this.host.clock, TUNING.partialFlushInterval);
-    inc.signal.addEventListener('abort', () => partials.stop(), { once: true });
+    inc.end.on(() => partials.stop());
     for (const stream of ['stdout', 'stderr'] as const) {
       const readable = child[stream];
       if (!readable) continue;
@@ -526,7 +524,7 @@ export class ProcessWorker {
   private onOsExit(inc: Incarnation, exit: OsExit): void {
     inc.osExit = exit;
     inc.exit.resolve(exit);
-    inc.controller.abort(this.endedReason(inc, 'exited'));
+    inc.end.fire(this.endedReason(inc, 'exited'));
     // Whatever the process left behind in its group goes with it: no orphans.
     if (USE_PROCESS_GROUPS && !inc.stopping) {
       try {
@@ -617,7 +615,7 @@ export class ProcessWorker {
         inc.cgroup.kill();
         await inc.cgroup.remove(TUNING.unstoppedGrace);
       }
-      inc.controller.abort(this.endedReason(inc, 'stopped'));
+      inc.end.fire(this.endedReason(inc, 'stopped'));
       const exit = inc.osExit ?? { code: null, signal: 'SIGKILL' };
       if (inc !== this.current) return;
       if (inc.terminationReason === 'stopped') {

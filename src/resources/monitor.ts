@@ -62,14 +62,10 @@ export class ResourceMonitor {
     if (!history || history.capacity !== sampling.history) this.histories.set(worker, (history = new UsageHistory(sampling.history)));
     this.targets.set(key, { run, limits });
     this.samplerFor(sampling.interval).add(key, inc.pid, sampling.interval);
-    inc.signal.addEventListener(
-      'abort',
-      () => {
-        this.targets.delete(key);
-        this.sampler?.remove(key);
-      },
-      { once: true },
-    );
+    inc.end.on(() => {
+      this.targets.delete(key);
+      this.sampler?.remove(key);
+    });
   }
 
   private samplerFor(interval: number): Sampler {

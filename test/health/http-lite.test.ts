@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { afterAll, describe, expect, it } from 'vitest';
-import { CheckEnd } from '../../src/health/check-end.js';
+import { Ending } from '../../src/util/ending.js';
 import { BODY_LIMIT, liteRequest, prepareRequest, type LiteOutcome } from '../../src/health/http-lite.js';
 import { MAX_HEAD_BYTES, ResponseParser } from '../../src/health/http-lite-parser.js';
 import { checkOnce } from '../../src/health/probes.js';
@@ -23,7 +23,7 @@ function check(probe: ResolvedProbe, owner: AbortSignal, clock?: Clock): ReturnT
 async function fetchLite(url: string, owner: AbortSignal, method = 'GET', timeout = 5000): Promise<LiteOutcome> {
   const request = prepareRequest(new URL(url), method, {});
   if (request instanceof Error) throw request;
-  const end = new CheckEnd();
+  const end = new Ending();
   const timer = setTimeout(() => end.fire(), timeout);
   try {
     return await liteRequest(request, owner, end, true);
@@ -258,13 +258,13 @@ describe('http-lite against a raw server', () => {
     if (request instanceof Error) throw request;
     const before = sockets();
     const owner = new AbortController();
-    const pending = liteRequest(request, owner.signal, new CheckEnd(), false);
+    const pending = liteRequest(request, owner.signal, new Ending(), false);
     await until(() => sockets() > before, 2000, 'the request socket');
     owner.abort();
     expect(await pending).toEqual({ ok: false, message: 'aborted' });
     await until(() => sockets() <= before, 2000, 'the request socket to close');
-    expect(await liteRequest(request, owner.signal, new CheckEnd(), false)).toEqual({ ok: false, message: 'aborted' });
-    const ended = new CheckEnd();
+    expect(await liteRequest(request, owner.signal, new Ending(), false)).toEqual({ ok: false, message: 'aborted' });
+    const ended = new Ending();
     ended.fire();
     expect(await liteRequest(request, new AbortController().signal, ended, false)).toEqual({ ok: false, message: 'aborted' });
     expect(sockets()).toBeLessThanOrEqual(before);
