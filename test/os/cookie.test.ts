@@ -92,6 +92,9 @@ describe.runIf(linux)('findByCookie', () => {
       const sibling = await sleeper({ ...baseEnv(), [TREE_COOKIE_ENV]: `${cookie}1/123.456.789.1` });
       pids.push(nested, sibling);
       expect(pidsOf(findByCookie(cookie))).toEqual([nested]);
+      // Among many cookies (a shutdown sweeps one per stopped tree), each process is found once.
+      const many = [...Array.from({ length: 500 }, (_, i) => `9.9.9.${i}`), cookie, `${cookie}/123.456.789.1`];
+      expect(pidsOf(findByCookie(many))).toEqual([nested]);
       expect(pidsOf(killByCookie(cookie))).toEqual([nested]);
       await until(() => !alive(nested), 2000, 'the nested one to die');
       expect(alive(sibling)).toBe(true);
