@@ -225,7 +225,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
 
   private createRecord(spec: ResolvedChildSpec, parent: Supervisor, dynamic: boolean): ChildRecord {
     if (this.entries.has(spec.name)) throw new AlreadyExistsError(spec.name);
-    const path = [...parent.path, spec.name];
+    const path = parent.path.concat(spec.name);
     const child: ChildNode = spec.kind === 'process' ? new ProcessWorker(spec, path, this.workerHost) : new Supervisor(spec, path, this.host);
     const record = createRecord(child, dynamic);
     this.entries.set(spec.name, { record, parent });

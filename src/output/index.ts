@@ -51,7 +51,6 @@ export class RingBuffer<T> {
     if (!Number.isInteger(capacity) || capacity < 0) {
       throw new RangeError(`Expected \`capacity\` to be a non-negative integer, got \`${String(capacity)}\` (${typeof capacity})`);
     }
-    if (limit) this.weights = new Float64Array(0);
   }
 
   /** Items currently kept. */
@@ -101,9 +100,11 @@ export class RingBuffer<T> {
     const items: (T | undefined)[] = [];
     for (let i = 0; i < this.count; i++) items.push(old[this.slot(i)]);
     while (items.length < size) items.push(undefined);
-    if (this.weights) {
+    if (this.limit) {
+      // Made with the first item: most buffers of a thousand idle processes never get one.
       const weights = new Float64Array(size);
-      for (let i = 0; i < this.count; i++) weights[i] = this.weights[this.slot(i)] as number;
+      const old = this.weights;
+      if (old) for (let i = 0; i < this.count; i++) weights[i] = old[this.slot(i)] as number;
       this.weights = weights;
     }
     this.items = items;
@@ -137,7 +138,7 @@ export class RingBuffer<T> {
   /** Drops every item. */
   clear(): void {
     this.items = [];
-    if (this.weights) this.weights = new Float64Array(0);
+    this.weights = undefined;
     this.head = 0;
     this.count = 0;
     this.weight = 0;

@@ -60,7 +60,12 @@ function cutUtf8(text: string, maxBytes: number): { text: string; bytes: number 
  * the lines themselves; copying every line to avoid it would nearly double the cost of the hot path (measured).
  */
 export class LineSplitter {
-  private readonly decoder = new StringDecoder('utf8');
+  /**
+   * Made when a chunk ends inside a multi-byte character (or may: its last byte is not ASCII).
+   * Until then a chunk is whole text, decoded as the decoder would: most processes never write
+   * anything else, and each stream's decoder with its native buffer was ~450 bytes of every child.
+   */
+  private decoder: StringDecoder | undefined;
   /** Start of the current line when it began in an earlier chunk; '' when there is none. */
   private pending = '';
   /** UTF-8 bytes in `pending`. */
@@ -90,9 +95,9 @@ export class LineSplitter {
 
   /** Feeds the next chunk. Strings are taken as already decoded text. */
   push(chunk: Buffer | string): void {
-    if (typeof chunk === 'string') return this.consume(this.decoder.end() + chunk);
+    if (typeof chunk === 'string') return this.consume(this.decoder === undefined ? chunk : this.decoder.end() + chunk);
     if (this.mixed && chunk.length >= 2 * BLOCK && this.pushInBlocks(chunk)) return;
-    const text = this.decoder.write(chunk);
+    const text = this.decode(chunk);
     // Fewer UTF-16 units than bytes: multi-byte characters (or the start of one held back).
     this.mixed = text.length < chunk.length;
     this.consume(text);
@@ -120,7 +125,7 @@ export class LineSplitter {
     let mixed = false;
     // Up to the first line end through the decoder: it may hold the start of a character from the
     // chunk before.
-    this.consume(this.decoder.write(chunk.subarray(0, first + 1)));
+    this.consume(this.decode(chunk.subarray(0, first + 1)));
     let start = first + 1;
     let size = BLOCK;
     while (start <= last) {
@@ -136,15 +141,28 @@ export class LineSplitter {
       this.consume(text);
     }
     // The unended rest through the decoder: it holds back a character cut at the chunk's end.
-    if (start < chunk.length) this.consume(this.decoder.write(chunk.subarray(start)));
+    if (start < chunk.length) this.consume(this.decode(chunk.subarray(start)));
     // A chunk all ASCII between its first and last line ends: the next is decoded whole again.
     this.mixed = mixed;
     return true;
   }
 
+  /**
+   * The text of `bytes` as a UTF-8 decoder fed the stream so far gives it: directly while no
+   * decoder was needed and the bytes end on an ASCII byte (nothing to hold back), else through the
+   * decoder, made then.
+   */
+  private decode(bytes: Buffer): string {
+    if (this.decoder === undefined) {
+      if (bytes.length === 0 || (bytes[bytes.length - 1] as number) < 0x80) return bytes.toString('utf8');
+      this.decoder = new StringDecoder('utf8');
+    }
+    return this.decoder.write(bytes);
+  }
+
   /** Ends the stream: emits the last line if it had no `\n`, and resets for reuse. */
   end(): void {
-    this.consume(this.decoder.end());
+    if (this.decoder !== undefined) this.consume(this.decoder.end());
     if (this.pending !== '' || this.dropped > 0) this.finish('');
     else this.reset();
   }
@@ -288,7 +306,7 @@ interface WatchedStream {
  * the end of the stream), and for good by {@link PartialFlusher.stop}.
  */
 export class PartialFlusher {
-  private readonly streams: WatchedStream[] = [];
+  private streams: WatchedStream[] = [];
   private timer: ClockTimer | undefined;
   /** When the armed timer is due. */
   private due = 0;
@@ -309,7 +327,8 @@ export class PartialFlusher {
    */
   watch(splitter: LineSplitter, emit: (text: string) => void): (now: number) => void {
     const stream: WatchedStream = { splitter, emit, since: undefined, generation: splitter.generation };
-    this.streams.push(stream);
+    // Copied at its exact size (two streams at most): a pushed-to empty array reserves 17 slots.
+    this.streams = this.streams.concat(stream);
     return (now) => this.pushed(stream, now);
   }
 

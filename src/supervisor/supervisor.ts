@@ -66,7 +66,7 @@ export class Supervisor implements Child {
   /** When the current run started. */
   startedAt: number | undefined;
   /** Children in start order. */
-  private readonly records: ChildRecord[] = [];
+  private readonly records: ChildRecord[];
   /** Restart times inside `intensity.period`. */
   private window: number[] = [];
   /** Pending group restarts (an array: an empty Set costs more, and there is one supervisor per entry). */
@@ -98,7 +98,8 @@ export class Supervisor implements Child {
       (message) => this.handle(message),
       (error, message) => this.fault(error, message),
     );
-    for (const child of spec.children) this.records.push(host.createRecord(child, this, false));
+    // Made at its exact size: most supervisors are a top-level entry's, holding one child for good.
+    this.records = spec.children.map((child) => host.createRecord(child, this, false));
   }
 
   get name(): string {

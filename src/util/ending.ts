@@ -6,13 +6,15 @@
  * consumers need (`fetch`, a custom probe's `ctx.signal`) is made only when one asks for it.
  */
 export class Ending {
-  #callbacks: (() => void)[] | undefined = [];
+  #ended = false;
+  /** Made with the first callback, at its exact size: one of these lives with every process. */
+  #callbacks: (() => void)[] | undefined;
   #controller: AbortController | undefined;
   #reason: unknown;
 
   /** True once fired. */
   get ended(): boolean {
-    return this.#callbacks === undefined;
+    return this.#ended;
   }
 
   /** What it was fired with (`undefined` until then). */
@@ -25,15 +27,16 @@ export class Ending {
    * waiter that finishes first.
    */
   on(fn: () => void): () => void {
-    const callbacks = this.#callbacks;
-    if (callbacks === undefined) {
+    if (this.#ended) {
       fn();
       return noop;
     }
-    callbacks.push(fn);
+    if (this.#callbacks === undefined) this.#callbacks = [fn];
+    else this.#callbacks.push(fn);
     return () => {
-      const index = callbacks.indexOf(fn);
-      if (index >= 0) callbacks.splice(index, 1);
+      const callbacks = this.#callbacks;
+      const index = callbacks === undefined ? -1 : callbacks.indexOf(fn);
+      if (index >= 0) callbacks?.splice(index, 1);
     };
   }
 
@@ -49,11 +52,12 @@ export class Ending {
 
   /** Ends it: every callback runs once, in the order they came. Later calls do nothing. */
   fire(reason?: unknown): void {
-    const due = this.#callbacks;
-    if (due === undefined) return;
-    this.#callbacks = undefined;
+    if (this.#ended) return;
+    this.#ended = true;
     this.#reason = reason;
-    for (const callback of due) callback();
+    const due = this.#callbacks;
+    this.#callbacks = undefined;
+    if (due) for (const callback of due) callback();
   }
 }
 
