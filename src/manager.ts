@@ -6,7 +6,7 @@
  * manager turns names into records and reads them; it never writes a record: every change goes to
  * the supervisor that holds the child.
  */
-import { createRequire } from 'node:module';
+import { nodeModule } from './util/builtins.js';
 import { TUNING } from './api/tuning.js';
 import { AlreadyExistsError, InvalidArgumentError, NotFoundError, ShutdownError, InvalidStateError, TimeoutError } from './api/errors.js';
 import type { EventName, EventPayload, ProcvisorEvents } from './api/events.js';
@@ -60,7 +60,7 @@ import { createWatcher, type Watcher } from './watch/watcher.js';
  * CommonJS module (parsing it for its exports) was the largest single cost of importing procvisor.
  * The class is the same, so `instanceof` a user's own eventemitter3 still holds.
  */
-const { EventEmitter } = createRequire(import.meta.url)('eventemitter3') as typeof import('eventemitter3');
+const { EventEmitter } = nodeModule().createRequire(import.meta.url)('eventemitter3') as typeof import('eventemitter3');
 
 /** A process the manager has just forked, as the reaper is told of it. */
 export interface ForkedProcess {

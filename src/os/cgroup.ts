@@ -24,8 +24,9 @@
  * empty cgroup of a host that is gone (SIGKILLed before it could remove it) removes it
  * ({@link removeStale}).
  */
-import { accessSync, constants, mkdirSync, readdirSync, readFileSync, rmdirSync, writeFileSync, type Dirent } from 'node:fs';
+import type { Dirent } from 'node:fs';
 import { join } from 'node:path';
+import { fs } from '../util/builtins.js';
 import { isAlive, readStat } from './proc.js';
 
 /** The controllers procvisor's limits use. */
@@ -61,7 +62,7 @@ export interface CgroupSystem {
 
 function readOr(path: string): string {
   try {
-    return readFileSync(path, 'utf8');
+    return fs().readFileSync(path, 'utf8');
   } catch {
     return '';
   }
@@ -110,6 +111,7 @@ export function detectCgroupHost(system: CgroupSystem, mountOverride?: string): 
   const path = ownCgroupPath(system.selfCgroup);
   if (mount === undefined || path === undefined) return undefined;
   const dir = join(mount, path);
+  const { accessSync, constants } = fs();
   try {
     accessSync(join(dir, 'cgroup.procs'), constants.W_OK);
     accessSync(dir, constants.W_OK);
@@ -119,12 +121,12 @@ export function detectCgroupHost(system: CgroupSystem, mountOverride?: string): 
   const prefix = `procvisor-${system.pid}.${system.starttime ?? 0}-`;
   const probe = join(dir, `${prefix}probe`);
   try {
-    mkdirSync(probe);
-    rmdirSync(probe);
+    fs().mkdirSync(probe);
+    fs().rmdirSync(probe);
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== 'EEXIST') return undefined;
     try {
-      rmdirSync(probe);
+      fs().rmdirSync(probe);
     } catch {
       return undefined;
     }
@@ -140,12 +142,12 @@ export function detectCgroupHost(system: CgroupSystem, mountOverride?: string): 
 function rmdirTree(dir: string): void {
   let entries: Dirent[] = [];
   try {
-    entries = readdirSync(dir, { withFileTypes: true });
+    entries = fs().readdirSync(dir, { withFileTypes: true });
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') throw error;
   }
   for (const entry of entries) if (entry.isDirectory()) rmdirTree(join(dir, entry.name));
-  rmdirSync(dir);
+  fs().rmdirSync(dir);
 }
 
 /** Matches the name of an incarnation's cgroup: the host's pid and start time. */
@@ -156,7 +158,7 @@ export function removeStale(dir: string): string[] {
   const removed: string[] = [];
   let names: string[];
   try {
-    names = readdirSync(dir);
+    names = fs().readdirSync(dir);
   } catch {
     return removed;
   }
@@ -209,15 +211,15 @@ export function enableControllers(host: CgroupHost, pid: number = process.pid): 
   if (procs.length > 0 && procs.every((p) => p === pid)) {
     const leaf = join(host.dir, 'procvisor-host');
     try {
-      mkdirSync(leaf, { recursive: true });
-      writeFileSync(join(leaf, 'cgroup.procs'), String(pid));
+      fs().mkdirSync(leaf, { recursive: true });
+      fs().writeFileSync(join(leaf, 'cgroup.procs'), String(pid));
     } catch {
       return host.enabled;
     }
   }
   for (const controller of missing) {
     try {
-      writeFileSync(join(host.dir, 'cgroup.subtree_control'), `+${controller}`);
+      fs().writeFileSync(join(host.dir, 'cgroup.subtree_control'), `+${controller}`);
     } catch {
       // H still holds processes, or the controller is not delegated: limits of it are not applied
     }
@@ -284,7 +286,7 @@ export class TreeCgroup {
     const label = name.replace(/[^A-Za-z0-9_.-]/g, '_').slice(0, 64);
     const dir = join(host.dir, `${host.prefix}${++created}-${label}`);
     try {
-      mkdirSync(dir);
+      fs().mkdirSync(dir);
     } catch {
       return undefined;
     }
@@ -304,7 +306,7 @@ export class TreeCgroup {
     const failed = new Set<string>();
     for (const { controller, file, value } of limitFiles(limits)) {
       try {
-        writeFileSync(join(this.dir, file), value);
+        fs().writeFileSync(join(this.dir, file), value);
       } catch {
         if (file !== 'memory.oom.group') failed.add(controller);
       }
@@ -315,7 +317,7 @@ export class TreeCgroup {
   /** Moves `pid` (with all its threads) into the cgroup. False when it could not. */
   join(pid: number): boolean {
     try {
-      writeFileSync(this.procsFile, String(pid));
+      fs().writeFileSync(this.procsFile, String(pid));
       return true;
     } catch {
       return false;
@@ -326,7 +328,7 @@ export class TreeCgroup {
   kill(): boolean {
     if (this.removed) return false;
     try {
-      writeFileSync(join(this.dir, 'cgroup.kill'), '1');
+      fs().writeFileSync(join(this.dir, 'cgroup.kill'), '1');
       return true;
     } catch {
       return false;

@@ -16,7 +16,7 @@
  * also matches the cookies nested under it, so stopping the outer incarnation finds the inner
  * host's whole tree, daemons included, whatever the inner host manages to do before it dies.
  */
-import { lstatSync, readFileSync } from 'node:fs';
+import { fs } from '../util/builtins.js';
 import { HAS_PROC, kernelThreads, listPids, readEnvironRaw, readLink, readStat } from './proc.js';
 import { signalTree, waitGone, type ProcessId } from './tree.js';
 
@@ -72,7 +72,7 @@ export interface FindByCookieOptions {
  */
 function readableBy(uid: number | undefined): (pid: number) => boolean {
   if (uid === undefined || uid === 0) return () => true;
-  return (pid) => lstatSync(`/proc/${pid}`, { throwIfNoEntry: false })?.uid === uid;
+  return (pid) => fs().lstatSync(`/proc/${pid}`, { throwIfNoEntry: false })?.uid === uid;
 }
 
 /**
@@ -95,7 +95,7 @@ const RANGE_MAX_AGE_MS = 5_000;
 /** The most recently allocated pid (in our pid namespace), from `/proc/loadavg`. */
 function lastPid(): number | undefined {
   try {
-    const text = readFileSync('/proc/loadavg', 'latin1').trim();
+    const text = fs().readFileSync('/proc/loadavg', 'latin1').trim();
     const value = Number(text.slice(text.lastIndexOf(' ') + 1));
     return Number.isInteger(value) && value > 0 ? value : undefined;
   } catch {

@@ -4,13 +4,13 @@
  * start and import-time goals (docs/performance.md measured execa here); everything here is the
  * few options a supervised long-running process needs.
  */
-import { spawn, type ChildProcess, type StdioOptions } from 'node:child_process';
-import { accessSync, constants, statSync, writeFileSync } from 'node:fs';
+import type { ChildProcess, StdioOptions } from 'node:child_process';
 import { delimiter, isAbsolute, join, resolve } from 'node:path';
 import { DEFAULTS } from '../api/defaults.js';
 import { SpawnFailedError } from '../api/errors.js';
 import { SUPERVISED_ENV } from '../ipc/protocol.js';
 import type { ResolvedProcessSpec } from '../spec/resolved.js';
+import { childProcess, fs } from '../util/builtins.js';
 import { newTreeCookie, TREE_COOKIE_ENV } from './cookie.js';
 import { badEnvAtExec, isEmptyPlan, PRELUDE_SHELL, preludeScript, programArgv, type LaunchExtras, type PreludePlan } from './prelude.js';
 
@@ -100,7 +100,7 @@ function checkCwd(spec: ResolvedProcessSpec): void {
   const where = resolve(spec.cwd);
   let isDir = false;
   try {
-    isDir = statSync(spec.cwd).isDirectory();
+    isDir = fs().statSync(spec.cwd).isDirectory();
   } catch (cause) {
     throw new SpawnFailedError(spec.name, `Cannot start \`${spec.name}\`: working directory \`${where}\` does not exist`, {
       cause,
@@ -174,6 +174,7 @@ function findProgram(command: string, env: NodeJS.ProcessEnv, cwd: string | unde
   const candidates = command.includes('/')
     ? [isAbsolute(command) ? command : resolve(cwd ?? '.', command)]
     : (env.PATH ?? '/usr/bin:/bin').split(delimiter).map((dir) => resolve(cwd ?? '.', dir === '' ? '.' : dir, command));
+  const { accessSync, constants, statSync } = fs();
   let denied = false;
   for (const path of candidates) {
     try {
@@ -229,7 +230,7 @@ export function spawnChild(
       args = ['-c', preludeScript(plan), program, ...programArgs];
       shell = false;
     }
-    child = spawn(file, args, {
+    child = childProcess().spawn(file, args, {
       cwd: spec.cwd,
       env,
       shell,
@@ -268,7 +269,7 @@ export function spawnChild(
 /** Writes `pid` to the `cgroup.procs` of `dir`; a failure leaves the tree to walks and cookies. */
 function joinCgroup(dir: string, pid: number): void {
   try {
-    writeFileSync(join(dir, 'cgroup.procs'), String(pid));
+    fs().writeFileSync(join(dir, 'cgroup.procs'), String(pid));
   } catch {
     // the cgroup is an addition: the tree is still found and killed without it
   }

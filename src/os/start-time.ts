@@ -3,7 +3,7 @@
  * process for ever. For records that outlive the process that wrote them (the fixture ledger, port
  * locks), compared as text only, never as a time.
  */
-import { execFileSync } from 'node:child_process';
+import { childProcess } from '../util/builtins.js';
 import { HAS_PROC, isAlive, readStat } from './proc.js';
 
 /**
@@ -18,7 +18,7 @@ export function startTimeOf(pid: number): string | undefined {
   }
   if (process.platform === 'win32') return undefined;
   try {
-    const text = execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+    const text = childProcess().execFileSync('ps', ['-o', 'lstart=', '-p', String(pid)], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
     return text === '' ? undefined : text;
   } catch {
     return undefined;

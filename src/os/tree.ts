@@ -13,9 +13,9 @@
  * Where there is no `/proc`, a tree is SIGKILLed through tree-kill ({@link killTreeWithoutProc}):
  * `taskkill /T` on Windows, which has neither `ps` nor process groups; `ps`/`pgrep` elsewhere.
  */
-import { execFileSync } from 'node:child_process';
 import { descendantsOf, HAS_PROC, hasChildrenFiles, isAlive, readChildren, readLink, readNode, readStat, scanLinks } from './proc.js';
 import type { ProcLink, ProcNode } from './proc.js';
+import { childProcess } from '../util/builtins.js';
 import type { Ending } from '../util/ending.js';
 
 /** One process, named so that a reused PID never matches it. */
@@ -55,7 +55,7 @@ function psChildrenIndex(): Map<number, number[]> {
   const index = new Map<number, number[]>();
   let text: string;
   try {
-    text = execFileSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
+    text = childProcess().execFileSync('ps', ['-A', '-o', 'pid=,ppid='], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] });
   } catch {
     return index;
   }

@@ -3,16 +3,22 @@
  * links that tree totals need. Where `ps` is missing (Windows), tree totals cover the process
  * alone. pidusage is loaded on first use, so hosts that never sample never load it.
  */
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
 import { descendantsOf } from '../os/proc.js';
+import { childProcess, util } from '../util/builtins.js';
 import type { RawProcess, RawSample, SampleTarget, SamplerBackend } from './backend.js';
 
 type Pidusage = typeof import('pidusage');
 type PidStat = import('pidusage').Status;
+/** `execFile` as promisified by Node (its custom promisify: resolves to `{ stdout, stderr }`). */
+type ExecFileAsync = typeof import('node:child_process').execFile.__promisify__;
 
-const run = promisify(execFile);
+let execFileAsync: ExecFileAsync | undefined;
 let loaded: Promise<Pidusage> | undefined;
+
+/** {@link ExecFileAsync}, made at first use (no `child_process` at import, see util/builtins.ts). */
+function run(): ExecFileAsync {
+  return (execFileAsync ??= util().promisify(childProcess().execFile));
+}
 
 function load(): Promise<Pidusage> {
   loaded ??= import('pidusage').then((module) => module.default);
@@ -87,7 +93,7 @@ export class PidusageBackend implements SamplerBackend {
   async #links(): Promise<Links | undefined> {
     if (!this.#ps) return undefined;
     try {
-      const { stdout } = await run('ps', ['-A', '-o', 'pid=,ppid=,stat='], { timeout: 5000, maxBuffer: 16 * 1024 * 1024 });
+      const { stdout } = await run()('ps', ['-A', '-o', 'pid=,ppid=,stat='], { timeout: 5000, maxBuffer: 16 * 1024 * 1024 });
       return parsePs(stdout);
     } catch (error) {
       if ((error as NodeJS.ErrnoException).code === 'ENOENT') this.#ps = false;

@@ -15,9 +15,9 @@
  * past it, reads fall back to open/read/close. A table dropped without `release()` closes its
  * fds when garbage-collected.
  */
-import { closeSync, constants, fstatSync, openSync, readdirSync, readSync } from 'node:fs';
 import type { ProcIo, ProcStat } from '../os/proc.js';
 import { descendantsOf, listPids, parseIo, parseStat, readProcText } from '../os/proc.js';
+import { fs } from '../util/builtins.js';
 
 /** Rounds between two full re-reads of every process. */
 const FULL_EVERY = 60;
@@ -43,7 +43,7 @@ const NONE: readonly number[] = Object.freeze([]);
 /** Reads a held `/proc` fd from the start; `undefined` once its process is gone or access is denied. */
 function pread(fd: number): string | undefined {
   try {
-    const length = readSync(fd, buffer, 0, buffer.length, 0);
+    const length = fs().readSync(fd, buffer, 0, buffer.length, 0);
     return buffer.toString('latin1', 0, length);
   } catch {
     return undefined;
@@ -57,7 +57,7 @@ let heldTotal = 0;
 function closeQuietly(fd: number): void {
   heldTotal--;
   try {
-    closeSync(fd);
+    fs().closeSync(fd);
   } catch {
     // already closed
   }
@@ -151,11 +151,12 @@ export class ProcTable {
     const entry = this.#entries.get(pid);
     if (!entry) return undefined;
     const path = `/proc/${pid}/fd`;
+    const { O_DIRECTORY, O_RDONLY } = fs().constants;
     try {
-      const fd = this.#hold(entry, 'dirFd', path, constants.O_RDONLY | constants.O_DIRECTORY);
+      const fd = this.#hold(entry, 'dirFd', path, O_RDONLY | O_DIRECTORY);
       // Linux 6.2+ reports the fd count as the directory size; before, it is 0 and we list it.
-      const size = fd === undefined ? -1 : fstatSync(fd).size;
-      return size > 0 ? size : readdirSync(path).length;
+      const size = fd === undefined ? -1 : fs().fstatSync(fd).size;
+      return size > 0 ? size : fs().readdirSync(path).length;
     } catch {
       this.#close(entry, 'dirFd');
       return undefined;
@@ -254,7 +255,7 @@ export class ProcTable {
   #openFd(path: string, flags: string | number): number | undefined {
     if (heldTotal >= this.#budget) return undefined;
     try {
-      const fd = openSync(path, flags);
+      const fd = fs().openSync(path, flags);
       heldTotal++;
       this.#held.add(fd);
       return fd;

@@ -2,11 +2,11 @@
  * System constants the `/proc` figures are expressed in. Each is asked of `getconf` once, at first
  * use, and cached: they cannot change while the host runs.
  */
-import { execFileSync } from 'node:child_process';
+import { childProcess } from '../util/builtins.js';
 
 function getconf(name: string, fallback: number): number {
   try {
-    const value = Number.parseInt(execFileSync('getconf', [name], { encoding: 'utf8', timeout: 2000 }), 10);
+    const value = Number.parseInt(childProcess().execFileSync('getconf', [name], { encoding: 'utf8', timeout: 2000 }), 10);
     return Number.isFinite(value) && value > 0 ? value : fallback;
   } catch {
     return fallback;

@@ -2,8 +2,8 @@
  * Colour for runner output: whether to colour a stream (`color: 'auto'`), and the fixed palette a
  * process's prefix takes its colour from. Red is kept out of the palette: it marks stderr.
  */
-import { createRequire } from 'node:module';
 import type Picocolors from 'picocolors';
+import { nodeModule } from '../util/builtins.js';
 
 /** Loaded on the first colours asked for: a host that never pipes output never pays for it (nor for `tty`). */
 let picocolors: typeof Picocolors | undefined;
@@ -22,7 +22,7 @@ export const PALETTE: readonly ColorName[] = Object.freeze(['cyan', 'magenta', '
 
 /** picocolors' formatters, colouring or not. */
 export function colors(enabled: boolean): Colors {
-  picocolors ??= createRequire(import.meta.url)('picocolors') as typeof Picocolors;
+  picocolors ??= nodeModule().createRequire(import.meta.url)('picocolors') as typeof Picocolors;
   return picocolors.createColors(enabled);
 }
 

@@ -7,10 +7,8 @@
  * incarnations accept on the same socket during a reload, and a restart never meets "address in
  * use", because the socket never closes between incarnations.
  */
-import { spawnSync } from 'node:child_process';
-import * as net from 'node:net';
-import { getSystemErrorMap } from 'node:util';
 import { InvalidArgumentError, PortUnavailableError } from '../api/errors.js';
+import { childProcess, net, util } from '../util/builtins.js';
 
 /** One socket to listen on: a spec's resolved `sockets` entry, or the same shape (`host`, `name` optional). */
 export interface SocketSpec {
@@ -48,7 +46,7 @@ type CreateServerHandle = (address: string, port: number, addressType: 4 | 6, fd
 
 /** Node's name of a libuv error number (negative), for messages. */
 function errorName(errno: number): string {
-  return getSystemErrorMap().get(errno)?.[0] ?? String(errno);
+  return util().getSystemErrorMap().get(errno)?.[0] ?? String(errno);
 }
 
 /**
@@ -57,11 +55,12 @@ function errorName(errno: number): string {
  * `net.Server` would not do: it accepts connections in the host, racing the children for them.
  */
 function bind(host: string, port: number): TcpHandle {
-  const create = (net as unknown as { _createServerHandle?: CreateServerHandle })._createServerHandle;
+  const netModule = net();
+  const create = (netModule as unknown as { _createServerHandle?: CreateServerHandle })._createServerHandle;
   if (typeof create !== 'function' || process.platform === 'win32') {
     throw new InvalidArgumentError('sockets', undefined, 'Listening sockets can be handed to children only where they are file descriptors (Linux, macOS), not on Windows');
   }
-  const handle = create(host, port, net.isIPv6(host) ? 6 : 4, undefined, 0);
+  const handle = create(host, port, netModule.isIPv6(host) ? 6 : 4, undefined, 0);
   if (typeof handle === 'number') {
     const code = errorName(handle);
     throw inUse(host, port, code);
@@ -89,7 +88,7 @@ function inUse(host: string, port: number, code: string): PortUnavailableError {
  */
 function listenOnce(fds: readonly number[]): void {
   const script = `const net=require('node:net');let n=${fds.length};for(let i=0;i<${fds.length};i++)net.createServer().listen({fd:3+i,backlog:511},()=>{if(--n===0)process.exit(0)})`;
-  const result = spawnSync(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'pipe', ...fds], timeout: 10_000, windowsHide: true });
+  const result = childProcess().spawnSync(process.execPath, ['-e', script], { stdio: ['ignore', 'ignore', 'pipe', ...fds], timeout: 10_000, windowsHide: true });
   if (result.status !== 0) {
     throw new InvalidArgumentError('sockets', undefined, `Could not put the sockets into the listening state: ${String(result.stderr ?? result.error ?? result.status).trim()}`);
   }

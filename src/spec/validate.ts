@@ -7,8 +7,8 @@
  * Checkers treat nothing as optional; callers decide what `undefined` means for each field.
  */
 import { constants } from 'node:os';
-import { inspect } from 'node:util';
 import { InvalidArgumentError, InvalidSpecError } from '../api/errors.js';
+import { util } from '../util/builtins.js';
 import { parseDuration, parseSize } from '../util/units.js';
 import { suggest } from './suggest.js';
 
@@ -43,7 +43,7 @@ export const MAX_TIMER_MS = 2 ** 31 - 1;
 
 /** A short, one-line rendering of a bad value for messages. */
 export function describeValue(value: unknown): string {
-  const text = inspect(value, { depth: 1, breakLength: Infinity, maxArrayLength: 5, maxStringLength: 40 });
+  const text = util().inspect(value, { depth: 1, breakLength: Infinity, maxArrayLength: 5, maxStringLength: 40 });
   return text.length > 60 ? `${text.slice(0, 59)}…` : text;
 }
 

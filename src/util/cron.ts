@@ -3,8 +3,8 @@
  * measurable part of procvisor's cold import. Loaded synchronously (its CommonJS build), since a
  * schedule is validated while a spec is resolved, which is synchronous.
  */
-import { createRequire } from 'node:module';
 import type { Cron as CronClass } from 'croner';
+import { nodeModule } from './builtins.js';
 
 export type Cron = CronClass;
 
@@ -12,6 +12,6 @@ let loaded: typeof CronClass | undefined;
 
 /** A croner evaluator of `expression` (it holds no timer: procvisor only asks it for dates). */
 export function parseCron(expression: string): Cron {
-  loaded ??= (createRequire(import.meta.url)('croner') as { Cron: typeof CronClass }).Cron;
+  loaded ??= (nodeModule().createRequire(import.meta.url)('croner') as { Cron: typeof CronClass }).Cron;
   return new loaded(expression);
 }

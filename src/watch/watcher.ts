@@ -4,10 +4,10 @@
  * process once. chokidar is imported on first use: a manager that watches nothing never loads it.
  */
 import type { FSWatcher } from 'chokidar';
-import { existsSync } from 'node:fs';
 import { dirname } from 'node:path';
 import type { Clock, ClockTimer } from '../api/types.js';
 import type { ResolvedWatch } from '../spec/resolved.js';
+import { fs } from '../util/builtins.js';
 import { systemClock } from '../util/clock.js';
 import { compileWatch } from './matcher.js';
 
@@ -37,7 +37,7 @@ const CHANGE_EVENTS: ReadonlySet<string> = new Set(['add', 'change', 'unlink', '
 function watchTargets(roots: readonly string[]): string[] {
   const targets = roots.map((root) => {
     let path = root;
-    while (!existsSync(path) && dirname(path) !== path) path = dirname(path);
+    while (!fs().existsSync(path) && dirname(path) !== path) path = dirname(path);
     return path;
   });
   return [...new Set(targets)];

@@ -2,7 +2,7 @@
  * Parent → children relations: whole-table scans, the kernel's per-task `children` files, and the
  * breadth-first walk over either.
  */
-import { readdirSync } from 'node:fs';
+import { fs } from '../../util/builtins.js';
 import { HAS_PROC, listPids, readProcText } from './read.js';
 import { readLink, readStat } from './stat.js';
 import type { ProcLink, ProcStat } from './stat.js';
@@ -113,7 +113,7 @@ export function readChildren(pid: number, threads = 0): number[] | undefined {
   }
   let tasks: string[];
   try {
-    tasks = readdirSync(`/proc/${pid}/task`);
+    tasks = fs().readdirSync(`/proc/${pid}/task`);
   } catch {
     return undefined;
   }

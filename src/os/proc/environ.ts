@@ -1,5 +1,5 @@
 /** Raw reads of `/proc/<pid>/environ`, for finding processes by an inherited variable. */
-import { closeSync, openSync, readSync } from 'node:fs';
+import { fs } from '../../util/builtins.js';
 
 /** Grows as needed: environments are usually a few KB, but may reach the kernel's ARG_MAX share. */
 let environBuffer = Buffer.allocUnsafe(16 * 1024);
@@ -12,23 +12,23 @@ let environBuffer = Buffer.allocUnsafe(16 * 1024);
 export function readEnvironRaw(pid: number): Buffer | undefined {
   let fd: number;
   try {
-    fd = openSync(`/proc/${pid}/environ`, 'r');
+    fd = fs().openSync(`/proc/${pid}/environ`, 'r');
   } catch {
     return undefined;
   }
   try {
     // The kernel fills a read of environ up to the end of the block: a short read is the end.
-    let length = readSync(fd, environBuffer, 0, environBuffer.length, null);
+    let length = fs().readSync(fd, environBuffer, 0, environBuffer.length, null);
     while (length === environBuffer.length) {
       const bigger = Buffer.allocUnsafe(environBuffer.length * 2);
       environBuffer.copy(bigger, 0, 0, length);
       environBuffer = bigger;
-      length += readSync(fd, environBuffer, length, environBuffer.length - length, null);
+      length += fs().readSync(fd, environBuffer, length, environBuffer.length - length, null);
     }
     return environBuffer.subarray(0, length);
   } catch {
     return undefined;
   } finally {
-    closeSync(fd);
+    fs().closeSync(fd);
   }
 }

@@ -3,7 +3,7 @@
  * `/proc` files are generated in memory by the kernel, a read never blocks on a disk, and a sync
  * read costs a few microseconds where an async one costs a thread-pool round trip.
  */
-import { closeSync, openSync, readdirSync, readFileSync, readSync } from 'node:fs';
+import { fs } from '../../util/builtins.js';
 
 /**
  * True when this platform has a Linux-style `/proc`. A live binding: every module reading it sees
@@ -32,25 +32,25 @@ const shared = Buffer.allocUnsafe(4096);
 export function readProcText(path: string): string | undefined {
   let fd: number;
   try {
-    fd = openSync(path, 'r');
+    fd = fs().openSync(path, 'r');
   } catch {
     return undefined;
   }
   try {
-    const length = readSync(fd, shared, 0, shared.length, 0);
+    const length = fs().readSync(fd, shared, 0, shared.length, 0);
     // A file that fills the buffer may be longer: fall back to a whole read.
-    return length < shared.length ? shared.toString('latin1', 0, length) : readFileSync(path, 'latin1');
+    return length < shared.length ? shared.toString('latin1', 0, length) : fs().readFileSync(path, 'latin1');
   } catch {
     return undefined;
   } finally {
-    closeSync(fd);
+    fs().closeSync(fd);
   }
 }
 
 /** Lists the PIDs currently in `/proc`. */
 export function listPids(): number[] {
   const pids: number[] = [];
-  for (const entry of readdirSync('/proc')) {
+  for (const entry of fs().readdirSync('/proc')) {
     const code = entry.charCodeAt(0);
     if (code >= 48 && code <= 57) pids.push(Number(entry));
   }

@@ -14,10 +14,9 @@
  * uncaught exception, a signal Node handles), still-tracked trees are SIGKILLed synchronously, reaper
  * or not. Registrations are written to the pipe at once, the moment a child is forked.
  */
-import { execFileSync, spawn } from 'node:child_process';
 import type { ChildProcess } from 'node:child_process';
-import { existsSync } from 'node:fs';
 import type { Socket } from 'node:net';
+import { childProcess, fs } from '../../util/builtins.js';
 import { hostCookiePrefix, isTreeCookie, killByCookie } from '../cookie.js';
 import { HAS_PROC } from '../proc.js';
 import { refreshTree, signalTree } from '../tree.js';
@@ -65,7 +64,7 @@ const UNTRACK_BATCH_MS = 50;
 
 /** True where a reaper process can run: a POSIX platform with `/bin/sh`. */
 export function reaperSupported(): boolean {
-  return process.platform !== 'win32' && existsSync(SHELL);
+  return process.platform !== 'win32' && fs().existsSync(SHELL);
 }
 
 /** What the client keeps of a tracked child. */
@@ -79,7 +78,7 @@ function killTreesNow(tracked: ReadonlyMap<number, Tracked>): void {
   if (process.platform === 'win32') {
     for (const pid of tracked.keys()) {
       try {
-        execFileSync('taskkill', ['/T', '/F', '/PID', String(pid)], { stdio: 'ignore', windowsHide: true });
+        childProcess().execFileSync('taskkill', ['/T', '/F', '/PID', String(pid)], { stdio: 'ignore', windowsHide: true });
       } catch {}
     }
     return;
@@ -183,7 +182,7 @@ class ReaperClient implements Reaper {
     try {
       // The host's cookie prefix: at the end, the reaper also takes what carries a cookie of this
       // host that never reached it (forked a moment before the host died).
-      child = spawn(SHELL, ['-c', REAPER_SCRIPT, 'procvisor-reaper', HAS_PROC ? '1' : '0', hostCookiePrefix()], {
+      child = childProcess().spawn(SHELL, ['-c', REAPER_SCRIPT, 'procvisor-reaper', HAS_PROC ? '1' : '0', hostCookiePrefix()], {
         detached: true,
         stdio: ['pipe', 'ignore', 'ignore'],
         cwd: '/',
