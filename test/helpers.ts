@@ -74,22 +74,41 @@ export function markedProcesses(key: string, value: string): MarkedProcess[] {
   const first = Buffer.from(`${key}=${value}\0`, 'latin1');
   const inner = Buffer.from(`\0${key}=${value}\0`, 'latin1');
   const found: MarkedProcess[] = [];
-  for (const name of readdirSync('/proc')) {
-    const pid = Number(name);
-    if (!Number.isInteger(pid) || pid <= 1 || pid === process.pid) continue;
+  const seen = new Set<number>();
+  const look = (pid: number): void => {
+    if (!Number.isInteger(pid) || seen.has(pid) || pid <= 1 || pid === process.pid) return;
+    seen.add(pid);
     try {
       const stat = readFileSync(`/proc/${pid}/stat`, 'latin1');
       const state = stat.charAt(stat.lastIndexOf(') ') + 2);
-      if (state === 'Z' || state === 'X') continue;
+      if (state === 'Z' || state === 'X') return;
       const environ = readFileSync(`/proc/${pid}/environ`);
-      if (!(environ.subarray(0, first.length).equals(first) || environ.includes(inner))) continue;
+      if (!(environ.subarray(0, first.length).equals(first) || environ.includes(inner))) return;
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim();
       found.push({ pid, cmd });
     } catch {
       // gone meanwhile, or not ours to read
     }
+  };
+  // A process that keeps escaping (it forks a new session and exits every few ms) can be in no
+  // single listing: forked after it, its parent gone before its own read. So the pids allocated
+  // while the listing was read are read as well, until none were (as the product's cookie scan).
+  let last = lastPid();
+  for (const name of readdirSync('/proc')) look(Number(name));
+  for (let round = 0; round < 20; round++) {
+    const now = lastPid();
+    if (now === last) break;
+    if (now > last && now - last <= 256) for (let pid = last + 1; pid <= now; pid++) look(pid);
+    else for (const name of readdirSync('/proc')) look(Number(name));
+    last = now;
   }
   return found;
+}
+
+/** The most recently allocated pid, from `/proc/loadavg`. */
+function lastPid(): number {
+  const text = readFileSync('/proc/loadavg', 'latin1').trim();
+  return Number(text.slice(text.lastIndexOf(' ') + 1));
 }
 
 /** True while a PID exists and is not a zombie. */

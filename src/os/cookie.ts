@@ -118,7 +118,7 @@ function createdSince(origins: readonly (TreeOrigin | undefined)[]): PidRange | 
   if (!oldest || last === undefined) return undefined;
   const from = oldest.pid;
   const few = from <= last && last - from <= FEW_PIDS ? Array.from({ length: last - from }, (_, i) => from + 1 + i) : undefined;
-  return { has: pidRange(from, last), few };
+  return { has: pidRange(from, last), few, last };
 }
 
 /** Pids allocated since some moment: {@link pidRange}'s filter, and the list itself when short. */
@@ -126,6 +126,8 @@ interface PidRange {
   has(pid: number): boolean;
   /** Every pid of the range, when it holds at most {@link FEW_PIDS}; else `undefined`. */
   few: number[] | undefined;
+  /** The last pid of the range: the most recently allocated one when it was made. */
+  last: number;
 }
 
 /**
@@ -140,7 +142,14 @@ export function pidRange(from: number, last: number): (pid: number) => boolean {
   return from <= last ? (pid) => pid > from && pid <= last : (pid) => pid > from || pid <= last;
 }
 
-/** Which process holds which cookie: one scan, each process matched to the first cookie it falls under. */
+/**
+ * Which process holds which cookie: one scan, each process matched to the first cookie it falls
+ * under. Then the pids allocated while it read are read too, until none were: a process forked
+ * after the listing is in no listing, and an escapee that forks and exits between the listing and
+ * the read of its own environment leaves only such a child behind. Without this a process that
+ * keeps escaping (a new session every few ms) was, now and then, in no scan at all: the sweep saw
+ * nothing, stopped, and the escapee ran on for good.
+ */
 function scan(cookies: readonly string[], prefix: boolean, range?: PidRange): { id: ProcessId; index: number }[] {
   if (!HAS_PROC || cookies.length === 0) return [];
   const matcher = cookieMatcher(cookies, prefix);
@@ -148,17 +157,36 @@ function scan(cookies: readonly string[], prefix: boolean, range?: PidRange): { 
   const skip = kernelThreads();
   skip.add(process.pid);
   const found: { id: ProcessId; index: number }[] = [];
-  for (const pid of range?.few ?? listPids()) {
-    if (skip.has(pid) || (range && !range.has(pid)) || !readable(pid)) continue;
+  const seen = new Set<number>();
+  const look = (pid: number): void => {
+    if (seen.has(pid) || skip.has(pid)) return;
+    seen.add(pid);
+    if (!readable(pid)) return;
     const environ = readEnvironRaw(pid);
-    if (!environ) continue;
+    if (!environ) return;
     const index = matchEnviron(environ, matcher);
-    if (index < 0) continue;
+    if (index < 0) return;
     const link = readLink(pid);
     if (link && !link.gone) found.push({ id: { pid, starttime: link.starttime }, index });
+  };
+  let last = range?.last ?? lastPid();
+  for (const pid of range?.few ?? listPids()) if (!range || range.has(pid)) look(pid);
+  for (let round = 0; round < CATCH_UP_ROUNDS && last !== undefined; round++) {
+    const now = lastPid();
+    if (now === undefined || now === last) break;
+    // Pid by pid while few were allocated (a failed open for each that is gone); else, or past a
+    // wrap of the pid space, one listing, of which only the pids not read yet are.
+    if (now > last && now - last <= CATCH_UP_PIDS) for (let pid = last + 1; pid <= now; pid++) look(pid);
+    else for (const pid of listPids()) look(pid);
+    last = now;
   }
   return found;
 }
+
+/** Most catch-up reads of one scan: on a machine forking without pause, it ends all the same. */
+const CATCH_UP_ROUNDS = 20;
+/** Pids allocated during a scan that are read one by one; more take a listing of `/proc`. */
+const CATCH_UP_PIDS = 256;
 
 /** `KEY=` as it appears in an environment block, after the NUL that ends the entry before it. */
 const COOKIE_ENTRY = Buffer.from(`\0${TREE_COOKIE_ENV}=`, 'latin1');
