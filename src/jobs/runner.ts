@@ -216,7 +216,8 @@ export class JobRunner {
       exitCode: last?.exitCode ?? null,
       signal: last?.signal ?? null,
       attempts,
-      durationMs: Math.max(0, clock.now() - startedAt),
+      // A job cancelled before its first attempt never ran: no duration, whatever the clock read.
+      durationMs: attempts === 0 ? 0 : Math.max(0, clock.now() - startedAt),
       output: last?.output ?? [],
       // Why, when the exit code cannot say it: a missing binary, a start that never got ready, a
       // timeout. Not for a retry wait cut short: that attempt's own end said all there was.
