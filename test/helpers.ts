@@ -75,7 +75,9 @@ export function markedProcesses(key: string, value: string): MarkedProcess[] {
   const inner = Buffer.from(`\0${key}=${value}\0`, 'latin1');
   const found: MarkedProcess[] = [];
   const seen = new Set<number>();
-  const look = (pid: number): void => {
+  // `direct`: tried by number, not listed. Thread ids share the numbering, and `/proc/<tid>` opens
+  // for a thread too: a match counts only for a process (its own thread group's leader).
+  const look = (pid: number, direct: boolean): void => {
     if (!Number.isInteger(pid) || seen.has(pid) || pid <= 1 || pid === process.pid) return;
     seen.add(pid);
     try {
@@ -84,6 +86,7 @@ export function markedProcesses(key: string, value: string): MarkedProcess[] {
       if (state === 'Z' || state === 'X') return;
       const environ = readFileSync(`/proc/${pid}/environ`);
       if (!(environ.subarray(0, first.length).equals(first) || environ.includes(inner))) return;
+      if (direct && /^Tgid:\s*(\d+)$/m.exec(readFileSync(`/proc/${pid}/status`, 'latin1'))?.[1] !== String(pid)) return;
       const cmd = readFileSync(`/proc/${pid}/cmdline`, 'latin1').split('\0').join(' ').trim();
       found.push({ pid, cmd });
     } catch {
@@ -94,12 +97,12 @@ export function markedProcesses(key: string, value: string): MarkedProcess[] {
   // single listing: forked after it, its parent gone before its own read. So the pids allocated
   // while the listing was read are read as well, until none were (as the product's cookie scan).
   let last = lastPid();
-  for (const name of readdirSync('/proc')) look(Number(name));
+  for (const name of readdirSync('/proc')) look(Number(name), false);
   for (let round = 0; round < 20; round++) {
     const now = lastPid();
     if (now === last) break;
-    if (now > last && now - last <= 256) for (let pid = last + 1; pid <= now; pid++) look(pid);
-    else for (const name of readdirSync('/proc')) look(Number(name));
+    if (now > last && now - last <= 256) for (let pid = last + 1; pid <= now; pid++) look(pid, true);
+    else for (const name of readdirSync('/proc')) look(Number(name), false);
     last = now;
   }
   return found;

@@ -17,7 +17,7 @@
  * host's whole tree, daemons included, whatever the inner host manages to do before it dies.
  */
 import { fs } from '../util/builtins.js';
-import { HAS_PROC, kernelThreads, listPids, readEnvironRaw, readLink, readStat } from './proc.js';
+import { HAS_PROC, kernelThreads, listPids, readEnvironRaw, readLink, readProcText, readStat } from './proc.js';
 import { signalTree, waitGone, type ProcessId } from './tree.js';
 
 /** The environment variable carrying an incarnation's tree cookie. */
@@ -158,29 +158,42 @@ function scan(cookies: readonly string[], prefix: boolean, range?: PidRange): { 
   skip.add(process.pid);
   const found: { id: ProcessId; index: number }[] = [];
   const seen = new Set<number>();
-  const look = (pid: number): void => {
+  // `direct`: the pid was not listed but tried by number, and thread ids are numbered from the
+  // same pool: `/proc/<tid>` opens for a thread too, so a match is taken only for a process.
+  const look = (pid: number, direct: boolean): void => {
     if (seen.has(pid) || skip.has(pid)) return;
     seen.add(pid);
     if (!readable(pid)) return;
     const environ = readEnvironRaw(pid);
     if (!environ) return;
     const index = matchEnviron(environ, matcher);
-    if (index < 0) return;
+    if (index < 0 || (direct && !leadsThreadGroup(pid))) return;
     const link = readLink(pid);
     if (link && !link.gone) found.push({ id: { pid, starttime: link.starttime }, index });
   };
   let last = range?.last ?? lastPid();
-  for (const pid of range?.few ?? listPids()) if (!range || range.has(pid)) look(pid);
+  if (range?.few) for (const pid of range.few) look(pid, true);
+  else for (const pid of listPids()) if (!range || range.has(pid)) look(pid, false);
   for (let round = 0; round < CATCH_UP_ROUNDS && last !== undefined; round++) {
     const now = lastPid();
     if (now === undefined || now === last) break;
     // Pid by pid while few were allocated (a failed open for each that is gone); else, or past a
-    // wrap of the pid space, one listing, of which only the pids not read yet are.
-    if (now > last && now - last <= CATCH_UP_PIDS) for (let pid = last + 1; pid <= now; pid++) look(pid);
-    else for (const pid of listPids()) look(pid);
+    // wrap of the pid space, one listing, of which only the pids allocated since are read.
+    if (now > last && now - last <= CATCH_UP_PIDS) for (let pid = last + 1; pid <= now; pid++) look(pid, true);
+    else {
+      const fresh = pidRange(last, now);
+      for (const pid of listPids()) if (fresh(pid)) look(pid, false);
+    }
     last = now;
   }
   return found;
+}
+
+/** True when `pid` names a process (the leader of its thread group), not one of its other threads. */
+function leadsThreadGroup(pid: number): boolean {
+  const status = readProcText(`/proc/${pid}/status`);
+  const match = status === undefined ? null : /^Tgid:\s*(\d+)$/m.exec(status);
+  return match !== null && Number(match[1]) === pid;
 }
 
 /** Most catch-up reads of one scan: on a machine forking without pause, it ends all the same. */

@@ -213,6 +213,26 @@ describe('pidRange', () => {
 });
 
 describe('sweeping a young tree by pid range', () => {
+  it("takes a process's threads for nothing: only the process is swept", async () => {
+    const cookie = newTreeCookie();
+    const bornAt = performance.now();
+    // A Node process: its threads (libuv's pool, V8's workers) get ids right after its pid, from
+    // the same numbering, and `/proc/<tid>/environ` opens for a thread too.
+    const child = spawn(process.execPath, ['-e', "console.log('up'); setInterval(() => {}, 1000)"], {
+      env: { ...process.env, [TREE_COOKIE_ENV]: cookie },
+      stdio: ['ignore', 'pipe', 'ignore'],
+      detached: true,
+    });
+    const pid = child.pid as number;
+    try {
+      await firstLine(child, 'node');
+      const swept = await sweep(cookie, [], { pid: pid - 1, bornAt });
+      expect(swept.map((p) => p.pid)).toEqual([pid]);
+    } finally {
+      killAll([pid]);
+    }
+  });
+
   it('still finds an unlinked escapee created after the leader', async () => {
     const cookie = newTreeCookie();
     const bornAt = performance.now();
