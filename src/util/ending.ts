@@ -50,14 +50,27 @@ export class Ending {
     return this.#controller.signal;
   }
 
-  /** Ends it: every callback runs once, in the order they came. Later calls do nothing. */
+  /**
+   * Ends it: every callback runs once, in the order they came. Later calls do nothing. A callback
+   * that throws does not keep the others from running: its error is thrown again from a microtask,
+   * as an AbortSignal's listener's would be (an uncaught exception).
+   */
   fire(reason?: unknown): void {
     if (this.#ended) return;
     this.#ended = true;
     this.#reason = reason;
     const due = this.#callbacks;
     this.#callbacks = undefined;
-    if (due) for (const callback of due) callback();
+    if (!due) return;
+    for (const callback of due) {
+      try {
+        callback();
+      } catch (error) {
+        queueMicrotask(() => {
+          throw error;
+        });
+      }
+    }
   }
 }
 
