@@ -330,6 +330,8 @@ export function sweep(cookie: string, spare: readonly ProcessId[] = [], origin?:
 const SWEEP_DELAY = 20;
 
 const later = new Map<string, TreeOrigin | undefined>();
+/** The longest grace asked for by the sweeps in {@link later}. */
+let laterGrace = 0;
 /** The sweeps {@link sweepSoon} has queued or runs, until they found nothing more. */
 let settling: Promise<void> | undefined;
 
@@ -411,16 +413,26 @@ function noop(): void {}
  * is not unref'd: a host about to go idle still sweeps first. It is a real timer, not the manager's
  * clock: a batching window like {@link sweep}'s next-turn tick, not a delay any behaviour waits for
  * (nothing is decided when it ends; a fake clock that never advances must not hold sweeps back).
+ * What it SIGKILLs is waited for, up to `grace` ms, before {@link sweepsSettled} counts it done: a
+ * SIGKILLed process still runs for a moment (longer on a loaded machine), and nothing runs once a
+ * shutdown that awaited it resolves.
  */
-export function sweepSoon(cookie: string, origin?: TreeOrigin): void {
+export function sweepSoon(cookie: string, origin: TreeOrigin | undefined, grace: number): void {
   if (!HAS_PROC) return;
+  laterGrace = later.size === 0 ? grace : Math.max(laterGrace, grace);
   if (later.size === 0) {
     const previous = settling;
     const run = new Promise<void>((resolve) => {
       setTimeout(() => {
         const batch = new Map(later);
+        const wait = laterGrace;
         later.clear();
-        void sweepUntilQuiet(batch).then(() => resolve(), () => resolve());
+        sweepUntilQuiet(batch)
+          .then((swept) => (swept.length > 0 ? waitGone(swept, { timeout: wait }) : true))
+          .then(
+            () => resolve(),
+            () => resolve(),
+          );
       }, SWEEP_DELAY);
     });
     const all = Promise.all([previous, run]).then(() => {

@@ -6,7 +6,7 @@ import { execFileSync, spawn } from 'node:child_process';
 import { once } from 'node:events';
 import type { ChildProcess } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { findByCookie, hostCookiePrefix, killByCookie, newTreeCookie, pidRange, sweep, sweepSoon, TREE_COOKIE_ENV } from '../../src/os/cookie.js';
+import { findByCookie, hostCookiePrefix, killByCookie, newTreeCookie, pidRange, sweep, sweepSoon, sweepsSettled, TREE_COOKIE_ENV } from '../../src/os/cookie.js';
 import { readStat } from '../../src/os/proc.js';
 import { readProcessTree } from '../../src/os/tree.js';
 import { alive, firstLine, fixture, until } from '../helpers.js';
@@ -190,10 +190,12 @@ describe.runIf(linux)('killByCookie, sweep and sweepSoon', () => {
     const trees: Awaited<ReturnType<typeof unlinkedTree>>[] = [];
     try {
       for (const cookie of cookies) trees.push(await unlinkedTree(cookie));
-      for (const cookie of cookies) sweepSoon(cookie);
+      for (const cookie of cookies) sweepSoon(cookie, undefined, 2000);
       const pids = trees.flatMap((t) => [t.leader, t.unlinked]);
       expect(pids.every((pid) => alive(pid))).toBe(true);
-      await until(() => pids.every((pid) => !alive(pid)), 2000, 'both trees to die');
+      // Settled once what it SIGKILLed is gone, not merely signalled: a shutdown awaits this.
+      await sweepsSettled();
+      expect(pids.filter((pid) => alive(pid))).toEqual([]);
     } finally {
       killAll(trees.flatMap((t) => [t.leader, t.unlinked]));
     }
