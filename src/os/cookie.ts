@@ -16,6 +16,7 @@
  * also matches the cookies nested under it, so stopping the outer incarnation finds the inner
  * host's whole tree, daemons included, whatever the inner host manages to do before it dies.
  */
+import { TUNING } from '../api/tuning.js';
 import { fs } from '../util/builtins.js';
 import { HAS_PROC, kernelThreads, listPids, readEnvironRaw, readLink, readProcText, readStat } from './proc.js';
 import { signalTree, waitGone, type ProcessId } from './tree.js';
@@ -330,8 +331,6 @@ export function sweep(cookie: string, spare: readonly ProcessId[] = [], origin?:
 const SWEEP_DELAY = 20;
 
 const later = new Map<string, TreeOrigin | undefined>();
-/** The longest grace asked for by the sweeps in {@link later}. */
-let laterGrace = 0;
 /** The sweeps {@link sweepSoon} has queued or runs, until they found nothing more. */
 let settling: Promise<void> | undefined;
 
@@ -359,9 +358,18 @@ export class SweepBatch {
     if (this.#cookies.size === 0) return;
     const cookies = new Map(this.#cookies);
     this.#cookies.clear();
-    const swept = await sweepUntilQuiet(cookies);
-    if (swept.length > 0) await waitGone(swept, { timeout: grace });
+    await sweepUntilGone(cookies, grace);
   }
+}
+
+/**
+ * {@link sweepUntilQuiet}, then waits up to `grace` ms for what it SIGKILLed to be gone: a killed
+ * process still runs its exit for a moment (longer on a loaded machine), and whoever awaits a sweep
+ * (a supervisor going on, a shutdown resolving) counts on nothing of it running any more.
+ */
+async function sweepUntilGone(cookies: ReadonlyMap<string, TreeOrigin | undefined>, grace: number): Promise<void> {
+  const swept = await sweepUntilQuiet(cookies);
+  if (swept.length > 0) await waitGone(swept, { timeout: grace });
 }
 
 /**
@@ -413,26 +421,21 @@ function noop(): void {}
  * is not unref'd: a host about to go idle still sweeps first. It is a real timer, not the manager's
  * clock: a batching window like {@link sweep}'s next-turn tick, not a delay any behaviour waits for
  * (nothing is decided when it ends; a fake clock that never advances must not hold sweeps back).
- * What it SIGKILLs is waited for, up to `grace` ms, before {@link sweepsSettled} counts it done: a
- * SIGKILLed process still runs for a moment (longer on a loaded machine), and nothing runs once a
- * shutdown that awaited it resolves.
+ * What it SIGKILLs is waited for, up to the unstopped grace, before {@link sweepsSettled} counts it
+ * done ({@link sweepUntilGone}): nothing runs once a shutdown that awaited it resolves.
  */
-export function sweepSoon(cookie: string, origin: TreeOrigin | undefined, grace: number): void {
+export function sweepSoon(cookie: string, origin?: TreeOrigin): void {
   if (!HAS_PROC) return;
-  laterGrace = later.size === 0 ? grace : Math.max(laterGrace, grace);
   if (later.size === 0) {
     const previous = settling;
     const run = new Promise<void>((resolve) => {
       setTimeout(() => {
         const batch = new Map(later);
-        const wait = laterGrace;
         later.clear();
-        sweepUntilQuiet(batch)
-          .then((swept) => (swept.length > 0 ? waitGone(swept, { timeout: wait }) : true))
-          .then(
-            () => resolve(),
-            () => resolve(),
-          );
+        void sweepUntilGone(batch, TUNING.unstoppedGrace).then(
+          () => resolve(),
+          () => resolve(),
+        );
       }, SWEEP_DELAY);
     });
     const all = Promise.all([previous, run]).then(() => {

@@ -541,7 +541,7 @@ export class ProcessWorker {
     }
     // And descendants that left the group and lost their parent link, found by the tree cookie
     // (on the next turn: the restart this exit may trigger spawns first).
-    if (!inc.stopping && inc.cookie !== undefined) sweepSoon(inc.cookie, { pid: inc.pid, bornAt: inc.bornAt }, TUNING.unstoppedGrace);
+    if (!inc.stopping && inc.cookie !== undefined) sweepSoon(inc.cookie, { pid: inc.pid, bornAt: inc.bornAt });
     this.host.untrack?.(inc.pid, true);
     // A stop, a termination for a reason, or a start still under way report the end themselves.
     if (inc !== this.current || inc.terminationReason || !inc.started) return;

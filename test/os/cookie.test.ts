@@ -190,7 +190,7 @@ describe.runIf(linux)('killByCookie, sweep and sweepSoon', () => {
     const trees: Awaited<ReturnType<typeof unlinkedTree>>[] = [];
     try {
       for (const cookie of cookies) trees.push(await unlinkedTree(cookie));
-      for (const cookie of cookies) sweepSoon(cookie, undefined, 2000);
+      for (const cookie of cookies) sweepSoon(cookie);
       const pids = trees.flatMap((t) => [t.leader, t.unlinked]);
       expect(pids.every((pid) => alive(pid))).toBe(true);
       // Settled once what it SIGKILLed is gone, not merely signalled: a shutdown awaits this.
