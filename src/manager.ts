@@ -34,6 +34,7 @@ import { onHostSignals } from './host/signals.js';
 import { resolveJobSpec } from './jobs/resolve.js';
 import { JobRunner } from './jobs/runner.js';
 import { SweepBatch, sweepsSettled, type TreeOrigin } from './os/cookie.js';
+import { WalkBurst } from './os/tree.js';
 import { getReaper } from './os/reaper/client.js';
 import { IncarnationAttachments } from './process/attachments.js';
 import { ProcessWorker, type WorkerHost } from './process/worker.js';
@@ -121,6 +122,8 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   private closing: Promise<void> | undefined;
   /** During a shutdown: the cookies of the trees it stopped, swept in one pass at its end. */
   private finalSweep: SweepBatch | undefined;
+  /** While a shutdown issues its top-level stops: their walks' shared scan (os/tree.ts). */
+  private walkBurst: WalkBurst | undefined;
   private unsubscribeSignals: (() => void) | undefined;
   /** With `keepAlive: false`, holds the event loop while a call is pending. */
   private readonly loop: LoopHold;
@@ -151,6 +154,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
       polledReadiness: this.attachments.polledReadiness,
       attachments: this.attachments,
       deferSweep: (cookie: string, origin: TreeOrigin | undefined) => this.finalSweep?.defer(cookie, origin) ?? false,
+      walkBurst: () => this.walkBurst,
       keepAlive: this.options.keepAlive,
       cgroups: this.options.cgroups,
       launchExtras: (name: string) => this.sockets.launchExtras(name),
@@ -736,8 +740,16 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
       for (const top of tops) top.cancel();
       // Top-level entries are independent of each other: they stop concurrently (each signalled in
       // reverse start order, none waiting for another), and the cookie sweeps of stops that end
-      // together share one scan. Order inside a supervisor is kept (docs/termination.md).
-      const stopping = Promise.all([this.jobRunner.close(), ...tops.map((top) => top.stop())]);
+      // together share one scan. Order inside a supervisor is kept (docs/termination.md). The
+      // first walks of the stops issued right here (one per top at most) may share one scan too.
+      this.walkBurst = new WalkBurst(tops.length);
+      let stopping: Promise<unknown>;
+      try {
+        stopping = Promise.all([this.jobRunner.close(), ...tops.map((top) => top.stop())]);
+      } finally {
+        this.walkBurst.end();
+        this.walkBurst = undefined;
+      }
       const timer = limit === Infinity ? undefined : clock.setTimeout(() => this.killAll(), limit);
       const kill = (): void => this.killAll();
       if (signal?.aborted) kill();

@@ -14,6 +14,7 @@ export {
   scanLinks,
   scanProcesses,
 } from './proc/children.js';
+export type { LinkScan } from './proc/children.js';
 export { parseIo, readIo } from './proc/io.js';
 export type { ProcIo } from './proc/io.js';
 export { readEnvironRaw } from './proc/environ.js';

@@ -13,8 +13,8 @@
  * Where there is no `/proc`, a tree is SIGKILLed through tree-kill ({@link killTreeWithoutProc}):
  * `taskkill /T` on Windows, which has neither `ps` nor process groups; `ps`/`pgrep` elsewhere.
  */
-import { descendantsOf, HAS_PROC, hasChildrenFiles, isAlive, readChildren, readLink, readNode, readStat, scanLinks } from './proc.js';
-import type { ProcLink, ProcNode } from './proc.js';
+import { descendantsOf, HAS_PROC, hasChildrenFiles, isAlive, listPids, readChildren, readLink, readNode, readStat, scanLinks } from './proc.js';
+import type { LinkScan, ProcLink, ProcNode } from './proc.js';
 import { childProcess } from '../util/builtins.js';
 import type { Ending } from '../util/ending.js';
 
@@ -69,9 +69,12 @@ function psChildrenIndex(): Map<number, number[]> {
   return index;
 }
 
-/** The live (non-zombie) node of `id`, or `undefined` when it is gone or its PID was reused. */
-function liveNode(id: ProcessId): ProcNode | undefined {
-  const node = readNode(id.pid);
+/**
+ * The live (non-zombie) node of `id`, or `undefined` when it is gone or its PID was reused; read
+ * now, or looked up in `scan`.
+ */
+function liveNode(id: ProcessId, scan?: LinkScan): ProcNode | undefined {
+  const node = scan ? scan.links.get(id.pid) : readNode(id.pid);
   if (!node || node.gone) return undefined;
   if (id.starttime !== undefined && node.starttime !== id.starttime) return undefined;
   return node;
@@ -90,14 +93,15 @@ function aliveAs(id: ProcessId): boolean {
  * carrying another start time are skipped, not walked. A child is taken only while its parent link
  * still points at the member it was listed under (a PID reused meanwhile does not). The kernel may
  * omit a child that forks or exits during the read: refreshes and the cookie sweep catch those.
+ * With `scan`, nothing is read: the walk follows the scan's parent links ({@link WalkBurst}).
  */
-function walk(seeds: readonly ProcessId[], groups?: Map<number, Member>): ProcessId[] {
+function walk(seeds: readonly ProcessId[], groups?: Map<number, Member>, scan?: LinkScan): ProcessId[] {
   const found: ProcessId[] = [];
   const seen = new Set<number>();
   const queue: { pid: number; threads: number }[] = [];
   for (const seed of seeds) {
     if (seen.has(seed.pid)) continue;
-    const node = liveNode(seed);
+    const node = liveNode(seed, scan);
     if (!node) continue;
     seen.add(seed.pid);
     found.push({ pid: seed.pid, starttime: node.starttime });
@@ -105,9 +109,9 @@ function walk(seeds: readonly ProcessId[], groups?: Map<number, Member>): Proces
     queue.push({ pid: seed.pid, threads: node.threads });
     for (let i = queue.length - 1; i < queue.length; i++) {
       const parent = queue[i] as { pid: number; threads: number };
-      for (const pid of readChildren(parent.pid, parent.threads) ?? []) {
+      for (const pid of (scan ? scan.children.get(parent.pid) : readChildren(parent.pid, parent.threads)) ?? []) {
         if (seen.has(pid)) continue;
-        const child = readNode(pid);
+        const child = scan ? scan.links.get(pid) : readNode(pid);
         if (!child || child.gone || child.ppid !== parent.pid) continue;
         seen.add(pid);
         found.push({ pid, starttime: child.starttime });
@@ -250,8 +254,11 @@ export function signalTree(
 export function signalNewTree(
   rootPid: number,
   signal: NodeJS.Signals | number,
-  opts: SignalTreeOptions = {},
+  opts: SignalTreeOptions & { burst?: WalkBurst | undefined } = {},
 ): { tree: ProcessId[]; signalled: number[] } {
+  // A root the burst's scan does not show (it cannot be: it is unreaped) is walked on its own.
+  const scan = opts.burst?.scan();
+  if (scan?.links.has(rootPid)) return signalScannedTree(rootPid, signal, opts, scan);
   if (!HAS_PROC || !hasChildrenFiles()) {
     const tree = readProcessTree(rootPid);
     return { tree, signalled: signalTree(tree, signal, opts) };
@@ -259,6 +266,61 @@ export function signalNewTree(
   const live = new Map<number, Member>();
   const tree = walk([{ pid: rootPid, starttime: undefined }], live);
   return { tree, signalled: signalLive(live, signal, opts) };
+}
+
+/**
+ * {@link signalNewTree} from a scan taken earlier in the same burst. The root is unreaped, so its
+ * PID and group are still its own; every other member is read again before it is signalled (in
+ * the scan it may have died since, and its PID or group gone to another process), which a tree of
+ * one — the common case — does not need.
+ */
+function signalScannedTree(rootPid: number, signal: NodeJS.Signals | number, opts: SignalTreeOptions, scan: LinkScan): { tree: ProcessId[]; signalled: number[] } {
+  const scanned = new Map<number, Member>();
+  const tree = walk([{ pid: rootPid, starttime: undefined }], scanned, scan);
+  if (tree.length === 1) return { tree, signalled: signalLive(scanned, signal, opts) };
+  const live = new Map<number, Member>();
+  for (const id of tree) {
+    const node = id.pid === rootPid ? scanned.get(id.pid) : liveNode(id);
+    if (node) live.set(id.pid, node);
+  }
+  return { tree, signalled: signalLive(live, signal, opts) };
+}
+
+/**
+ * The first tree walks of many stops issued in one go (a shutdown of many top-level entries), made
+ * from one scan of the process table: a walk from its root reads about two files per member, a scan
+ * one per process on the machine, so past half as many roots as processes the scan is cheaper
+ * (decided at the first walk, from the number of processes listed; never where there is no
+ * `/proc`). Valid only while those stops are issued, within one synchronous run: the snapshot ages
+ * with every stop, and a member forked after it is still in its root's group, which the signal
+ * reaches, or found by the later re-walks and the cookie sweep like any escapee.
+ */
+export class WalkBurst {
+  #scan: LinkScan | undefined;
+  #decided = false;
+  #ended = false;
+
+  /** `roots`: how many trees the burst will walk. */
+  constructor(private readonly roots: number) {}
+
+  /** The shared scan, or `undefined` when walking each tree is cheaper or the burst has ended. */
+  scan(): LinkScan | undefined {
+    if (this.#ended) return undefined;
+    if (!this.#decided) {
+      this.#decided = true;
+      if (HAS_PROC && this.roots > 1) {
+        const pids = listPids();
+        if (pids.length <= 2 * this.roots) this.#scan = scanLinks(pids);
+      }
+    }
+    return this.#scan;
+  }
+
+  /** Ends the burst: walks made from now on read `/proc` themselves. */
+  end(): void {
+    this.#ended = true;
+    this.#scan = undefined;
+  }
 }
 
 /** What signalling needs to know of a live member: its group (0: unknown) and whether it is stopped. */

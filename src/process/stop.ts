@@ -24,7 +24,7 @@ import type { Clock } from '../api/types.js';
 import type { ResolvedShutdown } from '../spec/resolved.js';
 import { sweepUntilQuiet, type TreeOrigin } from '../os/cookie.js';
 import { HAS_PROC, isAlive } from '../os/proc.js';
-import { killTreeWithoutProc, refreshTree, signalNewTree, signalTree, waitGone, type ProcessId } from '../os/tree.js';
+import { killTreeWithoutProc, refreshTree, signalNewTree, signalTree, waitGone, type ProcessId, type WalkBurst } from '../os/tree.js';
 import { systemClock } from '../util/clock.js';
 import { Ending } from '../util/ending.js';
 
@@ -62,6 +62,8 @@ export interface LadderHooks {
    * shutting down sweeps every stopped tree's cookie in one pass once all its stops are done.
    */
   deferSweep?: (cookie: string, origin: TreeOrigin | undefined) => boolean;
+  /** Stops issued together with this one: its first walk may come from their shared scan. */
+  burst?: WalkBurst | undefined;
 }
 
 /** How a ladder ended. */
@@ -190,7 +192,7 @@ export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown
       // A stopped (SIGSTOP'd) process holds the signal until it runs again: it is woken, as systemd
       // does, so it can handle the stop gracefully instead of waiting out the timeout for SIGKILL.
       // On Windows only the IPC ask is graceful: without a channel there is nothing to wait for.
-      if (CATCHABLE_SIGNALS) tree.current = signalNewTree(target.pid, shutdown.signal, { groups: true, wake: true }).tree;
+      if (CATCHABLE_SIGNALS) tree.current = signalNewTree(target.pid, shutdown.signal, { groups: true, wake: true, burst: hooks.burst }).tree;
       const wait = CATCHABLE_SIGNALS || target.askToStop !== undefined ? shutdown.timeout : 0;
       if (await within(treeGone(target, tree, cancel, true), wait, clock)) {
         // The tree is gone: what the cookie still finds escaped the walk (its parent died before
@@ -212,7 +214,7 @@ export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown
       const rootLive = await pending(target.exited);
       ({ tree: tree.current, killed } = await killTreeWithoutProc(target.pid, tree.current, rootLive));
     } else if (shutdown === 'kill') {
-      ({ tree: tree.current, signalled: killed } = signalNewTree(target.pid, 'SIGKILL', { groups: true }));
+      ({ tree: tree.current, signalled: killed } = signalNewTree(target.pid, 'SIGKILL', { groups: true, burst: hooks.burst }));
     } else {
       tree.current = refreshTree(tree.current, target.pid);
       killed = signalTree(tree.current, 'SIGKILL', { groups: true });

@@ -20,7 +20,7 @@ import { cgroupHost, enableControllers, TreeCgroup } from '../os/cgroup.js';
 import { newTreeCookie, settleAlso, sweepSoon } from '../os/cookie.js';
 import { readStat } from '../os/proc.js';
 import { spawnChild, USE_PROCESS_GROUPS, type LaunchExtras } from '../os/spawn.js';
-import { readProcessTree, signalTree } from '../os/tree.js';
+import { readProcessTree, signalTree, type WalkBurst } from '../os/tree.js';
 import { createMasker, LineSplitter, parseOutputCommand, PartialFlusher, RingBuffer } from '../output/index.js';
 import { classifyExit } from '../policy/classify.js';
 import type { ResolvedProcessSpec } from '../spec/resolved.js';
@@ -82,6 +82,8 @@ export interface WorkerHost {
   readonly attachments?: Attachments;
   /** Takes over a stop's final cookie sweep (a shutdown sweeps all stopped trees in one pass). */
   readonly deferSweep?: DeferSweep;
+  /** The stops being issued together now, whose first walks share one scan (a shutdown's). */
+  readonly walkBurst?: () => WalkBurst | undefined;
   /** False: a child and its pipes never hold the host's event loop open (`keepAlive: false`). Default true. */
   readonly keepAlive?: boolean;
   /**
@@ -606,6 +608,7 @@ export class ProcessWorker {
             clock: this.host.clock,
             // A shutdown's single final pass first; else the batch of the supervisor stopping us.
             deferSweep: (cookie, origin) => this.host.deferSweep?.(cookie, origin) === true || batch?.(cookie, origin) === true,
+            burst: this.host.walkBurst?.(),
             onKill: (pids) => this.host.emit('kill', { ...this.base(pid), pids }),
             onUnstopped: (pids) => this.host.emit('unstopped', { ...this.base(pid), pids }),
           },

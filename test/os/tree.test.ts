@@ -5,10 +5,12 @@ import { descendantsOf, hasChildrenFiles, listPids, readChildren, readLink, read
 import {
   killTreeFallback,
   refreshTree,
+  signalNewTree,
   signalTree,
   readProcessTree,
   TreeTracker,
   waitGone,
+  WalkBurst,
 } from '../../src/os/tree.js';
 import type { ProcessId } from '../../src/os/tree.js';
 import { getReaper } from '../../src/os/reaper/client.js';
@@ -222,6 +224,69 @@ describe.runIf(linux)('signalTree and waitGone', () => {
     setTimeout(() => controller.abort(), 20);
     expect(await waiting).toBe(false);
     expect(await waitGone([self], { timeout: 60_000, signal: AbortSignal.abort() })).toBe(false);
+  });
+});
+
+describe.runIf(linux)('signalNewTree in a WalkBurst', () => {
+  const sorted = (pids: number[]): number[] => [...pids].sort((a, b) => a - b);
+
+  it('walks every tree of the burst from one scan, members in their own session included', async () => {
+    let first: TreeInfo | undefined;
+    let second: TreeInfo | undefined;
+    try {
+      ({ info: first } = await startTree('2', '--setsid'));
+      ({ info: second } = await startTree('1'));
+      // More roots than processes: the scan is the cheaper way.
+      const burst = new WalkBurst(1_000_000);
+      const scan = burst.scan();
+      expect(scan?.links.has(first.root)).toBe(true);
+      expect(burst.scan()).toBe(scan);
+      for (const info of [first, second]) {
+        const { tree, signalled } = signalNewTree(info.root, 0, { groups: true, burst });
+        expect(tree[0]?.pid).toBe(info.root);
+        expect(sorted(tree.map((id) => id.pid))).toEqual(sorted(readProcessTree(info.root).map((id) => id.pid)));
+        expect(sorted(signalled)).toEqual(sorted(allPids(info)));
+        for (const id of tree) expect(id.starttime).toBe(starttimeOf(id.pid));
+      }
+    } finally {
+      cleanup(first);
+      cleanup(second);
+    }
+  });
+
+  it('reads again every member but the root: one gone since the scan is not counted as signalled', async () => {
+    let info: TreeInfo | undefined;
+    try {
+      ({ info } = await startTree('2'));
+      const burst = new WalkBurst(1_000_000);
+      expect(burst.scan()?.links.has(info.sleepers[0] as number)).toBe(true);
+      const gone = info.sleepers[0] as number;
+      process.kill(gone, 'SIGKILL');
+      await until(() => !alive(gone), 5000, 'the sleeper to die');
+      const { signalled } = signalNewTree(info.root, 0, { groups: true, burst });
+      expect(sorted(signalled)).toEqual(sorted([info.root, info.sleepers[1] as number]));
+    } finally {
+      cleanup(info);
+    }
+  });
+
+  it('leaves the walk to /proc for few roots, after the burst, and for a root the scan does not show', async () => {
+    let info: TreeInfo | undefined;
+    try {
+      expect(new WalkBurst(1).scan()).toBeUndefined();
+      const ended = new WalkBurst(1_000_000);
+      expect(ended.scan()).toBeDefined();
+      ended.end();
+      expect(ended.scan()).toBeUndefined();
+      const burst = new WalkBurst(1_000_000);
+      burst.scan();
+      // Started after the scan: walked on its own, and found whole.
+      ({ info } = await startTree('2'));
+      const { tree } = signalNewTree(info.root, 0, { groups: true, burst });
+      expect(sorted(tree.map((id) => id.pid))).toEqual(sorted(allPids(info)));
+    } finally {
+      cleanup(info);
+    }
   });
 });
 

@@ -8,6 +8,7 @@ import type { ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { describe, expect, it } from 'vitest';
 import { newTreeCookie, TREE_COOKIE_ENV } from '../../src/os/cookie.js';
+import { WalkBurst } from '../../src/os/tree.js';
 import { runLadder } from '../../src/process/stop.js';
 import type { LadderTarget } from '../../src/process/stop.js';
 import { FakeClock } from '../clock.js';
@@ -92,6 +93,22 @@ describe('runLadder', () => {
     try {
       expect(pids.every((pid) => alive(pid))).toBe(true);
       await runLadder(target(child), { signal: 'SIGTERM', timeout: 3000 }, { unstoppedGrace: 1000 });
+      expect(pids.filter((pid) => alive(pid))).toEqual([]);
+    } finally {
+      kill(pids);
+    }
+  });
+
+  it.runIf(process.platform === 'linux')('with a burst of stops, signals the whole tree from their shared scan', async () => {
+    const { child, first } = await leader('fork-tree.mjs');
+    const tree = JSON.parse(first) as { pid: number; group: number[]; setsid: number };
+    const pids = [tree.pid, ...tree.group, tree.setsid];
+    try {
+      const burst = new WalkBurst(1_000_000);
+      expect(burst.scan()?.links.has(tree.setsid)).toBe(true);
+      const outcome = await runLadder(target(child), { signal: 'SIGTERM', timeout: 3000 }, { unstoppedGrace: 1000, burst });
+      // Gone on the graceful signal: the member in its own session got it as well.
+      expect(outcome).toEqual({ escalated: false, unstopped: [], swept: [] });
       expect(pids.filter((pid) => alive(pid))).toEqual([]);
     } finally {
       kill(pids);

@@ -4,8 +4,8 @@
  */
 import { fs } from '../../util/builtins.js';
 import { HAS_PROC, listPids, readProcText } from './read.js';
-import { readLink, readStat } from './stat.js';
-import type { ProcLink, ProcStat } from './stat.js';
+import { readNode, readStat } from './stat.js';
+import type { ProcNode, ProcStat } from './stat.js';
 
 /** One scan of every process in `/proc`: pid → stat. Processes that vanish meanwhile are skipped. */
 export function scanProcesses(): Map<number, ProcStat> {
@@ -47,15 +47,24 @@ export function descendantsOf(root: number, index: ReadonlyMap<number, readonly 
   return found;
 }
 
+/** A scan of the process table for tree walks: what {@link scanLinks} returns. */
+export interface LinkScan {
+  /** pid → what a walk and a signal need of it. */
+  readonly links: ReadonlyMap<number, ProcNode>;
+  /** ppid → its children's pids. */
+  readonly children: ReadonlyMap<number, readonly number[]>;
+}
+
 /**
- * One scan of the process table for tree walks: pid → link, and ppid → children. Leaner than
- * `scanProcesses` + `childrenIndex`, which matters when a stop waits on it.
+ * One scan of the process table for tree walks (of `pids`, by default every process listed now):
+ * pid → node, and ppid → children. Leaner than `scanProcesses` + `childrenIndex`, which matters
+ * when a stop waits on it; a node costs the same read as a bare link.
  */
-export function scanLinks(): { links: Map<number, ProcLink>; children: Map<number, number[]> } {
-  const links = new Map<number, ProcLink>();
+export function scanLinks(pids: readonly number[] = listPids()): LinkScan {
+  const links = new Map<number, ProcNode>();
   const children = new Map<number, number[]>();
-  for (const pid of listPids()) {
-    const link = readLink(pid);
+  for (const pid of pids) {
+    const link = readNode(pid);
     if (!link) continue;
     links.set(pid, link);
     const siblings = children.get(link.ppid);
