@@ -112,7 +112,7 @@ export async function run(): Promise<BenchFigure[]> {
       value,
       baseline,
       baselineName: 'StringDecoder + indexOf splitter',
-      goal: { ratio: 3 },
+      goal: { ratio: 1.3 },
       notes: [
         `${megabytes.toFixed(1)} MiB in ${chunks.length} chunks of 64 KiB, median of ${RUNS} runs`,
         `procvisor: LineSplitter + RingBuffer(1000) push of {stream, line, time}, ${((value * 1e6) / LINES).toFixed(0)} ns/line`,

@@ -93,6 +93,7 @@ export async function run(): Promise<BenchFigure[]> {
       value,
       baseline: median(raw),
       baselineName: `${CHILDREN} sequential child_process.spawn`,
+      goal: { ratio: 1.2 },
       notes: [
         `crash of one child until all ${CHILDREN} run again (no readiness probe, backoff 0), median of ${RUNS} runs`,
         `of which stopping the ${CHILDREN - 1} bystanders one at a time (SIGTERM, wait for exit): ${median(stops).toFixed(2)} ms`,
