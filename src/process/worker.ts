@@ -320,8 +320,8 @@ export class ProcessWorker {
     let child: ChildProcess;
     const cookie = newTreeCookie(this.host.track === undefined);
     // The kernel start time names the process for ever with its pid: read once, the moment the
-    // process exists. With a reaper, it is registered right then: no tick passes in which it could
-    // outlive a host that dies (docs/termination.md).
+    // process exists. With a reaper, it is tracked right then, and written to the reaper before the
+    // loop goes on: no tick passes in which it could outlive a host that dies (docs/termination.md).
     let forked: { pid: number; starttime: number | undefined } | undefined;
     const track = this.host.track;
     const onForked = (pid: number): void => {

@@ -12,7 +12,11 @@
  *
  * A `process.on('exit')` hook backs it up: whenever the host exits by itself (process.exit, an
  * uncaught exception, a signal Node handles), still-tracked trees are SIGKILLed synchronously, reaper
- * or not. Registrations are written to the pipe at once, the moment a child is forked.
+ * or not. A child is tracked (known to that hook) the moment it is forked; its registration is
+ * written to the pipe before the loop goes on (a `process.nextTick`), with those of every child
+ * forked in the same run of the host's code: each write wakes the reaper, which then competes
+ * with the host for a core, and a start of a thousand children spent an eighth of its time on
+ * one write per child. Its spawn is reported after that write.
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
@@ -104,9 +108,14 @@ class ReaperClient implements Reaper {
   #stdin: Socket | undefined;
   #hooked = false;
   #startedAt = 0;
-  /** Un-registrations not written yet: they go out with the next write, or after {@link UNTRACK_BATCH_MS}. */
-  #untracks = '';
+  /**
+   * Lines not written yet, in the order they were made: registrations go out before the loop goes
+   * on ({@link ReaperClient.#flushSoon}); un-registrations of exited children with the next write,
+   * or after {@link UNTRACK_BATCH_MS}.
+   */
+  #pending = '';
   #untrackTimer: NodeJS.Timeout | undefined;
+  #flushQueued = false;
   readonly #onExit = (): void => {
     // The host exits by itself (process.exit, an uncaught exception, a signal Node handles): kill
     // what is still tracked now, synchronously, whether or not a reaper runs. The reaper would do
@@ -137,8 +146,24 @@ class ReaperClient implements Reaper {
       this.#hooked = true;
     }
     if (this.#mode !== 'process') return;
-    if (this.#running()) this.#write(trackLine(pid, entry));
-    else this.#start();
+    if (!this.#running()) return this.#start();
+    this.#pending += trackLine(pid, entry);
+    this.#flushSoon();
+  }
+
+  /**
+   * Writes what is pending once the host's current run of code (the microtasks included) is over,
+   * before the loop goes on: the spawns of that run travel in one write. A `nextTick`, not a
+   * timer: the children's own spawn reports, queued the same way when they were forked, come
+   * first, and the `spawn` events they lead to after it.
+   */
+  #flushSoon(): void {
+    if (this.#flushQueued) return;
+    this.#flushQueued = true;
+    process.nextTick(() => {
+      this.#flushQueued = false;
+      this.#write('');
+    });
   }
 
   /**
@@ -155,7 +180,7 @@ class ReaperClient implements Reaper {
     this.#tracked.delete(pid);
     if (!this.#running()) return;
     if (!exited || entry.starttime === undefined) return this.#write(`- ${pid}\n`);
-    this.#untracks += `- ${pid}\n`;
+    this.#pending += `- ${pid}\n`;
     // A real timer, unref'd: a batching window for a pipe, not a delay anything waits for.
     this.#untrackTimer ??= setTimeout(() => {
       this.#untrackTimer = undefined;
@@ -218,18 +243,15 @@ class ReaperClient implements Reaper {
     this.#write(lines);
   }
 
-  /**
-   * Written at once, not batched for a later tick: a registration must reach the reaper's pipe
-   * before the host can die (a pipe write of a line is one syscall, a few microseconds).
-   */
+  /** Writes what is pending, then `text`, in one pipe write (one wake-up of the reaper). */
   #write(text: string): void {
-    const lines = this.#untracks + text;
-    this.#dropUntracks();
+    const lines = this.#pending + text;
+    this.#dropPending();
     if (lines && this.#stdin?.writable) this.#stdin.write(lines);
   }
 
-  #dropUntracks(): void {
-    this.#untracks = '';
+  #dropPending(): void {
+    this.#pending = '';
     if (this.#untrackTimer) clearTimeout(this.#untrackTimer);
     this.#untrackTimer = undefined;
   }
@@ -237,7 +259,7 @@ class ReaperClient implements Reaper {
   #forget(): void {
     this.#child = undefined;
     this.#stdin = undefined;
-    this.#dropUntracks();
+    this.#dropPending();
   }
 }
 

@@ -4,7 +4,7 @@ import { once } from 'node:events';
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { alive, fixture, NODE, until } from '../../helpers.js';
+import { alive, firstLine, fixture, NODE, until } from '../../helpers.js';
 
 const ROOT = fileURLToPath(new URL('../../..', import.meta.url));
 
@@ -70,6 +70,28 @@ function vmRssKb(pid: number): number {
 }
 
 describe.runIf(process.platform === 'linux')('reaper, end to end', () => {
+  it('has the children a host forked in one run of its code once the loop goes on, in one write', async () => {
+    const host = spawn(NODE, [fixture('reaper-burst-host.mjs')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
+    let report: { host: number; reaper: number; pids: number[] } | undefined;
+    try {
+      const line = await firstLine(host, 'reaper-burst-host.mjs');
+      report = JSON.parse(line) as { host: number; reaper: number; pids: number[] };
+      if (host.exitCode === null && host.signalCode === null) await once(host, 'exit');
+      expect(host.signalCode).toBe('SIGKILL');
+      // No cookie to find them by: the reaper knew them from their registrations alone.
+      const pids = report.pids;
+      await until(() => pids.every((pid) => !alive(pid)), 5000, `the host's children ${pids.join(', ')} to die`);
+      await until(() => !alive(report?.reaper as number), 5000, 'the reaper to exit');
+    } finally {
+      for (const pid of [...(report?.pids ?? []), report?.reaper ?? 0, host.pid ?? 0]) {
+        if (pid === 0) continue;
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {}
+      }
+    }
+  });
+
   it('kills every tracked tree within 2 s of the host being SIGKILLed', async () => {
     let host: ChildProcess | undefined;
     let report: HostReport | undefined;
