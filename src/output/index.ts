@@ -4,7 +4,7 @@
  * ({@link createMasker}) → output commands taken out ({@link parseOutputCommand}) → kept in a
  * {@link RingBuffer} and emitted. This module holds the ring buffer and is the one import for the rest.
  */
-export { LineSplitter, PartialFlusher, truncationMarker } from './lines.js';
+export { LineSplitter, PartialFlusher, truncationMarker, type LineSink, type PartialSource } from './lines.js';
 export { createMasker, maskText, MASK, type Masker } from './mask.js';
 export {
   parseOutputCommand,

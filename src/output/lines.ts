@@ -53,12 +53,18 @@ function cutUtf8(text: string, maxBytes: number): { text: string; bytes: number 
  *   The splitter keeps no timer: its owner decides when to flush ({@link PartialFlusher}).
  *
  * Byte counts are of the decoded text re-encoded as UTF-8, so an invalid byte counts as the three
- * bytes of its U+FFFD replacement. If `onLine` throws, the rest of that chunk is lost.
+ * bytes of its U+FFFD replacement. If the sink throws, the rest of that chunk is lost.
  *
  * Lines are slices of the decoded chunk (or block), which V8 keeps alive while a line is referenced.
  * A ring buffer holds a contiguous tail of lines, so that costs at most one partly used chunk beyond
  * the lines themselves; copying every line to avoid it would nearly double the cost of the hot path (measured).
  */
+/** Where a {@link LineSplitter} sends its lines: an object, so a live stream needs no closure for it. */
+export interface LineSink {
+  /** Called synchronously for each complete line, without its line ending. */
+  line(text: string): void;
+}
+
 export class LineSplitter {
   /**
    * Made when a chunk ends inside a multi-byte character (or may: its last byte is not ASCII).
@@ -84,14 +90,19 @@ export class LineSplitter {
   /** Whether the last chunk had multi-byte characters: the next is decoded in blocks ({@link LineSplitter.pushInBlocks}). */
   private mixed = false;
 
+  private readonly sink: LineSink;
+
   /**
-   * @param onLine called synchronously for each complete line, without its line ending.
+   * @param sink gets each complete line, synchronously, without its line ending (a function is
+   *   called with the line).
    * @param maxLineBytes longest line kept whole, in UTF-8 bytes.
    */
   constructor(
-    private readonly onLine: (line: string) => void,
+    sink: LineSink | ((line: string) => void),
     private readonly maxLineBytes: number = TUNING.maxLineBytes,
-  ) {}
+  ) {
+    this.sink = typeof sink === 'function' ? { line: sink } : sink;
+  }
 
   /** Feeds the next chunk. Strings are taken as already decoded text. */
   push(chunk: Buffer | string): void {
@@ -195,7 +206,7 @@ export class LineSplitter {
   }
 
   private consume(text: string): void {
-    const onLine = this.onLine;
+    const sink = this.sink;
     const max = this.maxLineBytes;
     let start = 0;
     let nl = text.indexOf(LF);
@@ -209,7 +220,7 @@ export class LineSplitter {
       const end = nl > start && text.charCodeAt(nl - 1) === CR ? nl - 1 : nl;
       // UTF-16 length × 3 bounds the UTF-8 length, so short lines skip the byte count entirely.
       if ((end - start) * 3 > max) this.emitMeasured(text.slice(start, end));
-      else onLine(text.slice(start, end));
+      else sink.line(text.slice(start, end));
       start = nl + 1;
       nl = text.indexOf(LF, start);
     }
@@ -248,7 +259,7 @@ export class LineSplitter {
       if (endsWithCR) dropped -= 1;
       const kept = this.pending;
       this.reset();
-      this.onLine(kept + truncationMarker(dropped));
+      this.sink.line(kept + truncationMarker(dropped));
       return;
     }
     let line = this.pending + last;
@@ -262,19 +273,19 @@ export class LineSplitter {
     // The line end of a flushed line: the text was shown already.
     if (continued && line === '') return;
     if (bytes > this.maxLineBytes) this.emitCut(line, bytes);
-    else this.onLine(line);
+    else this.sink.line(line);
   }
 
   /** Emits a whole line that might be too long. */
   private emitMeasured(line: string): void {
     const bytes = Buffer.byteLength(line, 'utf8');
     if (bytes > this.maxLineBytes) this.emitCut(line, bytes);
-    else this.onLine(line);
+    else this.sink.line(line);
   }
 
   private emitCut(line: string, bytes: number): void {
     const kept = cutUtf8(line, this.maxLineBytes);
-    this.onLine(kept.text + truncationMarker(bytes - kept.bytes));
+    this.sink.line(kept.text + truncationMarker(bytes - kept.bytes));
   }
 
   private reset(): void {
@@ -287,26 +298,29 @@ export class LineSplitter {
   }
 }
 
-/** One stream watched by a {@link PartialFlusher}. */
-interface WatchedStream {
+/**
+ * One stream a {@link PartialFlusher} watches: the owner's own object (one per live stream, so
+ * it carries the flusher's bookkeeping rather than the flusher allocating its own).
+ */
+export interface PartialSource {
   readonly splitter: LineSplitter;
-  readonly emit: (text: string) => void;
-  /** When its unended text began waiting (clock time), or undefined when none waits. */
+  /** Gets the unended text that waited long enough. */
+  partial(text: string): void;
+  /** When its unended text began waiting (clock time), or undefined when none waits (the flusher's). */
   since: number | undefined;
-  /** The splitter's generation when `since` was taken. */
+  /** The splitter's generation when `since` was taken (the flusher's). */
   generation: number;
 }
 
 /**
  * Flushes the unended lines of one process's output streams once they have waited `interval` ms,
  * so a prompt or a progress bar reaches listeners without its line end. Nothing happens per line:
- * after each chunk the owner calls the function {@link PartialFlusher.watch} returned, which looks
- * at the splitter only. One timer at most for all the streams, on the given clock: armed when a
+ * after each chunk the owner calls {@link PartialFlusher.pushed}, which looks at the splitter only. One timer at most for all the streams, on the given clock: armed when a
  * chunk leaves text unended and none is armed; cleared when no unended text is left (a line end,
  * the end of the stream), and for good by {@link PartialFlusher.stop}.
  */
 export class PartialFlusher {
-  private streams: WatchedStream[] = [];
+  private streams: PartialSource[] = [];
   private timer: ClockTimer | undefined;
   /** When the armed timer is due. */
   private due = 0;
@@ -322,14 +336,14 @@ export class PartialFlusher {
   ) {}
 
   /**
-   * Watches `splitter`: its unended text, once it has waited `interval`, goes to `emit`. Returns
-   * what to call after every push to the splitter (and after its end), with the chunk's clock time.
+   * Watches `stream`: the unended text of its splitter, once it has waited `interval`, goes to its
+   * `partial`. Call {@link PartialFlusher.pushed} after every push to the splitter (and its end).
    */
-  watch(splitter: LineSplitter, emit: (text: string) => void): (now: number) => void {
-    const stream: WatchedStream = { splitter, emit, since: undefined, generation: splitter.generation };
+  watch(stream: PartialSource): void {
+    stream.since = undefined;
+    stream.generation = stream.splitter.generation;
     // Copied at its exact size (two streams at most): a pushed-to empty array reserves 17 slots.
     this.streams = this.streams.concat(stream);
-    return (now) => this.pushed(stream, now);
   }
 
   /** Clears the timer and ignores every later push: the incarnation ended. */
@@ -338,7 +352,8 @@ export class PartialFlusher {
     this.disarm();
   }
 
-  private pushed(stream: WatchedStream, now: number): void {
+  /** `stream`'s splitter was pushed a chunk (or ended), read at clock time `now`. */
+  pushed(stream: PartialSource, now: number): void {
     if (this.stopped) return;
     const { splitter } = stream;
     if (!splitter.hasPartial) {
@@ -390,7 +405,7 @@ export class PartialFlusher {
       stream.since = undefined;
       const text = stream.splitter.flush();
       stream.generation = stream.splitter.generation;
-      if (text !== undefined) stream.emit(text);
+      if (text !== undefined) stream.partial(text);
     }
     if (!this.stopped) this.schedule(now);
   }

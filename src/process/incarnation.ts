@@ -30,11 +30,13 @@ export interface OsExit {
 export class Incarnation {
   /** Tears down everything of this incarnation when fired (with why it ended). */
   readonly end = new Ending();
-  /** Settles when the OS reports the exit. */
-  readonly exit: Deferred<OsExit> = deferred<OsExit>();
+  /** The wait for the exit, made on first use ({@link exited}): most runs are never awaited so. */
+  #exitWait: Deferred<OsExit> | undefined;
+  /** Set once a malformed output command was reported: one warning per incarnation. */
+  warnedMalformed = false;
   /** Set once its stdio is closed: every line it wrote has been read (worker.ts, `outputRead`). */
   stdioClosed = false;
-  /** The exit, once known. */
+  /** The exit, once known ({@link reportExit} writes it). */
   osExit: OsExit | undefined;
   /** When it was spawned, on the monotonic clock: a young tree is swept by pid range (cookie.ts). */
   readonly bornAt = performance.now();
@@ -84,6 +86,18 @@ export class Incarnation {
   /** True once the OS reported the exit. */
   get ended(): boolean {
     return this.osExit !== undefined;
+  }
+
+  /** Settles when the OS reports the exit (at once when it has). */
+  get exited(): Promise<OsExit> {
+    if (this.osExit !== undefined) return Promise.resolve(this.osExit);
+    return (this.#exitWait ??= deferred<OsExit>()).promise;
+  }
+
+  /** The OS reported the exit. */
+  reportExit(exit: OsExit): void {
+    this.osExit = exit;
+    this.#exitWait?.resolve(exit);
   }
 
   /** Calls `watcher` with every output line from now on; returns the unsubscribe function. */

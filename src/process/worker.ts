@@ -21,12 +21,13 @@ import { newTreeCookie, settleAlso, sweepSoon } from '../os/cookie.js';
 import { readStat } from '../os/proc.js';
 import { spawnChild, USE_PROCESS_GROUPS, type LaunchExtras } from '../os/spawn.js';
 import { readProcessTree, signalTree, type WalkBurst } from '../os/tree.js';
-import { createMasker, LineSplitter, parseOutputCommand, PartialFlusher, RingBuffer } from '../output/index.js';
+import { createMasker, parseOutputCommand, PartialFlusher, RingBuffer } from '../output/index.js';
 import { classifyExit } from '../policy/classify.js';
 import type { ResolvedProcessSpec } from '../spec/resolved.js';
 import { invalid, type Subject } from '../spec/validate.js';
 import type { ChildListener, DeferSweep, RunInfo } from '../supervisor/child.js';
 import { Incarnation, type OsExit } from './incarnation.js';
+import { OutputTap, type TapOwner } from './output-tap.js';
 import { awaitReadiness, checked, describeProbe, ReadinessTrace, type PolledReadiness } from './readiness.js';
 import { runLadder } from './stop.js';
 
@@ -107,7 +108,7 @@ function letHostExit(child: ChildProcess): void {
 }
 
 /** One supervised process. */
-export class ProcessWorker {
+export class ProcessWorker implements TapOwner {
   readonly kind = 'process' as const;
   /** What the readiness probe of the latest incarnation produced. */
   private ready: unknown;
@@ -415,7 +416,7 @@ export class ProcessWorker {
         cause,
       });
     }
-    const exit = inc.osExit ?? (await inc.exit.promise);
+    const exit = inc.osExit ?? (await inc.exited);
     await outputRead(inc);
     const output = this.output.toArray(20);
     const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
@@ -441,51 +442,14 @@ export class ProcessWorker {
 
   /** Connects output and exit of a fresh incarnation. */
   private wire(inc: Incarnation): void {
-    const { child, pid } = inc;
-    let warned = false;
-    // The lines of one chunk arrived together: they share the time it was read (one clock read
-    // per chunk, not per line — a measurable share of consuming a fast stream).
-    let chunkTime = 0;
-    const onLine = (stream: 'stdout' | 'stderr') => (raw: string) => {
-      // Masked before anything reads it: output commands too, so no secret reaches readiness data,
-      // status, metric or warning events.
-      const line = this.mask ? this.mask(raw) : raw;
-      if (this.spec.output.commands && line.startsWith('::procvisor::')) {
-        const command = parseOutputCommand(line);
-        if (command && 'malformed' in command) {
-          if (!warned) this.host.emit('warning', { ...this.base(pid), message: `Malformed output command: ${command.malformed}` });
-          warned = true;
-          return;
-        }
-        if (command) return this.onCommand(inc, command);
-      }
-      const time = chunkTime;
-      this.output.push({ stream, line, time });
-      inc.line(line, stream);
-      if (this.host.listens?.('output') !== false) this.host.emit('output', { name: this.spec.name, time, path: this.path, pid, stream, line });
-    };
+    const { child } = inc;
     // Text left without its line end (a prompt, a progress bar) is flushed as a partial line after
     // a short wait: one timer at most, armed by a chunk that ends mid-line, ended with the incarnation.
     const partials = new PartialFlusher(this.host.clock, TUNING.partialFlushInterval);
     inc.end.on(() => partials.stop());
     for (const stream of ['stdout', 'stderr'] as const) {
       const readable = child[stream];
-      if (!readable) continue;
-      const splitter = new LineSplitter(onLine(stream), TUNING.maxLineBytes);
-      const pushed = partials.watch(splitter, (text) => this.onPartial(inc, stream, text));
-      readable.on('data', (chunk: Buffer) => {
-        chunkTime = this.host.clock.now();
-        splitter.push(chunk);
-        pushed(chunkTime);
-      });
-      // `on`, not `once`, for events that fire once anyway: a `once` wrapper is ~200 bytes of every
-      // live process.
-      readable.on('end', () => {
-        chunkTime = this.host.clock.now();
-        splitter.end();
-        pushed(chunkTime);
-      });
-      readable.on('error', ignore);
+      if (readable) new OutputTap(this, inc, stream, partials, TUNING.maxLineBytes).attach(readable);
     }
     // Errors after spawn (a failed kill, a broken IPC channel) surface through the exit.
     child.on('error', ignore);
@@ -493,6 +457,36 @@ export class ProcessWorker {
     child.on('close', () => {
       inc.stdioClosed = true;
     });
+  }
+
+  /** {@link TapOwner}: the manager's clock. */
+  now(): number {
+    return this.host.clock.now();
+  }
+
+  /** {@link TapOwner}: a whole line of an incarnation's output (its tap's chunk was read at `tap.time`). */
+  outputLine(tap: OutputTap, raw: string): void {
+    const { inc, stream, time } = tap;
+    // Masked before anything reads it: output commands too, so no secret reaches readiness data,
+    // status, metric or warning events.
+    const line = this.mask ? this.mask(raw) : raw;
+    if (this.spec.output.commands && line.startsWith('::procvisor::')) {
+      const command = parseOutputCommand(line);
+      if (command && 'malformed' in command) {
+        if (!inc.warnedMalformed) this.host.emit('warning', { ...this.base(inc.pid), message: `Malformed output command: ${command.malformed}` });
+        inc.warnedMalformed = true;
+        return;
+      }
+      if (command) return this.onCommand(inc, command);
+    }
+    this.output.push({ stream, line, time });
+    inc.line(line, stream);
+    if (this.host.listens?.('output') !== false) this.host.emit('output', { name: this.spec.name, time, path: this.path, pid: inc.pid, stream, line });
+  }
+
+  /** {@link TapOwner}: unended output that waited too long. */
+  outputPartial(tap: OutputTap, text: string): void {
+    this.onPartial(tap.inc, tap.stream, text);
   }
 
   /**
@@ -526,8 +520,7 @@ export class ProcessWorker {
   }
 
   private onOsExit(inc: Incarnation, exit: OsExit): void {
-    inc.osExit = exit;
-    inc.exit.resolve(exit);
+    inc.reportExit(exit);
     inc.end.fire(this.endedReason(inc, 'exited'));
     // Whatever the process left behind in its group goes with it: no orphans.
     if (USE_PROCESS_GROUPS && !inc.stopping) {
@@ -596,7 +589,7 @@ export class ProcessWorker {
         await runLadder(
           {
             pid,
-            exited: inc.exit.promise,
+            exited: inc.exited,
             askToStop: inc.askToStop,
             cookie: inc.cookie,
             origin: { pid: inc.pid, bornAt: inc.bornAt },

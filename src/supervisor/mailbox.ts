@@ -5,15 +5,24 @@
  * message, and the supervisor decides what a fault means (supervisor.ts: it fails, as OTP's would).
  */
 
+/** Who handles a mailbox's messages (its supervisor). */
+export interface MailboxOwner<M> {
+  /** Handles one message; the next waits until it settles. */
+  handle(message: M): Promise<void> | void;
+  /** `handle` threw (or rejected) on `message`. */
+  fault(error: unknown, message: M): Promise<void> | void;
+}
+
 /** Handles messages one at a time. */
 export class Mailbox<M> {
-  private readonly queue: M[] = [];
+  /**
+   * Messages waiting, while there are any: most mailboxes are a top-level entry's, idle for good
+   * once their child has started, and an emptied array keeps its grown backing store.
+   */
+  private queue: M[] | undefined;
   private draining = false;
 
-  constructor(
-    private readonly handle: (message: M) => Promise<void> | void,
-    private readonly onFault: (error: unknown, message: M) => Promise<void> | void,
-  ) {}
+  constructor(private readonly owner: MailboxOwner<M>) {}
 
   /** True while nothing is queued or being handled. */
   get idle(): boolean {
@@ -22,23 +31,24 @@ export class Mailbox<M> {
 
   /** Queues a message; the mailbox starts draining if it was idle. */
   post(message: M): void {
-    this.queue.push(message);
+    (this.queue ??= []).push(message);
     if (!this.draining) void this.drain();
   }
 
   private async drain(): Promise<void> {
     this.draining = true;
-    for (let message = this.queue.shift(); message !== undefined; message = this.queue.shift()) {
+    for (let message = this.queue?.shift(); message !== undefined; message = this.queue?.shift()) {
       try {
-        await this.handle(message);
+        await this.owner.handle(message);
       } catch (error) {
         try {
-          await this.onFault(error, message);
+          await this.owner.fault(error, message);
         } catch {
           // A fault while handling a fault: nothing sensible is left to do with it.
         }
       }
     }
+    this.queue = undefined;
     this.draining = false;
   }
 }

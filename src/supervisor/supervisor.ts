@@ -30,7 +30,7 @@ import { MAX_TIMER_MS } from '../spec/validate.js';
 import { deferred, type Deferred } from '../util/deferred.js';
 import type { RestartBudget } from './budget.js';
 import type { Child, ChildListener } from './child.js';
-import { Mailbox } from './mailbox.js';
+import { Mailbox, type MailboxOwner } from './mailbox.js';
 import type { QueuedMessage, RestartPlan, UrgentMessage } from './messages.js';
 import { isActive, resetRecord, type ChildRecord } from './record.js';
 import { SweepBatch } from '../os/cookie.js';
@@ -58,7 +58,7 @@ export interface SupervisorHost {
 }
 
 /** A supervisor of processes and nested supervisors. */
-export class Supervisor implements Child {
+export class Supervisor implements Child, MailboxOwner<QueuedMessage> {
   readonly kind = 'supervisor' as const;
   readonly pid = undefined;
   readonly lastPid = undefined;
@@ -94,10 +94,7 @@ export class Supervisor implements Child {
     readonly topLevel = false,
   ) {
     this.phase = topLevel ? 'running' : 'idle';
-    this.mailbox = new Mailbox(
-      (message) => this.handle(message),
-      (error, message) => this.fault(error, message),
-    );
+    this.mailbox = new Mailbox(this);
     // Made at its exact size: most supervisors are a top-level entry's, holding one child for good.
     this.records = spec.children.map((child) => host.createRecord(child, this, false));
   }
@@ -219,7 +216,8 @@ export class Supervisor implements Child {
     }
   }
 
-  private handle(message: QueuedMessage): Promise<void> | void {
+  /** Handles one message of its mailbox (only the mailbox calls it: one message at a time). */
+  handle(message: QueuedMessage): Promise<void> | void {
     switch (message.type) {
       case 'start':
         return settle(message.done, this.startAll());
@@ -255,7 +253,7 @@ export class Supervisor implements Child {
    * top-level entry's supervisor marks its child `failed` with a `give-up`, and the manager runs on.
    * Whoever waited for the message is told.
    */
-  private async fault(error: unknown, message: QueuedMessage): Promise<void> {
+  async fault(error: unknown, message: QueuedMessage): Promise<void> {
     const cause = error instanceof Error ? error : new Error(String(error));
     if ('done' in message) message.done.reject(cause);
     const subject = this.topLevel ? this.records[0]?.child : this;
@@ -684,18 +682,8 @@ export class Supervisor implements Child {
     const incarnation = ++record.incarnation;
     record.upSince = undefined;
     this.setState(record, 'starting');
-    const listener: ChildListener = {
-      exited: (exit) => {
-        this.urgent({ type: 'child-ended', record, incarnation, exit });
-        this.post({ type: 'child-exited', record, incarnation, exit });
-      },
-      ending: () => this.urgent({ type: 'child-ending', record, incarnation }),
-      stopRequested: () => {
-        if (this.current(record, incarnation)) void this.stopChild(record).catch(() => {});
-      },
-    };
     try {
-      await record.child.start(listener, { restarts: record.restarts });
+      await record.child.start(new RunListener(this, record, incarnation), { restarts: record.restarts });
     } catch (error) {
       if (this.current(record, incarnation)) this.setState(record, isStoppedWhileStarting(error) ? 'stopped' : 'failed');
       throw error;
@@ -703,6 +691,22 @@ export class Supervisor implements Child {
     record.upSince = this.host.clock.now();
     if (this.current(record, incarnation) && record.state === 'starting') this.setState(record, 'running');
     if (this.current(record, incarnation) && !this.stopping && !record.manuallyStopped) this.armSchedule(record);
+  }
+
+  /** A run of `record` ended by itself ({@link RunListener}). */
+  runExited(record: ChildRecord, incarnation: number, exit: ExitInfo): void {
+    this.urgent({ type: 'child-ended', record, incarnation, exit });
+    this.post({ type: 'child-exited', record, incarnation, exit });
+  }
+
+  /** A run of `record` began ending for a supervision reason ({@link RunListener}). */
+  runEnding(record: ChildRecord, incarnation: number): void {
+    this.urgent({ type: 'child-ending', record, incarnation });
+  }
+
+  /** A run of `record` asks to be stopped by hand ({@link RunListener}). */
+  runStopRequested(record: ChildRecord, incarnation: number): void {
+    if (this.current(record, incarnation)) void this.stopChild(record).catch(() => {});
   }
 
   private setState(record: ChildRecord, next: State): void {
@@ -839,4 +843,29 @@ function settle(done: Deferred<void>, work: Promise<void>): Promise<void> {
 
 function assertNever(value: never): never {
   throw new Error(`Unhandled supervisor message: ${JSON.stringify(value)}`);
+}
+
+/**
+ * What a supervisor hears from one run of a child, passed on with the run's number: one small
+ * object per run rather than three closures and the context they share (every live process has
+ * one).
+ */
+class RunListener implements ChildListener {
+  constructor(
+    private readonly owner: Supervisor,
+    private readonly record: ChildRecord,
+    private readonly incarnation: number,
+  ) {}
+
+  exited(exit: ExitInfo): void {
+    this.owner.runExited(this.record, this.incarnation, exit);
+  }
+
+  ending(): void {
+    this.owner.runEnding(this.record, this.incarnation);
+  }
+
+  stopRequested(): void {
+    this.owner.runStopRequested(this.record, this.incarnation);
+  }
 }

@@ -8,7 +8,7 @@ import { describe, expect, it } from 'vitest';
 import { TUNING } from '../../src/api/tuning.js';
 import { ProcessManager } from '../../src/index.js';
 import type { Clock, OutputEvent } from '../../src/index.js';
-import { LineSplitter, PartialFlusher, truncationMarker } from '../../src/output/lines.js';
+import { LineSplitter, PartialFlusher, truncationMarker, type PartialSource } from '../../src/output/lines.js';
 import { FakeClock } from '../clock.js';
 import { track, until } from '../helpers.js';
 import { nodeSpec, payloads, record } from '../manager/support.js';
@@ -145,12 +145,12 @@ describe('PartialFlusher', () => {
     const push: ((text: string) => void)[] = [];
     for (let i = 0; i < streams; i++) {
       const lines: Emitted[] = [];
-      const s = splitter(lines);
-      const pushed = flusher.watch(s, (text) => lines.push({ partial: text }));
+      const source: PartialSource = { splitter: splitter(lines), partial: (text) => lines.push({ partial: text }), since: undefined, generation: 0 };
+      flusher.watch(source);
       out.push(lines);
       push.push((text) => {
-        s.push(text);
-        pushed(clock.now());
+        source.splitter.push(text);
+        flusher.pushed(source, clock.now());
       });
     }
     return { clock, counter, flusher, out, push };
