@@ -742,7 +742,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
       // reverse start order, none waiting for another), and the cookie sweeps of stops that end
       // together share one scan. Order inside a supervisor is kept (docs/termination.md). The
       // first walks of the stops issued right here (one per top at most) may share one scan too.
-      this.walkBurst = new WalkBurst(tops.length);
+      this.walkBurst = new WalkBurst(tops.filter((top) => top.children.some((r) => r.state === 'running' || r.state === 'starting')).length);
       let stopping: Promise<unknown>;
       try {
         stopping = Promise.all([this.jobRunner.close(), ...tops.map((top) => top.stop())]);

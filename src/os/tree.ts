@@ -254,11 +254,15 @@ export function signalTree(
 export function signalNewTree(
   rootPid: number,
   signal: NodeJS.Signals | number,
-  opts: SignalTreeOptions & { burst?: WalkBurst | undefined } = {},
+  opts: SignalTreeOptions & { burst?: WalkBurst | undefined; rootStarttime?: number | undefined } = {},
 ): { tree: ProcessId[]; signalled: number[] } {
-  // A root the burst's scan does not show (it cannot be: it is unreaped) is walked on its own.
+  // A root the burst's scan does not show as itself (forked after the scan; with its start time
+  // known, a PID the scan saw held by another process) is walked on its own.
   const scan = opts.burst?.scan();
-  if (scan?.links.has(rootPid)) return signalScannedTree(rootPid, signal, opts, scan);
+  const scanned = scan?.links.get(rootPid);
+  if (scan && scanned && (opts.rootStarttime === undefined || scanned.starttime === opts.rootStarttime)) {
+    return signalScannedTree(rootPid, signal, opts, scan);
+  }
   if (!HAS_PROC || !hasChildrenFiles()) {
     const tree = readProcessTree(rootPid);
     return { tree, signalled: signalTree(tree, signal, opts) };
@@ -269,10 +273,10 @@ export function signalNewTree(
 }
 
 /**
- * {@link signalNewTree} from a scan taken earlier in the same burst. The root is unreaped, so its
- * PID and group are still its own; every other member is read again before it is signalled (in
- * the scan it may have died since, and its PID or group gone to another process), which a tree of
- * one — the common case — does not need.
+ * {@link signalNewTree} from a scan taken earlier in the same burst. The root is unreaped and was
+ * in the scan as itself, so its PID and group are still its own; every other member is read again
+ * before it is signalled (in the scan it may have died since, and its PID or group gone to another
+ * process), which a tree of one — the common case — does not need.
  */
 function signalScannedTree(rootPid: number, signal: NodeJS.Signals | number, opts: SignalTreeOptions, scan: LinkScan): { tree: ProcessId[]; signalled: number[] } {
   const scanned = new Map<number, Member>();
@@ -289,11 +293,14 @@ function signalScannedTree(rootPid: number, signal: NodeJS.Signals | number, opt
 /**
  * The first tree walks of many stops issued in one go (a shutdown of many top-level entries), made
  * from one scan of the process table: a walk from its root reads about two files per member, a scan
- * one per process on the machine, so past half as many roots as processes the scan is cheaper
+ * one per process on the machine, so from half as many roots as processes the scan is cheaper
  * (decided at the first walk, from the number of processes listed; never where there is no
- * `/proc`). Valid only while those stops are issued, within one synchronous run: the snapshot ages
- * with every stop, and a member forked after it is still in its root's group, which the signal
- * reaches, or found by the later re-walks and the cookie sweep like any escapee.
+ * `/proc`). Valid only while those stops are issued, within one synchronous run. The snapshot ages
+ * with every stop (about 0.1 ms each): a member forked after it is not in its tree. If it stayed in
+ * its root's group, the group signal reaches it, but its stop does not wait for it, and a shutdown's
+ * final cookie sweep SIGKILLs it if it still runs by then; if it left the group, the re-walks or
+ * that sweep find it, and it gets SIGKILL without the graceful signal. A walk from the root has the
+ * same race, for the microseconds between its reads and the signal.
  */
 export class WalkBurst {
   #scan: LinkScan | undefined;

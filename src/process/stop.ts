@@ -32,6 +32,8 @@ import { Ending } from '../util/ending.js';
 export interface LadderTarget {
   /** PID of the process (the leader of its group). */
   readonly pid: number;
+  /** Its kernel start time, where known: a shared scan is used for it only if it shows the same. */
+  readonly starttime?: number | undefined;
   /** Resolves when the process reported its exit. */
   readonly exited: Promise<unknown>;
   /** Asks the process to stop over IPC, where it has a channel (the only graceful path on Windows). */
@@ -192,7 +194,7 @@ export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown
       // A stopped (SIGSTOP'd) process holds the signal until it runs again: it is woken, as systemd
       // does, so it can handle the stop gracefully instead of waiting out the timeout for SIGKILL.
       // On Windows only the IPC ask is graceful: without a channel there is nothing to wait for.
-      if (CATCHABLE_SIGNALS) tree.current = signalNewTree(target.pid, shutdown.signal, { groups: true, wake: true, burst: hooks.burst }).tree;
+      if (CATCHABLE_SIGNALS) tree.current = signalNewTree(target.pid, shutdown.signal, { groups: true, wake: true, burst: hooks.burst, rootStarttime: target.starttime }).tree;
       const wait = CATCHABLE_SIGNALS || target.askToStop !== undefined ? shutdown.timeout : 0;
       if (await within(treeGone(target, tree, cancel, true), wait, clock)) {
         // The tree is gone: what the cookie still finds escaped the walk (its parent died before
@@ -214,7 +216,7 @@ export async function runLadder(target: LadderTarget, shutdown: ResolvedShutdown
       const rootLive = await pending(target.exited);
       ({ tree: tree.current, killed } = await killTreeWithoutProc(target.pid, tree.current, rootLive));
     } else if (shutdown === 'kill') {
-      ({ tree: tree.current, signalled: killed } = signalNewTree(target.pid, 'SIGKILL', { groups: true, burst: hooks.burst }));
+      ({ tree: tree.current, signalled: killed } = signalNewTree(target.pid, 'SIGKILL', { groups: true, burst: hooks.burst, rootStarttime: target.starttime }));
     } else {
       tree.current = refreshTree(tree.current, target.pid);
       killed = signalTree(tree.current, 'SIGKILL', { groups: true });

@@ -589,6 +589,7 @@ export class ProcessWorker implements TapOwner {
         await runLadder(
           {
             pid,
+            starttime: inc.starttime,
             exited: inc.exited,
             askToStop: inc.askToStop,
             cookie: inc.cookie,

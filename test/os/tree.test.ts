@@ -263,8 +263,27 @@ describe.runIf(linux)('signalNewTree in a WalkBurst', () => {
       const gone = info.sleepers[0] as number;
       process.kill(gone, 'SIGKILL');
       await until(() => !alive(gone), 5000, 'the sleeper to die');
-      const { signalled } = signalNewTree(info.root, 0, { groups: true, burst });
+      const { tree, signalled } = signalNewTree(info.root, 0, { groups: true, burst, rootStarttime: starttimeOf(info.root) });
+      // Walked from the scan (which still shows it), but not signalled.
+      expect(tree.map((id) => id.pid)).toContain(gone);
       expect(sorted(signalled)).toEqual(sorted([info.root, info.sleepers[1] as number]));
+    } finally {
+      cleanup(info);
+    }
+  });
+
+  it('walks on its own a root the scan shows with another start time (a PID reused since)', async () => {
+    let info: TreeInfo | undefined;
+    try {
+      ({ info } = await startTree('2'));
+      const burst = new WalkBurst(1_000_000);
+      burst.scan();
+      const gone = info.sleepers[0] as number;
+      process.kill(gone, 'SIGKILL');
+      await until(() => !alive(gone), 5000, 'the sleeper to die');
+      const { tree } = signalNewTree(info.root, 0, { groups: true, burst, rootStarttime: starttimeOf(info.root) + 1 });
+      // Read from /proc now: the dead sleeper is not in it.
+      expect(sorted(tree.map((id) => id.pid))).toEqual(sorted([info.root, info.sleepers[1] as number]));
     } finally {
       cleanup(info);
     }

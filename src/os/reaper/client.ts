@@ -12,11 +12,13 @@
  *
  * A `process.on('exit')` hook backs it up: whenever the host exits by itself (process.exit, an
  * uncaught exception, a signal Node handles), still-tracked trees are SIGKILLed synchronously, reaper
- * or not. A child is tracked (known to that hook) the moment it is forked; its registration is
- * written to the pipe before the loop goes on (a `process.nextTick`), with those of every child
- * forked in the same run of the host's code: each write wakes the reaper, which then competes
- * with the host for a core, and a start of a thousand children spent an eighth of its time on
- * one write per child. Its spawn is reported after that write.
+ * or not. A child is tracked (known to that hook) the moment it is forked; on Linux its
+ * registration is written to the pipe before the loop goes on (a `process.nextTick`), with those
+ * of every child forked in the same run of the host's code: each write wakes the reaper, which then
+ * competes with the host for a core, and a start of a thousand children spent an eighth of its
+ * time on one write per child. Should the host die in between, the reaper's sweep of the host's
+ * cookies finds the child. Without `/proc` there is no such sweep, and each line goes at once.
+ * Either way its spawn is reported after the write.
  */
 import type { ChildProcess } from 'node:child_process';
 import type { Socket } from 'node:net';
@@ -148,7 +150,9 @@ class ReaperClient implements Reaper {
     if (this.#mode !== 'process') return;
     if (!this.#running()) return this.#start();
     this.#pending += trackLine(pid, entry);
-    this.#flushSoon();
+    // Without /proc the reaper has no cookie sweep to find a child whose line never arrived.
+    if (HAS_PROC) this.#flushSoon();
+    else this.#write('');
   }
 
   /**

@@ -70,7 +70,7 @@ function vmRssKb(pid: number): number {
 }
 
 describe.runIf(process.platform === 'linux')('reaper, end to end', () => {
-  it('has the children a host forked in one run of its code once the loop goes on, in one write', async () => {
+  it('has the children a host forked in one run of its code before anything queued after them runs', async () => {
     const host = spawn(NODE, [fixture('reaper-burst-host.mjs')], { cwd: ROOT, stdio: ['ignore', 'pipe', 'inherit'] });
     let report: { host: number; reaper: number; pids: number[] } | undefined;
     try {
