@@ -4,11 +4,10 @@
  * Run alone: `npx tsx bench/core.ts`.
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { formatFigure, median, type BenchFigure } from './lib.js';
-import { ProcessManager } from '../src/index.js';
+import { builtEntry, formatFigure, median, procvisor, type BenchFigure } from './lib.js';
+
+const { ProcessManager } = await procvisor();
 
 const RESTARTS = 25;
 const CHILDREN = 200;
@@ -96,14 +95,6 @@ function memoryPerChild(variant: 'raw' | 'procvisor'): number {
   return (JSON.parse(line) as { perChild: number }).perChild;
 }
 
-/** The latest modification time of a file under src/, in ms. */
-function newestSource(): number {
-  const src = fileURLToPath(new URL('../src/', import.meta.url));
-  let newest = 0;
-  for (const entry of readdirSync(src, { recursive: true, encoding: 'utf8' })) newest = Math.max(newest, statSync(join(src, entry)).mtimeMs);
-  return newest;
-}
-
 /** Median wall time of `node -e <code>` over several runs, in ms. */
 function nodeStartup(code: string, runs = 15): number {
   const times: number[] = [];
@@ -147,9 +138,7 @@ export async function run(): Promise<BenchFigure[]> {
   const ourMem = median(ourMems);
   figures.push({ name: 'host memory per live child', unit: 'KB', value: ourMem / 1024, baseline: rawMem / 1024, baselineName: 'raw spawn with piped stdio', goal: { ratio: 3 } });
 
-  const dist = fileURLToPath(new URL('../dist/index.js', import.meta.url));
-  // The build users import, built again when the source changed since: a stale build measures old code.
-  if (!existsSync(dist) || newestSource() > statSync(dist).mtimeMs) spawnSync('npm', ['run', 'build'], { stdio: 'ignore' });
+  const dist = builtEntry();
   const bare = nodeStartup('');
   const withImport = nodeStartup(`await import(${JSON.stringify(pathToFileURL(dist).href)})`);
   figures.push({

@@ -2,8 +2,10 @@
  * Starts N idle children one way (`raw` or `procvisor`) and prints the host's memory growth per
  * child as JSON. Run by bench/core.ts in a fresh process per variant so the figures don't mix.
  */
-import { ProcessManager } from '../src/index.js';
+import { procvisor } from './lib.js';
 import { spawnIdle } from './idle-children.js';
+
+const { ProcessManager } = await procvisor();
 
 const variant = process.argv[2] ?? 'raw';
 const n = Number(process.argv[3] ?? 200);

@@ -3,8 +3,10 @@
  * children (`raw` child_process or `procvisor`), then prints as JSON the time to start them all,
  * the host's memory growth per child, the host's CPU while they idle, and the time to stop them all.
  */
-import { ProcessManager } from '../src/index.js';
+import { procvisor } from './lib.js';
 import { spawnIdle } from './idle-children.js';
+
+const { ProcessManager } = await procvisor();
 
 const variant = process.argv[2] ?? 'raw';
 const n = Number(process.argv[3] ?? 100);

@@ -9,8 +9,10 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import { fileURLToPath, pathToFileURL } from 'node:url';
-import { ProcessManager } from '../src/index.js';
-import { formatFigure, median, type BenchFigure } from './lib.js';
+import type { ProcessManager as Manager } from '../src/index.js';
+import { formatFigure, median, procvisor, type BenchFigure } from './lib.js';
+
+const { ProcessManager } = await procvisor();
 
 const CHILDREN = 10;
 const RUNS = 7;
@@ -35,7 +37,7 @@ async function rawSpawns(): Promise<number> {
 }
 
 /** One group restart: returns the total and the time until the last bystander stopped. */
-async function groupRestart(pm: ProcessManager): Promise<{ total: number; stopped: number }> {
+async function groupRestart(pm: Manager): Promise<{ total: number; stopped: number }> {
   const victim = pm.get('c4')?.pid;
   if (victim === undefined) throw new Error('c4 is not running');
   let ready = 0;
