@@ -36,8 +36,7 @@ export class Incarnation {
   warnedMalformed = false;
   /** Set once its stdio is closed: every line it wrote has been read (worker.ts, `outputRead`). */
   stdioClosed = false;
-  /** The exit, once known ({@link reportExit} writes it). */
-  osExit: OsExit | undefined;
+  #osExit: OsExit | undefined;
   /** When it was spawned, on the monotonic clock: a young tree is swept by pid range (cookie.ts). */
   readonly bornAt = performance.now();
   /** Why the worker is ending it; the first reason wins. */
@@ -83,20 +82,25 @@ export class Incarnation {
     return this.end.signal;
   }
 
+  /** The exit, once known ({@link reportExit} is its one writer, so a wait made before it settles). */
+  get osExit(): OsExit | undefined {
+    return this.#osExit;
+  }
+
   /** True once the OS reported the exit. */
   get ended(): boolean {
-    return this.osExit !== undefined;
+    return this.#osExit !== undefined;
   }
 
   /** Settles when the OS reports the exit (at once when it has). */
   get exited(): Promise<OsExit> {
-    if (this.osExit !== undefined) return Promise.resolve(this.osExit);
+    if (this.#osExit !== undefined) return Promise.resolve(this.#osExit);
     return (this.#exitWait ??= deferred<OsExit>()).promise;
   }
 
   /** The OS reported the exit. */
   reportExit(exit: OsExit): void {
-    this.osExit = exit;
+    this.#osExit = exit;
     this.#exitWait?.resolve(exit);
   }
 

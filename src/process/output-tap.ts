@@ -53,8 +53,9 @@ export class OutputTap implements LineSink, PartialSource {
     flusher.watch(this);
   }
 
-  /** Starts reading `readable`. */
+  /** Starts reading `readable` (a stream has one tap: a second would read every chunk twice). */
   attach(readable: Readable): void {
+    if (taps.has(readable)) throw new Error('internal: an output stream is read by one tap only');
     taps.set(readable, this);
     readable.on('data', onData);
     // `on`, not `once`, for events that fire once anyway: a `once` wrapper is ~200 bytes of every

@@ -145,6 +145,10 @@ describe.concurrent('output commands through the manager', () => {
     ]);
     expect(payloads(seen, 'metric')).toEqual([]);
     expect(payloads(seen, 'output').map((e) => e.line)).toEqual(['booting', 'silent']);
+    // The next incarnation reports its own, once.
+    await pm.restart('bad');
+    await until(() => payloads(seen, 'output').filter((e) => e.line === 'silent').length === 2, 5000, 'the second silent line');
+    expect(payloads(seen, 'warning')).toHaveLength(2);
     await pm.stop('bad');
   });
 });

@@ -283,6 +283,29 @@ describe('partial lines from a real process', () => {
     await pm.stop('bar');
   });
 
+  it('stderr too: each line with its chunk time, unended text flushed as partial, a last line without its end a line', async () => {
+    const { clock, pm, outputs } = setup();
+    const handle = await pm.start(nodeSpec('both', 'io-streams.mjs', [], { stdin: 'pipe', restart: 'never' }));
+    const say = (value: unknown): Promise<void> => handle.write(`${JSON.stringify(value)}\n`);
+    await say({ out: 'one\n' });
+    await until(() => outputs().length === 1, 5000, 'the stdout line');
+    const firstAt = clock.now();
+    await clock.advance(5);
+    await say({ err: 'prompt> ' });
+    await until(() => clock.pending === 1, 5000, 'the flush timer');
+    const armedAt = clock.now();
+    await clock.advance(INTERVAL);
+    await say({ err: 'typed' });
+    await say(null);
+    await until(() => outputs().length === 3, 5000, 'the last stderr line');
+    expect(outputs().map(({ stream, line, partial, time }) => ({ stream, line, partial, time }))).toEqual([
+      { stream: 'stdout', line: 'one', partial: undefined, time: firstAt },
+      { stream: 'stderr', line: 'prompt> ', partial: true, time: armedAt + INTERVAL },
+      { stream: 'stderr', line: 'typed', partial: undefined, time: armedAt + INTERVAL },
+    ]);
+    expect(clock.pending).toBe(0);
+  });
+
   it('a line ended within the interval is one line, and no timer is left', async () => {
     const { clock, pm, outputs } = setup();
     const { say } = await relay(pm);
