@@ -67,8 +67,8 @@ export class Supervisor implements Child, MailboxOwner<QueuedMessage> {
   startedAt: number | undefined;
   /** Children in start order. */
   private readonly records: ChildRecord[];
-  /** Restart times inside `intensity.period`. */
-  private window: number[] = [];
+  /** Restart times inside `intensity.period` (each restart's verdict gives a fresh array). */
+  private window: readonly number[] = [];
   /** Pending group restarts (an array: an empty Set costs more, and there is one supervisor per entry). */
   private readonly plans: RestartPlan[] = [];
   private readonly mailbox: Mailbox<QueuedMessage>;
@@ -410,7 +410,7 @@ export class Supervisor implements Child, MailboxOwner<QueuedMessage> {
   private async restartFrom(record: ChildRecord, exit?: ExitInfo): Promise<void> {
     const now = this.host.clock.now();
     const verdict = recordRestart(this.window, now, this.spec.intensity);
-    this.window = [...verdict.window];
+    this.window = verdict.window;
     // The delay before anything changes: a backoff function that throws (or returns a delay no
     // timer can hold) faults the supervisor, and the exit says it will not restart.
     const backoff = record.child.spec.backoff;
