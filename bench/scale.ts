@@ -1,8 +1,8 @@
 /**
  * Scale: N idle children held by raw child_process and by procvisor, each side in a fresh Node
  * process (bench/scale-probe.ts), alternating, for N = 100, 1000 and 5000: start time, host memory
- * per child (3 s after the starts), idle host CPU and shutdown time,
- * each beside raw as a ratio; the goals are marked at 1000, where issue #10 sets them. 5000 runs
+ * per child (3 s after the starts), idle host CPU and shutdown time, each beside raw as a ratio;
+ * the goals are marked at 1000, where issue #10 sets them. 5000 runs
  * once per side (it takes a while); set SCALE_MAX=1000 to skip it, or SCALE_RUNS to change the
  * repetitions.
  */

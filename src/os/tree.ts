@@ -276,12 +276,11 @@ export function signalNewTree(
  * {@link signalNewTree} from a scan taken earlier in the same burst. The root is unreaped and was
  * in the scan as itself, so its PID and group are still its own; every other member is read again
  * before it is signalled (in the scan it may have died since, and its PID or group gone to another
- * process), which a tree of one — the common case — does not need.
+ * process); a tree of one, the common case, reads nothing.
  */
 function signalScannedTree(rootPid: number, signal: NodeJS.Signals | number, opts: SignalTreeOptions, scan: LinkScan): { tree: ProcessId[]; signalled: number[] } {
   const scanned = new Map<number, Member>();
   const tree = walk([{ pid: rootPid, starttime: undefined }], scanned, scan);
-  if (tree.length === 1) return { tree, signalled: signalLive(scanned, signal, opts) };
   const live = new Map<number, Member>();
   for (const id of tree) {
     const node = id.pid === rootPid ? scanned.get(id.pid) : liveNode(id);

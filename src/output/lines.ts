@@ -34,6 +34,12 @@ function cutUtf8(text: string, maxBytes: number): { text: string; bytes: number 
   return { text: scratch.toString('utf8', 0, bytes), bytes };
 }
 
+/** Where a {@link LineSplitter} sends its lines: an object, so a live stream needs no closure for it. */
+export interface LineSink {
+  /** Called synchronously for each complete line, without its line ending. */
+  line(text: string): void;
+}
+
 /**
  * Turns chunks of a byte stream into lines, in order, each exactly once.
  *
@@ -59,12 +65,6 @@ function cutUtf8(text: string, maxBytes: number): { text: string; bytes: number 
  * A ring buffer holds a contiguous tail of lines, so that costs at most one partly used chunk beyond
  * the lines themselves; copying every line to avoid it would nearly double the cost of the hot path (measured).
  */
-/** Where a {@link LineSplitter} sends its lines: an object, so a live stream needs no closure for it. */
-export interface LineSink {
-  /** Called synchronously for each complete line, without its line ending. */
-  line(text: string): void;
-}
-
 export class LineSplitter {
   /**
    * Made when a chunk ends inside a multi-byte character (or may: its last byte is not ASCII).
@@ -315,9 +315,10 @@ export interface PartialSource {
 /**
  * Flushes the unended lines of one process's output streams once they have waited `interval` ms,
  * so a prompt or a progress bar reaches listeners without its line end. Nothing happens per line:
- * after each chunk the owner calls {@link PartialFlusher.pushed}, which looks at the splitter only. One timer at most for all the streams, on the given clock: armed when a
- * chunk leaves text unended and none is armed; cleared when no unended text is left (a line end,
- * the end of the stream), and for good by {@link PartialFlusher.stop}.
+ * after each chunk the owner calls {@link PartialFlusher.pushed}, which looks at the splitter only.
+ * One timer at most for all the streams, on the given clock: armed when a chunk leaves text unended
+ * and none is armed; cleared when no unended text is left (a line end, the end of the stream), and
+ * for good by {@link PartialFlusher.stop}.
  */
 export class PartialFlusher {
   private streams: PartialSource[] = [];

@@ -230,6 +230,16 @@ describe.runIf(linux)('signalTree and waitGone', () => {
 describe.runIf(linux)('signalNewTree in a WalkBurst', () => {
   const sorted = (pids: number[]): number[] => [...pids].sort((a, b) => a - b);
 
+  /** A burst whose scan saw the whole tree, then its first sleeper SIGKILLed and reaped: the scan is stale for it. */
+  async function staleScan(info: TreeInfo): Promise<{ burst: WalkBurst; gone: number }> {
+    const burst = new WalkBurst(1_000_000);
+    const gone = info.sleepers[0] as number;
+    expect(burst.scan()?.links.has(gone)).toBe(true);
+    process.kill(gone, 'SIGKILL');
+    await until(() => !alive(gone), 5000, 'the sleeper to die');
+    return { burst, gone };
+  }
+
   it('walks every tree of the burst from one scan, members in their own session included', async () => {
     let first: TreeInfo | undefined;
     let second: TreeInfo | undefined;
@@ -258,11 +268,7 @@ describe.runIf(linux)('signalNewTree in a WalkBurst', () => {
     let info: TreeInfo | undefined;
     try {
       ({ info } = await startTree('2'));
-      const burst = new WalkBurst(1_000_000);
-      expect(burst.scan()?.links.has(info.sleepers[0] as number)).toBe(true);
-      const gone = info.sleepers[0] as number;
-      process.kill(gone, 'SIGKILL');
-      await until(() => !alive(gone), 5000, 'the sleeper to die');
+      const { burst, gone } = await staleScan(info);
       const { tree, signalled } = signalNewTree(info.root, 0, { groups: true, burst, rootStarttime: starttimeOf(info.root) });
       // Walked from the scan (which still shows it), but not signalled.
       expect(tree.map((id) => id.pid)).toContain(gone);
@@ -276,11 +282,7 @@ describe.runIf(linux)('signalNewTree in a WalkBurst', () => {
     let info: TreeInfo | undefined;
     try {
       ({ info } = await startTree('2'));
-      const burst = new WalkBurst(1_000_000);
-      burst.scan();
-      const gone = info.sleepers[0] as number;
-      process.kill(gone, 'SIGKILL');
-      await until(() => !alive(gone), 5000, 'the sleeper to die');
+      const { burst } = await staleScan(info);
       const { tree } = signalNewTree(info.root, 0, { groups: true, burst, rootStarttime: starttimeOf(info.root) + 1 });
       // Read from /proc now: the dead sleeper is not in it.
       expect(sorted(tree.map((id) => id.pid))).toEqual(sorted([info.root, info.sleepers[1] as number]));
