@@ -6,7 +6,10 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
-/** A port free right now on 127.0.0.1 (the OS's pick; whoever listens next takes it): for servers started with readiness by `log`, which never connects to the port. */
+/**
+ * A port free right now on 127.0.0.1 (the OS's pick; whoever listens next takes it, in this worker
+ * or another): for a server a test starts there, or for a probe that must find the port closed.
+ */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
     const server = createServer();
@@ -16,6 +19,21 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A port on 127.0.0.1 held for the test, where every connection is reset at once: no request gets
+ * an answer, and no other server (of a concurrent test, or another worker) can take the port while
+ * the test runs, as one could a {@link freePort}. `close()` it when done.
+ */
+export async function silentPort(): Promise<{ port: number; close(): Promise<void> }> {
+  const server = createServer((socket) => socket.resetAndDestroy());
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const { port } = server.address() as { port: number };
+  return { port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
 }
 
 /** Absolute path of a fixture script in test/fixtures. */

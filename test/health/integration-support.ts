@@ -2,7 +2,6 @@
  * Helpers for the health and IPC integration tests: a free local port, and specs for the Node child
  * using procvisor/child (it4-ipc.mjs) and for the shell child speaking output commands.
  */
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import type { ProcessSpec } from '../../src/index.js';
 import { fixture, NODE } from '../helpers.js';
@@ -10,17 +9,7 @@ import { fixture, NODE } from '../helpers.js';
 /** The repository root: fixture programs resolve their dependencies from it. */
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
 
-/** A port nothing listens on right now (the OS picks it; it is free again once this resolves). */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (address && typeof address === 'object' ? resolve(address.port) : reject(new Error('no port'))));
-    });
-  });
-}
+export { freePort } from '../helpers.js';
 
 /** What it4-ipc.mjs reads from its argument. */
 export interface IpcChildConfig {
