@@ -18,6 +18,7 @@
 import type { ProcIo, ProcStat } from '../os/proc.js';
 import { descendantsOf, listPids, parseIo, parseStat, readProcText } from '../os/proc.js';
 import { fs } from '../util/builtins.js';
+import { NONE } from '../util/none.js';
 
 /** Rounds between two full re-reads of every process. */
 const FULL_EVERY = 60;
@@ -38,7 +39,6 @@ interface Entry {
 type FdKind = 'statFd' | 'ioFd' | 'dirFd';
 
 const buffer = Buffer.allocUnsafe(4096);
-const NONE: readonly number[] = Object.freeze([]);
 
 /** Reads a held `/proc` fd from the start; `undefined` once its process is gone or access is denied. */
 function pread(fd: number): string | undefined {

@@ -5,6 +5,7 @@
  * caller's objects are never touched, and the result is deep-frozen.
  */
 import { systemClock, unrefTimer } from '../util/clock.js';
+import { NONE } from '../util/none.js';
 import { DEFAULTS } from '../api/defaults.js';
 import type { AutoShutdown, Clock, ClockTimer, ColorMode, SupervisorSpec } from '../api/types.js';
 import {
@@ -86,6 +87,9 @@ export function isSupervisorSpec(spec: unknown): spec is SupervisorSpec {
 }
 
 /** Freezes the plain objects and arrays built here; RegExps and user functions stay as they are. */
+/** What an unset `env` resolves to: one frozen map shared by every spec, as {@link NONE} for lists. */
+const NO_ENV: Readonly<Record<string, string | undefined>> = Object.freeze({});
+
 function deepFreeze<T>(value: T): T {
   if (Array.isArray(value) || v.isPlainObject(value)) {
     for (const item of Object.values(value)) deepFreeze(item);
@@ -177,15 +181,15 @@ function resolveProcess(w: Walk, raw: Readonly<Record<string, unknown>>, path: s
     kind: 'process',
     name,
     command: v.string(s, at('command'), raw.command),
-    args: raw.args === undefined ? [] : v.stringArray(s, at('args'), raw.args),
+    args: raw.args === undefined ? NONE : v.stringArray(s, at('args'), raw.args),
     cwd: raw.cwd === undefined ? undefined : v.string(s, at('cwd'), raw.cwd),
-    env: raw.env === undefined ? {} : resolveEnv(s, at('env'), raw.env),
+    env: raw.env === undefined ? NO_ENV : resolveEnv(s, at('env'), raw.env),
     extendEnv: raw.extendEnv === undefined ? DEFAULTS.extendEnv : v.boolean(s, at('extendEnv'), raw.extendEnv),
     shell: raw.shell === undefined ? false : resolveShell(s, at('shell'), raw.shell),
     restart,
     successExitCodes:
       raw.successExitCodes === undefined
-        ? [...DEFAULTS.successExitCodes]
+        ? DEFAULTS.successExitCodes
         : v.array(s, at('successExitCodes'), raw.successExitCodes).map((c, i) => v.integer(s, v.index(at('successExitCodes'), i), c, 0, 255)),
     backoff: raw.backoff === undefined ? d.backoff : resolveBackoff(s, at('backoff'), raw.backoff),
     intensity: raw.intensity === undefined ? d.intensity : resolveIntensity(s, at('intensity'), raw.intensity, d.intensity),
@@ -194,9 +198,9 @@ function resolveProcess(w: Walk, raw: Readonly<Record<string, unknown>>, path: s
     minUptime: raw.minUptime === undefined ? d.minUptime : v.duration(s, at('minUptime'), raw.minUptime),
     schedule: raw.schedule === undefined ? undefined : resolveSchedule(s, at('schedule'), raw.schedule),
     recover: resolveRecoverAt(w, path, raw.recover, parent),
-    sockets: raw.sockets === undefined ? [] : resolveSockets(s, at('sockets'), raw.sockets),
+    sockets: raw.sockets === undefined ? NONE : resolveSockets(s, at('sockets'), raw.sockets),
     readiness: raw.readiness === undefined ? undefined : resolveProbe(s, at('readiness'), raw.readiness, 'readiness'),
-    liveness: liveness.map((probe, i) => resolveProbe(s, livenessPath(i), probe, 'liveness')),
+    liveness: liveness.length === 0 ? NONE : liveness.map((probe, i) => resolveProbe(s, livenessPath(i), probe, 'liveness')),
     heartbeat: raw.heartbeat === undefined ? undefined : resolveHeartbeat(s, at('heartbeat'), raw.heartbeat),
     limits: raw.limits === undefined ? undefined : resolveLimits(s, at('limits'), raw.limits, effectiveSampling),
     sampling,

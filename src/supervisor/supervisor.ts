@@ -28,6 +28,7 @@ import { nextOccurrence } from '../policy/schedule.js';
 import type { ResolvedChildSpec, ResolvedSupervisorSpec } from '../spec/resolved.js';
 import { MAX_TIMER_MS } from '../spec/validate.js';
 import { deferred, type Deferred } from '../util/deferred.js';
+import { NONE } from '../util/none.js';
 import type { RestartBudget } from './budget.js';
 import type { Child, ChildListener } from './child.js';
 import { Mailbox, type MailboxOwner } from './mailbox.js';
@@ -68,9 +69,12 @@ export class Supervisor implements Child, MailboxOwner<QueuedMessage> {
   /** Children in start order. */
   private readonly records: ChildRecord[];
   /** Restart times inside `intensity.period` (each restart's verdict gives a fresh array). */
-  private window: readonly number[] = [];
-  /** Pending group restarts (an array: an empty Set costs more, and there is one supervisor per entry). */
-  private readonly plans: RestartPlan[] = [];
+  private window: readonly number[] = NONE;
+  /**
+   * Pending group restarts, replaced (never changed in place) when one is added or removed: most
+   * supervisors are a top-level entry's and never restart anything, so most share the empty one.
+   */
+  private plans: readonly RestartPlan[] = NONE;
   private readonly mailbox: Mailbox<QueuedMessage>;
   /** Hears of this supervisor's end; given by the parent with each start. */
   private listener: ChildListener | undefined;
@@ -282,7 +286,7 @@ export class Supervisor implements Child, MailboxOwner<QueuedMessage> {
   private async startAll(): Promise<void> {
     // A restarted supervisor starts from its static children; children added at runtime are gone.
     if (this.starts++ > 0) this.restoreStaticChildren();
-    this.window = [];
+    this.window = NONE;
     this.phase = 'starting';
     this.startedAt = this.host.clock.now();
     for (const record of this.records) resetRecord(record);
@@ -312,7 +316,7 @@ export class Supervisor implements Child, MailboxOwner<QueuedMessage> {
       resetRecord(record);
       // A top-level entry started by hand (a revival included) begins with a fresh window.
       if (this.topLevel) {
-        this.window = [];
+        this.window = NONE;
         this.cancelRecovery();
         this.recoveries = 0;
       }
@@ -460,7 +464,7 @@ export class Supervisor implements Child, MailboxOwner<QueuedMessage> {
     }
     const plan: RestartPlan = { cause: record, records: restarting, timer: undefined, admitted: false, ticket: undefined };
     for (const r of restarting) r.plan = plan;
-    this.plans.push(plan);
+    this.plans = [...this.plans, plan];
     // No delay means no timer (a 0 ms timer still waits a millisecond): the restart is the next message.
     if (delay === 0) this.post({ type: 'restart-due', plan });
     else plan.timer = this.host.clock.setTimeout(() => this.post({ type: 'restart-due', plan }), delay);
@@ -601,7 +605,7 @@ export class Supervisor implements Child, MailboxOwner<QueuedMessage> {
     this.recovery = undefined;
     if (this.stopping || record.manuallyStopped || !this.holds(record) || record.state !== 'failed') return;
     this.host.emit('recover', { ...base(record.child, this.host.clock), attempt: ++this.recoveries });
-    this.window = [];
+    this.window = NONE;
     resetRecord(record);
     try {
       await this.launch(record);
@@ -774,13 +778,13 @@ export class Supervisor implements Child, MailboxOwner<QueuedMessage> {
   }
 
   private forgetPlan(plan: RestartPlan): void {
-    const index = this.plans.indexOf(plan);
-    if (index >= 0) this.plans.splice(index, 1);
+    if (this.plans.includes(plan)) this.plans = this.plans.filter((p) => p !== plan);
   }
 
   private cancelPlans(): void {
-    for (const plan of this.plans) this.disposePlan(plan);
-    this.plans.length = 0;
+    const plans = this.plans;
+    this.plans = NONE;
+    for (const plan of plans) this.disposePlan(plan);
   }
 
   /** Clears a plan's backoff timer and takes it out of the budget's queue. */
