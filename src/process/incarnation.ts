@@ -5,9 +5,10 @@
  * readiness probe), since every live process has an incarnation.
  */
 import type { ChildProcess } from 'node:child_process';
-import type { ExitReason, Signal } from '../api/types.js';
-import { HealthAggregator } from '../health/aggregate.js';
+import type { ExitReason, HealthSource, HealthStatus, ProbeResult, Signal } from '../api/types.js';
+import { HealthAggregator, type HealthChange } from '../health/aggregate.js';
 import type { TreeCgroup } from '../os/cgroup.js';
+import type { PartialFlusher } from '../output/index.js';
 import type { ChildListener } from '../supervisor/child.js';
 import { deferred, type Deferred } from '../util/deferred.js';
 import { Ending } from '../util/ending.js';
@@ -45,8 +46,8 @@ export class Incarnation {
   stopping: Promise<void> | undefined;
   /** Set once it is started (ready): from then on its end is reported to the owner. */
   started = false;
-  /** Its health: the worst verdict of its sources. */
-  readonly health = new HealthAggregator();
+  /** Its health, made with the first verdict: most processes have no probe to give one. */
+  #health: HealthAggregator | undefined;
   /**
    * Subscribers to output lines (readiness by log), to readiness announced by the child (IPC
    * `ready()` or `::procvisor::ready`) and to its heartbeats: created on first use, since most
@@ -55,6 +56,8 @@ export class Incarnation {
   private lineWatchers: LineWatcher[] | undefined;
   private announceWatchers: ((data: unknown) => void)[] | undefined;
   private heartbeatWatchers: (() => void)[] | undefined;
+  /** The flusher of its unended output lines, made by the worker with the first chunk (output-tap.ts). */
+  partials: PartialFlusher | undefined;
   /** Asks the child over its IPC channel to stop, before it is signalled (set by the IPC attachment). */
   askToStop: (() => void) | undefined;
 
@@ -80,6 +83,16 @@ export class Incarnation {
   /** An AbortSignal aborted when the incarnation ends, for consumers that need one (made on first use). */
   get signal(): AbortSignal {
     return this.end.signal;
+  }
+
+  /** Its health: the worst verdict of its sources, `unknown` before the first. */
+  get health(): HealthStatus {
+    return this.#health?.status ?? 'unknown';
+  }
+
+  /** Records one source's verdict (health/aggregate.ts); returns the overall change, if any. */
+  reportHealth(source: HealthSource, status: HealthStatus, result?: ProbeResult): HealthChange | undefined {
+    return (this.#health ??= new HealthAggregator()).report(source, status, result);
   }
 
   /** The exit, once known ({@link reportExit} is its one writer, so a wait made before it settles). */

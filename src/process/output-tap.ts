@@ -3,10 +3,13 @@
  * flusher's source and the stream's listener in one object. Every live process has two of them, so
  * they hold no closures: the stream's `data` and `end` listeners are shared functions that find
  * their tap by the stream they are called on (an EventEmitter calls a listener with `this` set to
- * itself), and the splitter and the flusher call the tap's methods. Per stream that is one small
- * object where it was five closures, their context and the flusher's record (~300 bytes).
+ * itself), and the splitter and the flusher call the tap's methods. The splitter and the
+ * incarnation's flusher are made with the first chunk: most supervised processes are servers and
+ * workers that write little, and a thousand idle ones kept ~400 bytes each of machinery no line
+ * ever went through.
  */
 import type { Readable } from 'node:stream';
+import { TUNING } from '../api/tuning.js';
 import { LineSplitter, type LineSink, type PartialFlusher, type PartialSource } from '../output/index.js';
 import type { Incarnation } from './incarnation.js';
 
@@ -18,6 +21,8 @@ export interface TapOwner {
   outputPartial(tap: OutputTap, text: string): void;
   /** The owner's clock: when a chunk was read. */
   now(): number;
+  /** The flusher of `inc`'s unended lines, made when the first of its streams needs one. */
+  partials(inc: Incarnation): PartialFlusher;
 }
 
 /** The tap of each stream being read. */
@@ -36,7 +41,9 @@ function ignore(): void {}
 
 /** Reads one output stream of an incarnation into lines and partial lines for its owner. */
 export class OutputTap implements LineSink, PartialSource {
-  readonly splitter: LineSplitter;
+  #splitter: LineSplitter | undefined;
+  /** The incarnation's flusher, once this stream wrote something. */
+  #flusher: PartialFlusher | undefined;
   since: number | undefined = undefined;
   generation = 0;
   /** Clock time of the chunk being split: the lines of one chunk share it (one clock read per chunk). */
@@ -46,11 +53,11 @@ export class OutputTap implements LineSink, PartialSource {
     private readonly owner: TapOwner,
     readonly inc: Incarnation,
     readonly stream: 'stdout' | 'stderr',
-    private readonly flusher: PartialFlusher,
-    maxLineBytes: number,
-  ) {
-    this.splitter = new LineSplitter(this, maxLineBytes);
-    flusher.watch(this);
+  ) {}
+
+  /** {@link PartialSource}: the stream's line splitter (made on first use). */
+  get splitter(): LineSplitter {
+    return (this.#splitter ??= new LineSplitter(this, TUNING.maxLineBytes));
   }
 
   /** Starts reading `readable` (a stream has one tap: a second would read every chunk twice). */
@@ -68,14 +75,25 @@ export class OutputTap implements LineSink, PartialSource {
   data(chunk: Buffer): void {
     this.time = this.owner.now();
     this.splitter.push(chunk);
-    this.flusher.pushed(this, this.time);
+    this.watched().pushed(this, this.time);
   }
 
-  /** The stream ended: its last unended line is a line. */
+  /** The stream ended: its last unended line is a line (none when it never wrote anything). */
   end(): void {
+    const splitter = this.#splitter;
+    if (splitter === undefined) return;
     this.time = this.owner.now();
-    this.splitter.end();
-    this.flusher.pushed(this, this.time);
+    splitter.end();
+    this.watched().pushed(this, this.time);
+  }
+
+  /** The incarnation's flusher, watching this stream from its first chunk on. */
+  private watched(): PartialFlusher {
+    if (this.#flusher !== undefined) return this.#flusher;
+    const flusher = this.owner.partials(this.inc);
+    flusher.watch(this);
+    this.#flusher = flusher;
+    return flusher;
   }
 
   /** {@link LineSink}: a whole line. */

@@ -165,7 +165,7 @@ export class ProcessWorker implements TapOwner {
 
   /** Overall health of the live incarnation: the worst verdict of its sources (health/aggregate.ts). */
   get health(): HealthStatus {
-    return this.incarnation?.health.status ?? 'unknown';
+    return this.incarnation?.health ?? 'unknown';
   }
 
   /** stdout of the live incarnation. */
@@ -383,7 +383,7 @@ export class ProcessWorker implements TapOwner {
       inc,
       reportHealth: (source, status, result) => {
         if (ending()) return;
-        const change = inc.health.report(source, status, result);
+        const change = inc.reportHealth(source, status, result);
         if (change) this.host.emit('health', { ...this.base(inc.pid), ...change });
       },
       terminate: (reason) => {
@@ -443,13 +443,9 @@ export class ProcessWorker implements TapOwner {
   /** Connects output and exit of a fresh incarnation. */
   private wire(inc: Incarnation): void {
     const { child } = inc;
-    // Text left without its line end (a prompt, a progress bar) is flushed as a partial line after
-    // a short wait: one timer at most, armed by a chunk that ends mid-line, ended with the incarnation.
-    const partials = new PartialFlusher(this.host.clock, TUNING.partialFlushInterval);
-    inc.end.on(() => partials.stop());
     for (const stream of ['stdout', 'stderr'] as const) {
       const readable = child[stream];
-      if (readable) new OutputTap(this, inc, stream, partials, TUNING.maxLineBytes).attach(readable);
+      if (readable) new OutputTap(this, inc, stream).attach(readable);
     }
     // Errors after spawn (a failed kill, a broken IPC channel) surface through the exit.
     child.on('error', ignore);
@@ -462,6 +458,19 @@ export class ProcessWorker implements TapOwner {
   /** {@link TapOwner}: the manager's clock. */
   now(): number {
     return this.host.clock.now();
+  }
+
+  /**
+   * {@link TapOwner}: text left without its line end (a prompt, a progress bar) is flushed as a
+   * partial line after a short wait: one timer at most per incarnation, armed by a chunk that ends
+   * mid-line, stopped with the incarnation (at once when it has ended already).
+   */
+  partials(inc: Incarnation): PartialFlusher {
+    if (inc.partials !== undefined) return inc.partials;
+    const partials = new PartialFlusher(this.host.clock, TUNING.partialFlushInterval);
+    inc.partials = partials;
+    inc.end.on(() => partials.stop());
+    return partials;
   }
 
   /** {@link TapOwner}: a whole line of an incarnation's output (its tap's chunk was read at `tap.time`). */
