@@ -371,9 +371,11 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
    * reason.
    * @throws InvalidSpecError, InvalidArgumentError, SpawnFailedError, StartFailedError, AlreadyExistsError, NotFoundError, ShutdownError, TimeoutError
    */
-  async start<const S extends ChildSpec>(spec: S, opts?: StartOptions): Promise<Handle<ReadyDataOf<S>>>;
-  async start(name: string, opts?: WaitOptions): Promise<Handle>;
-  async start(specOrName: ChildSpec | string, opts: StartOptions = {}): Promise<Handle> {
+  start<const S extends ChildSpec>(spec: S, opts?: StartOptions): Promise<Handle<ReadyDataOf<S>>>;
+  start(name: string, opts?: WaitOptions): Promise<Handle>;
+  // Not `async`: `startNow` is, so nothing throws from here, and a second promise resolved with
+  // the first would be one more object held by each of a thousand starts in flight.
+  start(specOrName: ChildSpec | string, opts: StartOptions = {}): Promise<Handle> {
     return this.loop.hold(this.startNow(specOrName, opts));
   }
 
