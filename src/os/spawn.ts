@@ -71,7 +71,13 @@ export function childEnv(
   // A copy, not an object inheriting from process.env: spawn() would read inherited keys too, but
   // V8 caches the keys a for-in finds on the prototype, so a variable the host sets later would
   // be missed (measured: it is).
-  const env: NodeJS.ProcessEnv = spec.extendEnv ? { ...process.env } : {};
+  const env: NodeJS.ProcessEnv = {};
+  if (spec.extendEnv) {
+    // Key by key rather than a spread: each read of process.env crosses into the runtime either
+    // way, and the spread's generic copy of such an object took half again as long (measured).
+    const host = process.env;
+    for (const key of Object.keys(host)) env[key] = host[key];
+  }
   for (const [key, value] of Object.entries(DEFAULTS.unbufferedEnv)) {
     if (env[key] === undefined && !(key in spec.env)) env[key] = value;
   }
