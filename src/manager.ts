@@ -51,6 +51,7 @@ import { listChildren } from './supervisor/list.js';
 import { createRecord, type ChildNode, type ChildRecord } from './supervisor/record.js';
 import { Supervisor, type SupervisorHost } from './supervisor/supervisor.js';
 import { LoopHold } from './util/loop-hold.js';
+import { NONE } from './util/none.js';
 import { checkReload, isInstanceGroup, replicaSpec } from './lifecycle/scale.js';
 import { reload, type ReloadHost, type ReloadMember, type SurgeHandle } from './lifecycle/reload.js';
 import { SocketRegistry } from './sockets/registry.js';
@@ -346,7 +347,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
       if (parent) {
         record = parent.add(resolved);
       } else {
-        const top = new Supervisor(entrySpec(resolved), [], this.host, true);
+        const top = new Supervisor(entrySpec(resolved), NONE, this.host, true);
         this.tops.push(top);
         record = top.children[0] as ChildRecord;
       }
@@ -599,7 +600,7 @@ export class ProcessManager extends EventEmitter<ProcvisorEvents> {
   /** A surge copy for a reload: a top-level entry of its own, started and ready, then removable. */
   private async startSurge(spec: ResolvedProcessSpec): Promise<SurgeHandle> {
     if (this.entries.has(spec.name)) throw new AlreadyExistsError(spec.name, 'already present (another reload of it is under way)');
-    const top = new Supervisor(entrySpec(spec), [], this.host, true);
+    const top = new Supervisor(entrySpec(spec), NONE, this.host, true);
     this.tops.push(top);
     const record = top.children[0] as ChildRecord;
     const remove = (): Promise<void> => top.removeChild(record);
