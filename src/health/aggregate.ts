@@ -37,10 +37,10 @@ export interface HealthChange {
 
 /**
  * The latest verdict of each health source of one process and the overall status they give: the worst
- * of them (see the module's order). One per owner of incarnations; `reset()` when a new one begins.
+ * of them (see the module's order). An incarnation makes one with its first verdict.
  */
 export class HealthAggregator {
-  /** One field per source rather than a Map: one of these lives with every incarnation. */
+  /** One field per source rather than a Map: one of these lives with every probed incarnation. */
   #readiness: HealthStatus = 'unknown';
   #liveness: HealthStatus = 'unknown';
   #heartbeat: HealthStatus = 'unknown';

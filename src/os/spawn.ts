@@ -75,8 +75,8 @@ export function childEnv(
   if (spec.extendEnv) {
     // Key by key rather than a spread: each read of process.env crosses into the runtime either
     // way, and the spread's generic copy of such an object took half again as long (measured).
-    const host = process.env;
-    for (const key of Object.keys(host)) env[key] = host[key];
+    const own = process.env;
+    for (const key of Object.keys(own)) setVariable(env, key, own[key] as string);
   }
   for (const [key, value] of Object.entries(DEFAULTS.unbufferedEnv)) {
     if (env[key] === undefined && !(key in spec.env)) env[key] = value;
@@ -88,11 +88,21 @@ export function childEnv(
   if (spec.ipc) env[SUPERVISED_ENV] = String(process.pid);
   for (const [key, value] of Object.entries(spec.env)) {
     if (value === undefined) delete env[key];
-    else env[key] = value;
+    else setVariable(env, key, value);
   }
   // Every descendant inherits it: how an escapee that lost its parent link is still found.
   if (cookie !== undefined) env[TREE_COOKIE_ENV] = cookie;
   return env;
+}
+
+/**
+ * Sets one variable of a child's environment. A variable named `__proto__` (legal in an
+ * environment) is defined as an own property: assigned, it would hit `Object.prototype`'s setter
+ * and never reach the child.
+ */
+export function setVariable(env: NodeJS.ProcessEnv, key: string, value: string): void {
+  if (key === '__proto__') Object.defineProperty(env, key, { value, enumerable: true, writable: true, configurable: true });
+  else env[key] = value;
 }
 
 /**

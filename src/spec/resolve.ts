@@ -86,10 +86,10 @@ export function isSupervisorSpec(spec: unknown): spec is SupervisorSpec {
   return v.isPlainObject(spec) && (spec.strategy !== undefined || spec.children !== undefined);
 }
 
-/** Freezes the plain objects and arrays built here; RegExps and user functions stay as they are. */
 /** What an unset `env` resolves to: one frozen map shared by every spec, as {@link NONE} for lists. */
 const NO_ENV: Readonly<Record<string, string | undefined>> = Object.freeze({});
 
+/** Freezes the plain objects and arrays built here; RegExps and user functions stay as they are. */
 function deepFreeze<T>(value: T): T {
   if (Array.isArray(value) || v.isPlainObject(value)) {
     for (const item of Object.values(value)) deepFreeze(item);
