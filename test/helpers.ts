@@ -3,12 +3,13 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { createServer } from 'node:net';
+import { connect, createServer, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 
 /**
  * A port free right now on 127.0.0.1 (the OS's pick; whoever listens next takes it, in this worker
- * or another): for a server a test starts there, or for a probe that must find the port closed.
+ * or another): for a server a test starts there. A probe that must find a port closed or silent
+ * uses {@link closedPort} or {@link silentPort}, which nobody else can take meanwhile.
  */
 export function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -19,6 +20,34 @@ export function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
+}
+
+/**
+ * A port on 127.0.0.1 where nothing listens and nothing can while the test holds it: the local end
+ * of a connection the test keeps open (to a server of its own), so a listen there fails with
+ * EADDRINUSE and a connection to it is refused (ECONNREFUSED). `close()` it when done.
+ */
+export async function closedPort(): Promise<{ port: number; close(): Promise<void> }> {
+  const server = createServer();
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
+  const holder = connect((server.address() as { port: number }).port, '127.0.0.1');
+  await new Promise<void>((resolve, reject) => {
+    holder.once('connect', resolve);
+    holder.once('error', reject);
+  });
+  const peer = await accepted;
+  return {
+    port: holder.localPort as number,
+    close: async () => {
+      holder.destroy();
+      peer.destroy();
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    },
+  };
 }
 
 /**

@@ -8,8 +8,7 @@ import { createServer, type Server } from 'node:http';
 import { resolve } from 'node:path';
 import { beforeAll, describe, it } from 'vitest';
 import { ProcessManager, SpawnFailedError, StartFailedError, type ProcessSpec } from '../../src/index.js';
-import { freePort } from '../health/integration-support.js';
-import { track } from '../helpers.js';
+import { closedPort, track } from '../helpers.js';
 import { killAll, nodeSpec, payloads, record } from './support.js';
 
 // The probe runner is loaded on first use; loaded here, so its first load (a transform under the
@@ -50,9 +49,10 @@ async function answering(status: number, body: string): Promise<{ server: Server
 }
 
 describe.concurrent('a readiness timeout says why', () => {
-  it('http against a closed port: ECONNREFUSED with the address, the checks and the last output', async ({ expect }) => {
+  it('http against a closed port: ECONNREFUSED with the address, the checks and the last output', async ({ expect, onTestFinished }) => {
     const pm = manager();
-    const port = await freePort();
+    const { port, close } = await closedPort();
+    onTestFinished(close);
     const { error } = await failedStart(
       pm,
       nodeSpec('p-http', 'emit-lines.mjs', ['o:booting', 'e:no config, using defaults'], {
@@ -126,9 +126,10 @@ describe.concurrent('a readiness timeout says why', () => {
     expect(error.message).toContain("the exec probe's last result was sh exited with code 2: checking\npg_isready: no response (");
   });
 
-  it('tcp: the connection error and the address', async ({ expect }) => {
+  it('tcp: the connection error and the address', async ({ expect, onTestFinished }) => {
     const pm = manager();
-    const port = await freePort();
+    const { port, close } = await closedPort();
+    onTestFinished(close);
     const { error } = await failedStart(pm, nodeSpec('p-tcp', 'idle.mjs', [], { readiness: { type: 'tcp', port, interval: 50 }, startTimeout: 1000 }));
     expect(error.lastProbe).toMatchObject({ type: 'tcp', message: `ECONNREFUSED 127.0.0.1:${port}` });
   });
