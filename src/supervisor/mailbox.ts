@@ -35,6 +35,23 @@ export class Mailbox<M> {
     if (!this.draining) void this.drain();
   }
 
+  /**
+   * Runs `work` in the mailbox's turn when it is idle, without queuing a message: it starts at
+   * once, messages posted meanwhile wait for it to settle, and the mailbox goes on with them then.
+   * Returns what `work` returns, or `undefined` (nothing run) when the mailbox is busy: the caller
+   * posts a message instead. A start of a thousand top-level entries holds every start in flight at
+   * once; the message, its deferred and a suspended drain of each were most of a kilobyte.
+   * `work` must not throw (an `async` function rejects instead).
+   */
+  runIfIdle(work: () => Promise<void>): Promise<void> | undefined {
+    if (this.draining) return undefined;
+    this.draining = true;
+    const running = work();
+    const resume = (): void => void this.drain();
+    running.then(resume, resume);
+    return running;
+  }
+
   private async drain(): Promise<void> {
     this.draining = true;
     for (let message = this.queue?.shift(); message !== undefined; message = this.queue?.shift()) {

@@ -60,10 +60,20 @@ export interface SupervisorHost {
 
 /** A supervisor of processes and nested supervisors. */
 export class Supervisor implements Child, MailboxOwner<QueuedMessage> {
-  readonly kind = 'supervisor' as const;
-  readonly pid = undefined;
-  readonly lastPid = undefined;
-  readonly health: HealthStatus = 'unknown';
+  // The constant facts of every supervisor are getters, on the prototype: a field each would be
+  // eight bytes of every top-level entry, each of which has its supervisor.
+  get kind(): 'supervisor' {
+    return 'supervisor';
+  }
+  get pid(): undefined {
+    return undefined;
+  }
+  get lastPid(): undefined {
+    return undefined;
+  }
+  get health(): HealthStatus {
+    return 'unknown';
+  }
   /** When the current run started. */
   startedAt: number | undefined;
   /** Children in start order. */
@@ -135,7 +145,9 @@ export class Supervisor implements Child, MailboxOwner<QueuedMessage> {
 
   /** Starts one child; a dynamic child that fails to start is discarded. */
   startChild(record: ChildRecord): Promise<void> {
-    return this.request((done) => ({ type: 'start-child', record, done }));
+    // At once when nothing else is being handled (a top-level entry's start, most often); queued
+    // behind what is otherwise.
+    return this.mailbox.runIfIdle(() => this.startOne(record)) ?? this.request((done) => ({ type: 'start-child', record, done }));
   }
 
   /** Stops one child by hand: it keeps its spec, is never restarted, and the stop never counts. */
@@ -320,6 +332,9 @@ export class Supervisor implements Child, MailboxOwner<QueuedMessage> {
         this.cancelRecovery();
         this.recoveries = 0;
       }
+      // Only a dynamic child has anything to undo when its launch fails: the others are not waited
+      // for here (a start of a thousand entries would hold a thousand suspended frames of this).
+      if (!record.dynamic) return this.launch(record);
       await this.launch(record);
     } catch (error) {
       if (record.dynamic && !record.manuallyStopped) this.drop(record);

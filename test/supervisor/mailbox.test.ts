@@ -58,4 +58,35 @@ describe('Mailbox', () => {
       expect(log).toEqual(['start bad', 'fault bad: failed on bad', 'start next', 'end next']);
     }
   });
+
+  it('runIfIdle: work runs at once when idle, holds later messages back until it settles, and is refused while busy', async () => {
+    const { box, log } = owner();
+    let finish: () => void = () => {};
+    const running = box.runIfIdle(async () => {
+      log.push('work starts');
+      await new Promise<void>((resolve) => (finish = resolve));
+      log.push('work ends');
+    });
+    expect(running).toBeInstanceOf(Promise);
+    expect(log).toEqual(['work starts']);
+    expect(box.idle).toBe(false);
+    box.post('a');
+    // Busy: nothing is run, the caller posts instead.
+    expect(box.runIfIdle(async () => void log.push('never'))).toBeUndefined();
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(log).toEqual(['work starts']);
+    finish();
+    await running;
+    await drained(box);
+    expect(log).toEqual(['work starts', 'work ends', 'start a', 'end a']);
+  });
+
+  it('runIfIdle: work that rejects passes its rejection to the caller and the mailbox goes on', async () => {
+    const { box, log } = owner();
+    const running = box.runIfIdle(() => Promise.reject(new Error('no start')));
+    box.post('a');
+    await expect(running).rejects.toThrow('no start');
+    await drained(box);
+    expect(log).toEqual(['start a', 'end a']);
+  });
 });
