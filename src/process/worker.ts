@@ -21,7 +21,7 @@ import { newTreeCookie, settleAlso, sweepSoon } from '../os/cookie.js';
 import { readStat } from '../os/proc.js';
 import { spawnChild, USE_PROCESS_GROUPS, type LaunchExtras } from '../os/spawn.js';
 import { readProcessTree, signalTree, type WalkBurst } from '../os/tree.js';
-import { createMasker, parseOutputCommand, PartialFlusher, RingBuffer } from '../output/index.js';
+import { createMasker, parseOutputCommand, PartialFlusher, RingBuffer, type WeightLimit } from '../output/index.js';
 import { classifyExit } from '../policy/classify.js';
 import type { ResolvedProcessSpec } from '../spec/resolved.js';
 import { invalid, type Subject } from '../spec/validate.js';
@@ -109,7 +109,10 @@ function letHostExit(child: ChildProcess): void {
 
 /** One supervised process. */
 export class ProcessWorker implements TapOwner {
-  readonly kind = 'process' as const;
+  /** On the prototype, as a supervisor's (a field would be eight bytes of every live process). */
+  get kind(): 'process' {
+    return 'process';
+  }
   /** What the readiness probe of the latest incarnation produced. */
   private ready: unknown;
   private readonly output: RingBuffer<OutputLine>;
@@ -125,7 +128,7 @@ export class ProcessWorker implements TapOwner {
     readonly path: readonly string[],
     private readonly host: WorkerHost,
   ) {
-    this.output = new RingBuffer<OutputLine>(spec.output.lines, { max: spec.output.bytes, weigh: weighLine });
+    this.output = new RingBuffer<OutputLine>(spec.output.lines, outputLimit(spec.output.bytes));
     this.mask = createMasker(spec.output.mask);
   }
 
@@ -679,6 +682,18 @@ const OUTPUT_DRAIN_MS = 200;
 /** The weight of a kept output line: its length (one per character of text). */
 function weighLine(line: OutputLine): number {
   return line.line.length;
+}
+
+/** The weight limit of kept output, one per byte budget (few budgets, many processes). */
+const outputLimits = new Map<number, WeightLimit<OutputLine>>();
+
+function outputLimit(bytes: number): WeightLimit<OutputLine> {
+  let limit = outputLimits.get(bytes);
+  if (limit === undefined) {
+    limit = Object.freeze({ max: bytes, weigh: weighLine });
+    outputLimits.set(bytes, limit);
+  }
+  return limit;
 }
 
 function tail(lines: readonly OutputLine[]): string {
