@@ -115,7 +115,8 @@ export class ProcessWorker implements TapOwner {
   }
   /** What the readiness probe of the latest incarnation produced. */
   private ready: unknown;
-  private readonly output: RingBuffer<OutputLine>;
+  /** The kept output lines, made with the first: a process that never writes keeps none. */
+  #output: RingBuffer<OutputLine> | undefined;
   private current: Incarnation | undefined;
   private incarnations = 0;
   private spawning: { stopRequested: boolean } | undefined;
@@ -128,7 +129,6 @@ export class ProcessWorker implements TapOwner {
     readonly path: readonly string[],
     private readonly host: WorkerHost,
   ) {
-    this.output = new RingBuffer<OutputLine>(spec.output.lines, outputLimit(spec.output.bytes));
     this.mask = createMasker(spec.output.mask);
   }
 
@@ -213,7 +213,7 @@ export class ProcessWorker implements TapOwner {
 
   /** The retained output lines (masked), oldest first; the last `n` when given. */
   logs(n?: number): OutputLine[] {
-    return this.output.toArray(n);
+    return this.#output?.toArray(n) ?? [];
   }
 
   /** Sends SIGKILL to the live incarnation's whole tree at once (forced shutdown). */
@@ -407,7 +407,7 @@ export class ProcessWorker implements TapOwner {
     const lastProbe = this.probeReport(trace);
     if (timedOut && !inc.ended) {
       // What it wrote before the termination below, not what the kill made it write.
-      const lastOutput = this.output.toArray(20);
+      const lastOutput = this.#output?.toArray(20) ?? [];
       inc.terminationReason ??= 'start-timeout';
       await this.runTermination(inc);
       const why = lastProbe ? `: ${describeProbe(lastProbe)}` : '';
@@ -421,7 +421,7 @@ export class ProcessWorker implements TapOwner {
     }
     const exit = inc.osExit ?? (await inc.exited);
     await outputRead(inc);
-    const output = this.output.toArray(20);
+    const output = this.#output?.toArray(20) ?? [];
     const how = exit.signal ? `was killed by ${exit.signal}` : `exited with code ${exit.code}`;
     return new StartFailedError(this.name, this.maskText(`\`${this.name}\` ${how} while starting${tail(output)}`), {
       reason: 'exited',
@@ -458,6 +458,11 @@ export class ProcessWorker implements TapOwner {
     });
   }
 
+  /** Keeps an output line for `logs()` and failure reports, within the spec's `output` budget. */
+  private keep(line: OutputLine): void {
+    (this.#output ??= new RingBuffer<OutputLine>(this.spec.output.lines, outputLimit(this.spec.output.bytes))).push(line);
+  }
+
   /** {@link TapOwner}: the manager's clock. */
   now(): number {
     return this.host.clock.now();
@@ -491,7 +496,7 @@ export class ProcessWorker implements TapOwner {
       }
       if (command) return this.onCommand(inc, command);
     }
-    this.output.push({ stream, line, time });
+    this.keep({ stream, line, time });
     inc.line(line, stream);
     if (this.host.listens?.('output') !== false) this.host.emit('output', { name: this.spec.name, time, path: this.path, pid: inc.pid, stream, line });
   }
@@ -508,7 +513,7 @@ export class ProcessWorker implements TapOwner {
   private onPartial(inc: Incarnation, stream: 'stdout' | 'stderr', raw: string): void {
     const line = this.mask ? this.mask(raw) : raw;
     const time = this.host.clock.now();
-    this.output.push({ stream, line, time, partial: true });
+    this.keep({ stream, line, time, partial: true });
     inc.line(line, stream);
     if (this.host.listens?.('output') !== false) this.host.emit('output', { name: this.spec.name, time, path: this.path, pid: inc.pid, stream, line, partial: true });
   }
