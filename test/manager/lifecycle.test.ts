@@ -151,6 +151,26 @@ describe.concurrent('stop', () => {
     expect(pm.get('a')?.state).toBe('stopped');
   });
 
+  it('a start during a stop waits for the stop, then starts a new incarnation', async ({ expect }) => {
+    const pm = manager({ ...FAST, shutdown: { timeout: 1000 } });
+    const seen = record(pm, ['stop', 'spawn']);
+    const handle = await pm.start(nodeSpec('a', 'ignore-sigterm.mjs', [], { readiness: READY_LINE }));
+    const first = handle.pid as number;
+    const stopping = pm.stop('a');
+    await until(() => handle.state === 'stopping', 2000, 'stopping');
+    // The entry's supervisor is busy with the stop: the start is queued behind it.
+    const started = await pm.start('a');
+    await stopping;
+    try {
+      expect(started.state).toBe('running');
+      expect(started.pid).not.toBe(first);
+      expect(alive(first)).toBe(false);
+      expect(seen.map((e) => e.event)).toEqual(['spawn', 'stop', 'spawn']);
+    } finally {
+      killAll([first, started.pid]);
+    }
+  });
+
   it('a stop during a stop completes with it (one ladder, one stop event)', async ({ expect }) => {
     const pm = manager({ ...FAST, shutdown: { timeout: 1000 } });
     const seen = record(pm, ['stop', 'kill']);
