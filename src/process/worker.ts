@@ -15,7 +15,7 @@ import { TUNING } from '../api/tuning.js';
 import { ProcvisorError, StartFailedError, InvalidStateError, TimeoutError, type ProbeReport } from '../api/errors.js';
 import type { EventName, EventPayload } from '../api/events.js';
 import type { Clock, ExitInfo, ExitReason, HealthStatus, OutputLine, ProbeResult, Signal } from '../api/types.js';
-import type { HealthSource } from '../health/aggregate.js';
+import type { HealthChange, HealthSource } from '../health/aggregate.js';
 import { cgroupHost, enableControllers, TreeCgroup } from '../os/cgroup.js';
 import { newTreeCookie, settleAlso, sweepSoon } from '../os/cookie.js';
 import { readStat } from '../os/proc.js';
@@ -380,23 +380,12 @@ export class ProcessWorker implements TapOwner {
 
   /** The context the attachments of `inc` act through. */
   private runContext(inc: Incarnation): RunContext {
-    const ending = (): boolean => inc.terminationReason !== undefined || inc.end.ended;
-    return {
-      worker: this,
-      inc,
-      reportHealth: (source, status, result) => {
-        if (ending()) return;
-        const change = inc.reportHealth(source, status, result);
-        if (change) this.host.emit('health', { ...this.base(inc.pid), ...change });
-      },
-      terminate: (reason) => {
-        if (!ending()) void this.terminate(reason);
-      },
-      emit: (event, payload) => this.host.emit(event, payload),
-      requestStop: () => {
-        if (!ending()) inc.listener.stopRequested?.();
-      },
-    };
+    return new IncarnationRun(this, inc, this.host);
+  }
+
+  /** The health of `inc` changed ({@link IncarnationRun.reportHealth}): the `health` event. */
+  healthChanged(inc: Incarnation, change: HealthChange): void {
+    this.host.emit('health', { ...this.base(inc.pid), ...change });
   }
 
   private async whyNotStarted(inc: Incarnation, timedOut: boolean, cause: unknown, trace?: ReadinessTrace): Promise<StartFailedError> {
@@ -709,4 +698,41 @@ function tail(lines: readonly OutputLine[]): string {
 /** Output lines quoted in an error message, one per line, indented. */
 function indented(lines: readonly OutputLine[]): string {
   return lines.map((l) => `  ${l.line}`).join('\n');
+}
+
+/**
+ * One run of a worker as its attachments see it ({@link RunContext}): one object of three fields
+ * rather than four closures and their context. Kept for the incarnation's life by whatever samples
+ * or probes it, and held by every start in flight until it is started. What it reports is dropped
+ * once the incarnation is being ended for any reason: a process on its way out routinely fails its
+ * checks, and that is no news.
+ */
+class IncarnationRun implements RunContext {
+  constructor(
+    readonly worker: ProcessWorker,
+    readonly inc: Incarnation,
+    private readonly host: WorkerHost,
+  ) {}
+
+  private get ending(): boolean {
+    return this.inc.terminationReason !== undefined || this.inc.end.ended;
+  }
+
+  reportHealth(source: HealthSource, status: HealthStatus, result?: ProbeResult): void {
+    if (this.ending) return;
+    const change = this.inc.reportHealth(source, status, result);
+    if (change) this.worker.healthChanged(this.inc, change);
+  }
+
+  terminate(reason: ExitReason): void {
+    if (!this.ending) void this.worker.terminate(reason);
+  }
+
+  emit<E extends EventName>(event: E, payload: EventPayload<E>): void {
+    this.host.emit(event, payload);
+  }
+
+  requestStop(): void {
+    if (!this.ending) this.inc.listener.stopRequested?.();
+  }
 }
