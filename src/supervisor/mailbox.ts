@@ -41,12 +41,17 @@ export class Mailbox<M> {
    * Returns what `work` returns, or `undefined` (nothing run) when the mailbox is busy: the caller
    * posts a message instead. A start of a thousand top-level entries holds every start in flight at
    * once; the message, its deferred and a suspended drain of each were most of a kilobyte.
-   * `work` must not throw (an `async` function rejects instead).
+   * `work` that throws is a rejection of the returned promise, and the mailbox goes on.
    */
   runIfIdle(work: () => Promise<void>): Promise<void> | undefined {
     if (this.draining) return undefined;
     this.draining = true;
-    const running = work();
+    let running: Promise<void>;
+    try {
+      running = work();
+    } catch (error) {
+      running = Promise.reject(error);
+    }
     const resume = (): void => void this.drain();
     running.then(resume, resume);
     return running;

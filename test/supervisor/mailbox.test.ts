@@ -81,12 +81,20 @@ describe('Mailbox', () => {
     expect(log).toEqual(['work starts', 'work ends', 'start a', 'end a']);
   });
 
-  it('runIfIdle: work that rejects passes its rejection to the caller and the mailbox goes on', async () => {
+  it('runIfIdle: work that rejects (or throws) passes that to the caller and the mailbox goes on', async () => {
     const { box, log } = owner();
     const running = box.runIfIdle(() => Promise.reject(new Error('no start')));
     box.post('a');
     await expect(running).rejects.toThrow('no start');
     await drained(box);
     expect(log).toEqual(['start a', 'end a']);
+    // Work that throws instead of rejecting leaves the mailbox working too.
+    const thrown = box.runIfIdle(() => {
+      throw new Error('thrown');
+    });
+    box.post('b');
+    await expect(thrown).rejects.toThrow('thrown');
+    await drained(box);
+    expect(log).toEqual(['start a', 'end a', 'start b', 'end b']);
   });
 });
