@@ -449,7 +449,7 @@ export class ProcessWorker implements TapOwner {
 
   /** Keeps an output line for `logs()` and failure reports, within the spec's `output` budget. */
   private keep(line: OutputLine): void {
-    (this.#output ??= new RingBuffer<OutputLine>(this.spec.output.lines, outputLimit(this.spec.output.bytes))).push(line);
+    (this.#output ??= new RingBuffer<OutputLine>(this.spec.output.lines, outputLimit(this.spec.output))).push(line);
   }
 
   /** {@link TapOwner}: the manager's clock. */
@@ -678,14 +678,17 @@ function weighLine(line: OutputLine): number {
   return line.line.length;
 }
 
-/** The weight limit of kept output, one per byte budget (few budgets, many processes). */
-const outputLimits = new Map<number, WeightLimit<OutputLine>>();
+/**
+ * The weight limit of kept output, one per resolved `output` setting: specs that do not set their
+ * own share the defaults' object, and so their limit; one set by a spec goes with it.
+ */
+const outputLimits = new WeakMap<ResolvedProcessSpec['output'], WeightLimit<OutputLine>>();
 
-function outputLimit(bytes: number): WeightLimit<OutputLine> {
-  let limit = outputLimits.get(bytes);
+function outputLimit(output: ResolvedProcessSpec['output']): WeightLimit<OutputLine> {
+  let limit = outputLimits.get(output);
   if (limit === undefined) {
-    limit = Object.freeze({ max: bytes, weigh: weighLine });
-    outputLimits.set(bytes, limit);
+    limit = Object.freeze({ max: output.bytes, weigh: weighLine });
+    outputLimits.set(output, limit);
   }
   return limit;
 }

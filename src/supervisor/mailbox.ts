@@ -3,6 +3,7 @@
  * exit that arrives during a group restart waits for it, and is never lost or doubled). A handler
  * that throws is a fault of the supervisor: the mailbox reports it and goes on with the next
  * message, and the supervisor decides what a fault means (supervisor.ts: it fails, as OTP's would).
+ * Work run by {@link Mailbox.runIfIdle} is not a handler: its rejection goes to its caller.
  */
 
 /** Who handles a mailbox's messages (its supervisor). */

@@ -38,7 +38,7 @@ export type QueuedMessage =
   | { type: 'recover-due'; record: ChildRecord; timer: unknown }
   /** Hold a new child (added at runtime: started last, stopped first). */
   | { type: 'add-child'; record: ChildRecord }
-  /** Start one child by request (a dynamic child, or one stopped by hand). */
+  /** Start one child by request while the supervisor is busy (on an idle one it runs at once: `Mailbox.runIfIdle`). */
   | { type: 'start-child'; record: ChildRecord; done: Deferred<void> }
   /** Stop one child by request; it stays stopped. */
   | { type: 'stop-child'; record: ChildRecord; done: Deferred<void> }

@@ -1,7 +1,8 @@
 /**
  * The supervisor: one list of child records and one dispatcher over a closed union of messages
  * (OTP's `supervisor.erl`, Go's suture). It is the only writer of its children's records
- * (record.ts): every change — an exit, a restart, a stop, an add, a removal — arrives as a message.
+ * (record.ts): every change — an exit, a restart, a stop, an add, a removal — arrives as a message,
+ * or, for a start on an idle supervisor, runs at once in the mailbox's turn (`Mailbox.runIfIdle`).
  * Strategy selection, intensity and backoff are pure functions (strategy.ts, policy/); this file
  * only decides and sequences. docs/semantics.md is the specification; comments quote the rule a
  * step implements.
@@ -126,7 +127,7 @@ export class Supervisor implements Child, MailboxOwner<QueuedMessage> {
     return [];
   }
 
-  // ─── Requests from outside: each posts a message ───
+  // ─── Requests from outside: each posts a message (a start on an idle mailbox runs in its turn) ───
 
   /** Starts the children in order; rejects (after stopping the started ones) if one fails to start. */
   start(listener: ChildListener): Promise<void> {
