@@ -78,9 +78,4 @@ export class HealthAggregator {
     this.#status = overall;
     return result === undefined ? { status: overall, previous, source } : { status: overall, previous, source, result };
   }
-
-  /** Forgets every source's verdict (a new incarnation): the overall status is `unknown` again. */
-  reset(): void {
-    this.#readiness = this.#liveness = this.#heartbeat = this.#limits = this.#status = 'unknown';
-  }
 }

@@ -133,16 +133,6 @@ describe('HealthAggregator', () => {
     expect(change && 'result' in change).toBe(false);
   });
 
-  it('forgets every source on reset (a new incarnation)', () => {
-    const health = new HealthAggregator();
-    health.report('liveness', 'critical');
-    health.report('heartbeat', 'failed');
-    health.reset();
-    expect(health.status).toBe('unknown');
-    expect(show(health.report('limits', 'healthy'))).toBe('unknown→healthy (limits)');
-    expect(health.status).toBe('healthy');
-  });
-
   it('keeps separate aggregators apart', () => {
     const a = new HealthAggregator();
     const b = new HealthAggregator();

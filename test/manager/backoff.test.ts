@@ -1,6 +1,6 @@
 /**
  * Restart pacing and limits with real crashing processes: backoff delays, restart intensity and
- * giveup at the manager's root, reviving a failed entry, and one incarnation at a time.
+ * give-up at the manager's root, reviving a failed entry, and one incarnation at a time.
  */
 import { describe, it } from 'vitest';
 import { ProcessManager } from '../../src/index.js';
@@ -73,8 +73,8 @@ describe.concurrent('restart intensity at the root', () => {
     const bystander = await pm.start(nodeSpec('steady', 'idle.mjs', [], { readiness: READY_LINE }));
     const steadyPid = bystander.pid as number;
     const crash = await pm.start(nodeSpec('crash', 'crash-after.mjs', ['30'], { intensity: { maxRestarts: 2, period: '10s' } }));
-    const giveup = await nextEvent(pm, 'give-up', (e) => e.name === 'crash', 10_000);
-    expect(giveup).toMatchObject({ name: 'crash', maxRestarts: 2, period: 10_000 });
+    const givenUp = await nextEvent(pm, 'give-up', (e) => e.name === 'crash', 10_000);
+    expect(givenUp).toMatchObject({ name: 'crash', maxRestarts: 2, period: 10_000 });
     expect(crash.state).toBe('failed');
     expect(crash.pid).toBeUndefined();
     expect(payloads(seen, 'spawn').filter((e) => e.name === 'crash')).toHaveLength(3);
@@ -110,7 +110,7 @@ describe.concurrent('restart intensity at the root', () => {
     expect(revived.state).toBe('running');
     expect(alive(revived.pid as number)).toBe(true);
     expect(payloads(seen, 'spawn')).toHaveLength(spawnsBefore + 1);
-    // The window starts empty again: one more restart is allowed before the next giveup.
+    // The window starts empty again: one more restart is allowed before the next give-up.
     await nextEvent(pm, 'give-up', () => true, 10_000);
     expect(payloads(seen, 'spawn')).toHaveLength(spawnsBefore + 2);
     expect(crash.state).toBe('failed');
