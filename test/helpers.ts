@@ -3,23 +3,32 @@
  */
 import type { ChildProcess } from 'node:child_process';
 import { readdirSync, readFileSync } from 'node:fs';
-import { connect, createServer, type Socket } from 'node:net';
+import { connect, createServer, type Server, type Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
+
+/** Listens on a port of 127.0.0.1 the OS picks, and resolves with it. */
+async function listenLocal(server: Server): Promise<number> {
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', resolve);
+  });
+  return (server.address() as { port: number }).port;
+}
+
+function closeServer(server: Server): Promise<void> {
+  return new Promise((resolve) => server.close(() => resolve()));
+}
 
 /**
  * A port free right now on 127.0.0.1 (the OS's pick; whoever listens next takes it, in this worker
  * or another): for a server a test starts there. A probe that must find a port closed or silent
  * uses {@link closedPort} or {@link silentPort}, which nobody else can take meanwhile.
  */
-export function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => resolve(port));
-    });
-  });
+export async function freePort(): Promise<number> {
+  const server = createServer();
+  const port = await listenLocal(server);
+  await closeServer(server);
+  return port;
 }
 
 /**
@@ -29,12 +38,9 @@ export function freePort(): Promise<number> {
  */
 export async function closedPort(): Promise<{ port: number; close(): Promise<void> }> {
   const server = createServer();
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
+  const serverPort = await listenLocal(server);
   const accepted = new Promise<Socket>((resolve) => server.once('connection', resolve));
-  const holder = connect((server.address() as { port: number }).port, '127.0.0.1');
+  const holder = connect(serverPort, '127.0.0.1');
   await new Promise<void>((resolve, reject) => {
     holder.once('connect', resolve);
     holder.once('error', reject);
@@ -45,7 +51,7 @@ export async function closedPort(): Promise<{ port: number; close(): Promise<voi
     close: async () => {
       holder.destroy();
       peer.destroy();
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await closeServer(server);
     },
   };
 }
@@ -57,12 +63,8 @@ export async function closedPort(): Promise<{ port: number; close(): Promise<voi
  */
 export async function silentPort(): Promise<{ port: number; close(): Promise<void> }> {
   const server = createServer((socket) => socket.resetAndDestroy());
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', resolve);
-  });
-  const { port } = server.address() as { port: number };
-  return { port, close: () => new Promise<void>((resolve) => server.close(() => resolve())) };
+  const port = await listenLocal(server);
+  return { port, close: () => closeServer(server) };
 }
 
 /** Absolute path of a fixture script in test/fixtures. */

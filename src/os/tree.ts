@@ -69,12 +69,17 @@ function psChildrenIndex(): Map<number, number[]> {
   return index;
 }
 
+/** The node of `pid` as `scan` shows it, or read now without one. */
+function nodeOf(pid: number, scan: LinkScan | undefined): ProcNode | undefined {
+  return scan ? scan.links.get(pid) : readNode(pid);
+}
+
 /**
  * The live (non-zombie) node of `id`, or `undefined` when it is gone or its PID was reused; read
  * now, or looked up in `scan`.
  */
 function liveNode(id: ProcessId, scan?: LinkScan): ProcNode | undefined {
-  const node = scan ? scan.links.get(id.pid) : readNode(id.pid);
+  const node = nodeOf(id.pid, scan);
   if (!node || node.gone) return undefined;
   if (id.starttime !== undefined && node.starttime !== id.starttime) return undefined;
   return node;
@@ -111,7 +116,7 @@ function walk(seeds: readonly ProcessId[], groups?: Map<number, Member>, scan?: 
       const parent = queue[i] as { pid: number; threads: number };
       for (const pid of (scan ? scan.children.get(parent.pid) : readChildren(parent.pid, parent.threads)) ?? []) {
         if (seen.has(pid)) continue;
-        const child = scan ? scan.links.get(pid) : readNode(pid);
+        const child = nodeOf(pid, scan);
         if (!child || child.gone || child.ppid !== parent.pid) continue;
         seen.add(pid);
         found.push({ pid, starttime: child.starttime });

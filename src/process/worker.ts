@@ -490,16 +490,12 @@ export class ProcessWorker implements TapOwner {
     if (this.host.listens?.('output') !== false) this.host.emit('output', { name: this.spec.name, time, path: this.path, pid: inc.pid, stream, line });
   }
 
-  /** {@link TapOwner}: unended output that waited too long. */
-  outputPartial(tap: OutputTap, text: string): void {
-    this.onPartial(tap.inc, tap.stream, text);
-  }
-
   /**
-   * Output that waited too long for its line end: kept and emitted like a line, marked `partial`,
-   * and masked like one. Never read as an output command: a command is a whole line.
+   * {@link TapOwner}: output that waited too long for its line end: kept and emitted like a line,
+   * marked `partial`, and masked like one. Never read as an output command: a command is a whole line.
    */
-  private onPartial(inc: Incarnation, stream: 'stdout' | 'stderr', raw: string): void {
+  outputPartial(tap: OutputTap, raw: string): void {
+    const { inc, stream } = tap;
     const line = this.mask ? this.mask(raw) : raw;
     const time = this.host.clock.now();
     this.keep({ stream, line, time, partial: true });
